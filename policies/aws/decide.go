@@ -1,0 +1,328 @@
+package aws
+
+import (
+	"fmt"
+	"strings"
+)
+
+// NamedPolicy is a policy with the name it is reported by.
+type NamedPolicy struct {
+	Name   string
+	Policy *Policy
+}
+
+// Request is one authorization request.
+type Request struct {
+	Principal string // ARN of the caller, or a service principal
+	Action    string // "service:Action"
+	Resource  string // ARN, or "*" for actions without resource types
+	// ResourceAccount overrides the account the resource belongs to; by
+	// default it is the ARN's account, or the principal's when the ARN has
+	// none (AMI ARNs).
+	ResourceAccount string
+	// ResourcePattern makes Resource stand for every resource its wildcards
+	// match: an Allow counts if it reaches part of the set, a Deny only if it
+	// covers all of it.
+	ResourcePattern bool
+	Context         *Context
+}
+
+// Policies are the policies that apply to a request.
+type Policies struct {
+	Identity []NamedPolicy
+	Boundary *NamedPolicy   // nil: no permissions boundary
+	SCPs     [][]NamedPolicy // one list per level from the root to the account; empty: no SCPs apply
+	Resource *NamedPolicy   // nil: the resource has no policy
+}
+
+// Decision is the outcome of a request.
+type Decision string
+
+const (
+	Allowed          Decision = "allowed"
+	Conditional      Decision = "conditional" // allowed only if conditions the context does not settle hold
+	ImplicitlyDenied Decision = "implicitly_denied"
+	ExplicitlyDenied Decision = "explicitly_denied"
+)
+
+// Reason is a statement (or a missing one) that decided a request.
+type Reason struct {
+	PolicyType  string   `json:"policy_type"` // identity, permissions_boundary, scp, resource_policy
+	Policy      string   `json:"policy"`
+	Statement   string   `json:"statement,omitempty"` // Sid, or #index
+	Effect      string   `json:"effect,omitempty"`
+	Conditional bool     `json:"conditional,omitempty"`
+	Conditions  []string `json:"conditions,omitempty"`
+	Note        string   `json:"note,omitempty"`
+}
+
+// Result is the decision with the statements behind it.
+type Result struct {
+	Decision Decision
+	Reasons  []Reason
+}
+
+type stmtHit struct {
+	kind   PolicyKind
+	policy string
+	st     *Statement
+	match  Tri
+	pm     principalMatch
+}
+
+func (h stmtHit) reason() Reason {
+	r := Reason{PolicyType: h.kind.String(), Policy: h.policy, Statement: h.st.Label(), Effect: string(h.st.Effect)}
+	if h.match == Unknown {
+		r.Conditional = true
+		for _, c := range h.st.Conditions {
+			r.Conditions = append(r.Conditions, c.String())
+		}
+	}
+	return r
+}
+
+type evaluation struct {
+	allow, deny Tri
+	allows      []stmtHit
+	denies      []stmtHit
+}
+
+func (e *evaluation) add(h stmtHit) {
+	if h.match == False {
+		return
+	}
+	if h.st.Effect == Allow {
+		e.allow = e.allow.Or(h.match)
+		e.allows = append(e.allows, h)
+	} else {
+		e.deny = e.deny.Or(h.match)
+		e.denies = append(e.denies, h)
+	}
+}
+
+// statementMatch is action, resource and condition of one statement.
+func statementMatch(st *Statement, svc, name string, r *resource, kind PolicyKind, ctx *Context) Tri {
+	if !st.actionMatches(svc, name) {
+		return False
+	}
+	m := st.resourceMatches(r, kind, ctx)
+	if m == False {
+		return False
+	}
+	return m.And(evalConditions(st.Conditions, ctx))
+}
+
+func evalPolicies(ps []NamedPolicy, kind PolicyKind, svc, name string, r *resource, ctx *Context) evaluation {
+	e := evaluation{}
+	for _, np := range ps {
+		if np.Policy == nil {
+			continue
+		}
+		for _, st := range np.Policy.Statements {
+			e.add(stmtHit{kind: kind, policy: np.Name, st: st, match: statementMatch(st, svc, name, r, kind, ctx)})
+		}
+	}
+	return e
+}
+
+// Decide evaluates a request the way AWS does for a request within an
+// organization: an explicit Deny in any policy wins; every SCP level from
+// the root to the account must allow; within the account, an identity policy
+// (limited by the permissions boundary) or the resource policy may allow;
+// across accounts, both the identity side and the resource policy must allow.
+func Decide(req *Request, pol *Policies) Result {
+	ctx := req.Context
+	if ctx == nil {
+		ctx = NewContext(true)
+	}
+	svc, name, _ := strings.Cut(req.Action, ":")
+	svc, name = strings.ToLower(svc), strings.ToLower(name)
+	res := newResource(req.Resource, req.ResourcePattern)
+	pi := ParsePrincipal(req.Principal)
+
+	identity := evalPolicies(pol.Identity, IdentityPolicy, svc, name, &res, ctx)
+
+	boundaryAllow, boundaryDeny := True, False
+	var boundary evaluation
+	if pol.Boundary != nil {
+		boundary = evalPolicies([]NamedPolicy{*pol.Boundary}, BoundaryPolicy, svc, name, &res, ctx)
+		boundaryAllow, boundaryDeny = boundary.allow, boundary.deny
+	}
+
+	scpAllow, scpDeny := True, False
+	var scpDenies []stmtHit
+	var scpGap []Reason
+	for i, level := range pol.SCPs {
+		ev := evalPolicies(level, SCPPolicy, svc, name, &res, ctx)
+		scpAllow = scpAllow.And(ev.allow)
+		scpDeny = scpDeny.Or(ev.deny)
+		scpDenies = append(scpDenies, ev.denies...)
+		if ev.allow != True {
+			names := make([]string, len(level))
+			for j, p := range level {
+				names[j] = p.Name
+			}
+			scpGap = append(scpGap, Reason{PolicyType: "scp", Policy: strings.Join(names, ","),
+				Note: fmt.Sprintf("no SCP statement at level %d (0 = root) allows the action", i)})
+		}
+	}
+
+	// Resource policy: allows that name the principal (or "*") directly,
+	// allows that name only its account, and the allows that a permissions
+	// boundary does not limit.
+	raDirect, raAccount, raBypass, rd := False, False, False, False
+	var resAllows, resDenies []stmtHit
+	if pol.Resource != nil && pol.Resource.Policy != nil {
+		for _, st := range pol.Resource.Policy.Statements {
+			pm := st.principalMatches(&pi, pol.Boundary != nil)
+			if pm == noPrincipalMatch {
+				continue
+			}
+			m := statementMatch(st, svc, name, &res, ResourcePolicy, ctx)
+			if m == False {
+				continue
+			}
+			h := stmtHit{kind: ResourcePolicy, policy: pol.Resource.Name, st: st, match: m, pm: pm}
+			if st.Effect == Deny {
+				rd = rd.Or(m)
+				resDenies = append(resDenies, h)
+				continue
+			}
+			resAllows = append(resAllows, h)
+			switch pm {
+			case accountPrincipalMatch:
+				raAccount = raAccount.Or(m)
+			case directPrincipalMatch, sessionPrincipalMatch:
+				raDirect = raDirect.Or(m)
+				if pm == directPrincipalMatch && boundaryBypass(&pi, st) {
+					raBypass = raBypass.Or(m)
+				}
+			}
+		}
+	}
+
+	resourceAccount := req.ResourceAccount
+	if resourceAccount == "" && res.arn {
+		resourceAccount = res.parts[4]
+	}
+	if resourceAccount == "" {
+		resourceAccount = pi.Account
+	}
+	sameAccount := pi.Account != "" && pi.Account == resourceAccount
+
+	var core Tri
+	switch {
+	case pi.Type == "service":
+		core = raDirect
+	case sameAccount:
+		core = raBypass.Or(boundaryAllow.And(raDirect.Or(identity.allow)))
+	default:
+		core = raDirect.Or(raAccount).And(identity.allow).And(boundaryAllow)
+	}
+	if iamProtected(svc+":"+name, &res) {
+		core = False
+	}
+	deny := identity.deny.Or(boundaryDeny).Or(scpDeny).Or(rd)
+	allowed := deny.Not().And(scpAllow).And(core)
+
+	out := Result{}
+	switch allowed {
+	case True:
+		out.Decision = Allowed
+	case Unknown:
+		out.Decision = Conditional
+	default:
+		if deny == True {
+			out.Decision = ExplicitlyDenied
+		} else {
+			out.Decision = ImplicitlyDenied
+		}
+	}
+
+	switch out.Decision {
+	case ExplicitlyDenied:
+		for _, group := range [][]stmtHit{identity.denies, boundary.denies, scpDenies, resDenies} {
+			for _, h := range group {
+				if h.match == True {
+					out.Reasons = append(out.Reasons, h.reason())
+				}
+			}
+		}
+	case Allowed, Conditional:
+		// The grants, then the conditional denies the access depends on.
+		if sameAccount || pi.Type == "service" {
+			if identity.allow != False && boundaryAllow != False {
+				for _, h := range identity.allows {
+					out.Reasons = append(out.Reasons, h.reason())
+				}
+			}
+		} else {
+			for _, h := range identity.allows {
+				out.Reasons = append(out.Reasons, h.reason())
+			}
+		}
+		for _, h := range resAllows {
+			out.Reasons = append(out.Reasons, h.reason())
+		}
+		for _, group := range [][]stmtHit{identity.denies, boundary.denies, scpDenies, resDenies} {
+			for _, h := range group {
+				out.Reasons = append(out.Reasons, h.reason())
+			}
+		}
+		if boundaryAllow == Unknown {
+			for _, h := range boundary.allows {
+				out.Reasons = append(out.Reasons, h.reason())
+			}
+		}
+	default:
+		switch {
+		case core == False && iamProtected(svc+":"+name, &res):
+			out.Reasons = append(out.Reasons, Reason{PolicyType: "service", Note: "AWS managed policies and roles under /aws-reserved/ cannot be changed"})
+		case scpAllow == False:
+			out.Reasons = append(out.Reasons, scpGap...)
+		case pol.Boundary != nil && boundaryAllow == False && identity.allow != False:
+			out.Reasons = append(out.Reasons, Reason{PolicyType: "permissions_boundary", Policy: pol.Boundary.Name, Note: "the permissions boundary does not allow the action"})
+		case !sameAccount && identity.allow != False:
+			out.Reasons = append(out.Reasons, Reason{PolicyType: "resource_policy", Note: "cross-account request: the resource policy does not allow this principal"})
+		case !sameAccount:
+			out.Reasons = append(out.Reasons, Reason{PolicyType: "identity", Note: "cross-account request: no identity policy allows the action"})
+		default:
+			out.Reasons = append(out.Reasons, Reason{PolicyType: "identity", Note: "no statement allows the action"})
+		}
+	}
+	return out
+}
+
+// boundaryBypass reports whether a resource policy allow reaches the
+// principal regardless of its permissions boundary: AWS lets an allow that
+// names an IAM user, or a role session, through; one that names a role ARN
+// is limited by the role's boundary unless it allows everyone.
+func boundaryBypass(p *PrincipalInfo, st *Statement) bool {
+	switch p.Type {
+	case "user", "assumed-role", "federated-user":
+		return true
+	case "role":
+		return !st.NotPrincipal && st.Principal.HasWildcard()
+	}
+	return false
+}
+
+// iamProtected reports requests that IAM refuses whatever the policies say:
+// changing AWS managed policies, and roles under /aws-reserved/.
+func iamProtected(action string, r *resource) bool {
+	if !strings.HasPrefix(action, "iam:") || !r.arn {
+		return false
+	}
+	res := strings.ToLower(r.parts[5])
+	switch action {
+	case "iam:createpolicy", "iam:createpolicyversion", "iam:deletepolicy", "iam:deletepolicyversion",
+		"iam:setdefaultpolicyversion", "iam:tagpolicy", "iam:untagpolicy":
+		return r.parts[4] == "aws" && strings.HasPrefix(res, "policy/")
+	case "iam:attachrolepolicy", "iam:createrole", "iam:createservicelinkedrole", "iam:deleterole",
+		"iam:deleterolepermissionsboundary", "iam:deleterolepolicy", "iam:deleteservicelinkedrole",
+		"iam:detachrolepolicy", "iam:passrole", "iam:putrolepermissionsboundary", "iam:putrolepolicy",
+		"iam:tagrole", "iam:untagrole", "iam:updateassumerolepolicy", "iam:updaterole", "iam:updateroledescription":
+		return strings.HasPrefix(res, "role/aws-reserved/")
+	}
+	return false
+}

@@ -1,0 +1,157 @@
+package aws
+
+// Patterns are kept in a compiled form where the wildcards of the policy
+// language are the bytes starByte and qmarkByte. A '*' or '?' that reaches a
+// pattern as the value of a policy variable, or through ${*} and ${?}, stays a
+// literal character. ARNs, actions and condition values never contain these
+// control bytes.
+const (
+	starByte  = '\x00'
+	qmarkByte = '\x01'
+)
+
+// compileWildcards turns a pattern without variables into compiled form.
+func compileWildcards(p string) string {
+	b := []byte(p)
+	for i, c := range b {
+		switch c {
+		case '*':
+			b[i] = starByte
+		case '?':
+			b[i] = qmarkByte
+		}
+	}
+	return string(b)
+}
+
+// globMatch reports whether the compiled pattern p matches the string s.
+// It runs in O(len(p)*len(s)) at worst, with the classic single-backtrack
+// algorithm that is exact for '*' and '?'.
+func globMatch(p, s string) bool {
+	pi, si := 0, 0
+	star, mark := -1, 0
+	for si < len(s) {
+		if pi < len(p) && (p[pi] == qmarkByte || (p[pi] != starByte && p[pi] == s[si])) {
+			pi++
+			si++
+			continue
+		}
+		if pi < len(p) && p[pi] == starByte {
+			star, mark = pi, si
+			pi++
+			continue
+		}
+		if star >= 0 {
+			pi = star + 1
+			mark++
+			si = mark
+			continue
+		}
+		return false
+	}
+	for pi < len(p) && p[pi] == starByte {
+		pi++
+	}
+	return pi == len(p)
+}
+
+// globContains reports whether every string matched by compiled pattern sub
+// is matched by compiled pattern sup. It treats a wildcard of sub as a symbol
+// that only a '*' of sup (or, for '?', a '?' of sup) can stand for, which is
+// sound: a true answer is always right, and it is exact for the patterns that
+// policies use in practice.
+func globContains(sup, sub string) bool {
+	memo := map[[2]int]bool{}
+	var rec func(i, j int) bool
+	rec = func(i, j int) bool {
+		k := [2]int{i, j}
+		if v, ok := memo[k]; ok {
+			return v
+		}
+		var r bool
+		switch {
+		case i == len(sup):
+			r = j == len(sub)
+		case sup[i] == starByte:
+			r = rec(i+1, j) || (j < len(sub) && rec(i, j+1))
+		case j == len(sub):
+			r = false
+		case sup[i] == qmarkByte:
+			r = sub[j] != starByte && rec(i+1, j+1)
+		default:
+			r = sub[j] == sup[i] && rec(i+1, j+1)
+		}
+		memo[k] = r
+		return r
+	}
+	return rec(0, 0)
+}
+
+// globIntersect reports whether some string is matched by both compiled
+// patterns.
+func globIntersect(a, b string) bool {
+	memo := map[[2]int]bool{}
+	var rec func(i, j int) bool
+	rec = func(i, j int) bool {
+		k := [2]int{i, j}
+		if v, ok := memo[k]; ok {
+			return v
+		}
+		memo[k] = false
+		var r bool
+		switch {
+		case i == len(a) && j == len(b):
+			r = true
+		case i < len(a) && a[i] == starByte && rec(i+1, j):
+			r = true
+		case j < len(b) && b[j] == starByte && rec(i, j+1):
+			r = true
+		case i < len(a) && j < len(b):
+			// both consume one character
+			ca, cb := a[i], b[j]
+			ni, nj := i+1, j+1
+			if ca == starByte {
+				ni = i
+			}
+			if cb == starByte {
+				nj = j
+			}
+			if ca == starByte || ca == qmarkByte || cb == starByte || cb == qmarkByte || ca == cb {
+				if !(ni == i && nj == j) {
+					r = rec(ni, nj)
+				}
+				if !r && ca == starByte && cb == starByte {
+					r = rec(i+1, j+1)
+				}
+			}
+		}
+		memo[k] = r
+		return r
+	}
+	return rec(0, 0)
+}
+
+func hasWildcard(compiled string) bool {
+	for i := 0; i < len(compiled); i++ {
+		if compiled[i] == starByte || compiled[i] == qmarkByte {
+			return true
+		}
+	}
+	return false
+}
+
+// lowerASCII lower-cases ASCII letters and keeps the wildcard bytes.
+func lowerASCII(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= 'A' && c <= 'Z' {
+			b := []byte(s)
+			for j := i; j < len(b); j++ {
+				if b[j] >= 'A' && b[j] <= 'Z' {
+					b[j] += 'a' - 'A'
+				}
+			}
+			return string(b)
+		}
+	}
+	return s
+}

@@ -1,0 +1,197 @@
+package aws
+
+import "strings"
+
+// Matches reports whether the action pattern matches the action
+// ("service:Name"), case-insensitively, with '*' and '?'.
+func (a Action) Matches(action string) bool {
+	if a.all {
+		return true
+	}
+	svc, name, ok := strings.Cut(action, ":")
+	if !ok || !strings.EqualFold(svc, a.service) {
+		return false
+	}
+	return globMatch(a.pat, strings.ToLower(name))
+}
+
+// matchesLower is Matches for an action already split and lower-cased.
+func (a *Action) matchesLower(svc, name string) bool {
+	if a.all {
+		return true
+	}
+	if svc != a.service {
+		return false
+	}
+	return globMatch(a.pat, name)
+}
+
+// actionMatches applies Action or NotAction of a statement.
+func (s *Statement) actionMatches(svc, name string) bool {
+	any := false
+	for i := range s.Actions {
+		if s.Actions[i].matchesLower(svc, name) {
+			any = true
+			break
+		}
+	}
+	return any != s.NotActions
+}
+
+// PolicyKind says which kind of policy a statement belongs to; short ARNs
+// (fewer than six segments) are read differently by each, as AWS does.
+type PolicyKind int
+
+const (
+	IdentityPolicy PolicyKind = iota
+	BoundaryPolicy
+	SCPPolicy
+	ResourcePolicy
+)
+
+func (k PolicyKind) String() string {
+	switch k {
+	case BoundaryPolicy:
+		return "permissions_boundary"
+	case SCPPolicy:
+		return "scp"
+	case ResourcePolicy:
+		return "resource_policy"
+	}
+	return "identity"
+}
+
+// resource is a request resource split into its ARN segments.
+type resource struct {
+	raw     string
+	parts   [6]string // arn, partition, service, region, account, resource
+	arn     bool
+	pattern bool // the request names a set of resources (wildcards in compiled form)
+}
+
+func newResource(raw string, pattern bool) resource {
+	r := resource{raw: raw, pattern: pattern}
+	src := raw
+	if pattern {
+		src = compileWildcards(raw)
+	}
+	p := strings.SplitN(src, ":", 6)
+	if len(p) == 6 && p[0] == "arn" {
+		copy(r.parts[:], p)
+		r.arn = true
+		for i := 1; i <= 4; i++ {
+			r.parts[i] = lowerASCII(r.parts[i])
+		}
+	}
+	if pattern && !hasWildcard(src) {
+		r.pattern = false
+	}
+	return r
+}
+
+// resourceMatches applies Resource or NotResource of a statement. A
+// statement without either (trust policies) matches every resource.
+//
+// For a request that names a set of resources (offline analysis of
+// "every repository in this account"), an Allow matches when its pattern
+// overlaps the set, and a Deny only when its pattern covers the whole set:
+// what is left is the access that remains somewhere in the set.
+func (s *Statement) resourceMatches(r *resource, kind PolicyKind, ctx *Context) Tri {
+	if !s.HasResource {
+		return True
+	}
+	if !s.NotResources {
+		out := False
+		for _, p := range s.Resources {
+			out = out.Or(resourceElementMatches(p, r, kind, ctx, s.Effect == Allow))
+			if out == True {
+				return True
+			}
+		}
+		return out
+	}
+	// NotResource: the statement applies to what lies outside every listed
+	// pattern. For a set request, an Allow applies if some part of the set
+	// lies outside (no pattern covers it), a Deny if the whole set does (no
+	// pattern overlaps it).
+	out := True
+	for _, p := range s.Resources {
+		m := resourceElementMatches(p, r, kind, ctx, s.Effect != Allow)
+		if m == invalidMatch {
+			return False
+		}
+		out = out.And(m.Not())
+		if out == False {
+			return False
+		}
+	}
+	return out
+}
+
+// invalidMatch marks a policy resource that can never be compared (a short
+// ARN an SCP may not use, a policy variable without a value): neither the
+// Resource nor the NotResource form of the statement matches.
+const invalidMatch Tri = -1
+
+// resourceElementMatches matches one Resource pattern. overlap selects the
+// set-request rule: true for "overlaps the set", false for "covers the set".
+func resourceElementMatches(pat string, r *resource, kind PolicyKind, ctx *Context, overlap bool) Tri {
+	if pat == "*" {
+		return True
+	}
+	if !r.arn {
+		// The request resource is "*" (an action that supports no resource
+		// types) or not an ARN: only an equal pattern matches.
+		return triOf(pat == r.raw)
+	}
+	parts := strings.SplitN(pat, ":", 6)
+	if len(parts) < 6 || parts[0] != "arn" {
+		if parts[0] != "arn" {
+			return False
+		}
+		// A short ARN: identity policies and boundaries read the missing
+		// segments as wildcards; resource policies only when the pattern has a
+		// wildcard; SCPs only when it ends in one.
+		wild := strings.Contains(pat, "*")
+		switch kind {
+		case ResourcePolicy:
+			if !wild {
+				return False
+			}
+		case SCPPolicy:
+			if !strings.HasSuffix(parts[len(parts)-1], "*") {
+				return invalidMatch
+			}
+		}
+		for len(parts) < 6 {
+			parts = append(parts, "*")
+		}
+	}
+	result := True
+	for i := 1; i < 6; i++ {
+		seg, ok := expand(parts[i], ctx, true)
+		if ok == False {
+			return invalidMatch
+		}
+		if ok == Unknown {
+			result = Unknown
+			continue
+		}
+		if i < 5 {
+			seg = lowerASCII(seg)
+		}
+		var m bool
+		switch {
+		case !r.pattern:
+			m = globMatch(seg, r.parts[i])
+		case overlap:
+			m = globIntersect(seg, r.parts[i])
+		default:
+			m = globContains(seg, r.parts[i])
+		}
+		if !m {
+			return False
+		}
+	}
+	return result
+}
