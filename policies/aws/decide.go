@@ -24,7 +24,12 @@ type Request struct {
 	// match: an Allow counts if it reaches part of the set, a Deny only if it
 	// covers all of it.
 	ResourcePattern bool
-	Context         *Context
+	// AllowWhole makes an Allow count for a set request only if it covers
+	// the whole set; DenyPart makes a Deny count if it reaches part of it.
+	// Together they answer "allowed on all of it" and "denied anywhere in it".
+	AllowWhole bool
+	DenyPart   bool
+	Context    *Context
 }
 
 // Policies are the policies that apply to a request.
@@ -60,6 +65,15 @@ type Reason struct {
 type Result struct {
 	Decision Decision
 	Reasons  []Reason
+	// Grants are the Allow statements of identity and resource policies that
+	// matched, for callers that look at their Resource patterns.
+	Grants []Grant
+}
+
+// Grant is a matched Allow statement and the kind of policy it is in.
+type Grant struct {
+	Kind      PolicyKind
+	Statement *Statement
 }
 
 type stmtHit struct {
@@ -101,25 +115,26 @@ func (e *evaluation) add(h stmtHit) {
 }
 
 // statementMatch is action, resource and condition of one statement.
-func statementMatch(st *Statement, svc, name string, r *resource, kind PolicyKind, ctx *Context) Tri {
+func statementMatch(st *Statement, svc, name string, r *resource, kind PolicyKind, req *Request, ctx *Context) Tri {
 	if !st.actionMatches(svc, name) {
 		return False
 	}
-	m := st.resourceMatches(r, kind, ctx)
+	whole := (st.Effect == Deny && !req.DenyPart) || (st.Effect == Allow && req.AllowWhole)
+	m := st.resourceMatches(r, kind, ctx, whole)
 	if m == False {
 		return False
 	}
 	return m.And(evalConditions(st.Conditions, ctx))
 }
 
-func evalPolicies(ps []NamedPolicy, kind PolicyKind, svc, name string, r *resource, ctx *Context) evaluation {
+func evalPolicies(ps []NamedPolicy, kind PolicyKind, svc, name string, r *resource, req *Request, ctx *Context) evaluation {
 	e := evaluation{}
 	for _, np := range ps {
 		if np.Policy == nil {
 			continue
 		}
 		for _, st := range np.Policy.Statements {
-			e.add(stmtHit{kind: kind, policy: np.Name, st: st, match: statementMatch(st, svc, name, r, kind, ctx)})
+			e.add(stmtHit{kind: kind, policy: np.Name, st: st, match: statementMatch(st, svc, name, r, kind, req, ctx)})
 		}
 	}
 	return e
@@ -140,12 +155,12 @@ func Decide(req *Request, pol *Policies) Result {
 	res := newResource(req.Resource, req.ResourcePattern)
 	pi := ParsePrincipal(req.Principal)
 
-	identity := evalPolicies(pol.Identity, IdentityPolicy, svc, name, &res, ctx)
+	identity := evalPolicies(pol.Identity, IdentityPolicy, svc, name, &res, req, ctx)
 
 	boundaryAllow, boundaryDeny := True, False
 	var boundary evaluation
 	if pol.Boundary != nil {
-		boundary = evalPolicies([]NamedPolicy{*pol.Boundary}, BoundaryPolicy, svc, name, &res, ctx)
+		boundary = evalPolicies([]NamedPolicy{*pol.Boundary}, BoundaryPolicy, svc, name, &res, req, ctx)
 		boundaryAllow, boundaryDeny = boundary.allow, boundary.deny
 	}
 
@@ -153,7 +168,7 @@ func Decide(req *Request, pol *Policies) Result {
 	var scpDenies []stmtHit
 	var scpGap []Reason
 	for i, level := range pol.SCPs {
-		ev := evalPolicies(level, SCPPolicy, svc, name, &res, ctx)
+		ev := evalPolicies(level, SCPPolicy, svc, name, &res, req, ctx)
 		scpAllow = scpAllow.And(ev.allow)
 		scpDeny = scpDeny.Or(ev.deny)
 		scpDenies = append(scpDenies, ev.denies...)
@@ -178,7 +193,7 @@ func Decide(req *Request, pol *Policies) Result {
 			if pm == noPrincipalMatch {
 				continue
 			}
-			m := statementMatch(st, svc, name, &res, ResourcePolicy, ctx)
+			m := statementMatch(st, svc, name, &res, ResourcePolicy, req, ctx)
 			if m == False {
 				continue
 			}
@@ -250,19 +265,17 @@ func Decide(req *Request, pol *Policies) Result {
 		}
 	case Allowed, Conditional:
 		// The grants, then the conditional denies the access depends on.
-		if sameAccount || pi.Type == "service" {
-			if identity.allow != False && boundaryAllow != False {
-				for _, h := range identity.allows {
-					out.Reasons = append(out.Reasons, h.reason())
-				}
-			}
-		} else {
+		// Within the account, identity grants count only if the boundary
+		// lets them through.
+		if !(sameAccount || pi.Type == "service") || (identity.allow != False && boundaryAllow != False) {
 			for _, h := range identity.allows {
 				out.Reasons = append(out.Reasons, h.reason())
+				out.Grants = append(out.Grants, Grant{IdentityPolicy, h.st})
 			}
 		}
 		for _, h := range resAllows {
 			out.Reasons = append(out.Reasons, h.reason())
+			out.Grants = append(out.Grants, Grant{ResourcePolicy, h.st})
 		}
 		for _, group := range [][]stmtHit{identity.denies, boundary.denies, scpDenies, resDenies} {
 			for _, h := range group {

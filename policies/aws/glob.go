@@ -155,3 +155,19 @@ func lowerASCII(s string) string {
 	}
 	return s
 }
+
+// WildcardMatch reports whether s matches pattern, where '*' matches any
+// run of characters and '?' one character, case-sensitively (the rule for
+// resource ARNs).
+func WildcardMatch(pattern, s string) bool { return globMatch(compileWildcards(pattern), s) }
+
+// WildcardCovers reports whether every string pattern sub matches is
+// matched by pattern sup.
+func WildcardCovers(sup, sub string) bool {
+	return globContains(compileWildcards(sup), compileWildcards(sub))
+}
+
+// WildcardOverlaps reports whether some string matches both patterns.
+func WildcardOverlaps(a, b string) bool {
+	return globIntersect(compileWildcards(a), compileWildcards(b))
+}

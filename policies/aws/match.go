@@ -96,14 +96,17 @@ func newResource(raw string, pattern bool) resource {
 // "every repository in this account"), an Allow matches when its pattern
 // overlaps the set, and a Deny only when its pattern covers the whole set:
 // what is left is the access that remains somewhere in the set.
-func (s *Statement) resourceMatches(r *resource, kind PolicyKind, ctx *Context) Tri {
+//
+// whole asks, for a set request, that the statement apply to the whole set
+// rather than to some of it (the default for a Deny).
+func (s *Statement) resourceMatches(r *resource, kind PolicyKind, ctx *Context, whole bool) Tri {
 	if !s.HasResource {
 		return True
 	}
 	if !s.NotResources {
 		out := False
 		for _, p := range s.Resources {
-			out = out.Or(resourceElementMatches(p, r, kind, ctx, s.Effect == Allow))
+			out = out.Or(resourceElementMatches(p, r, kind, ctx, !whole))
 			if out == True {
 				return True
 			}
@@ -116,7 +119,7 @@ func (s *Statement) resourceMatches(r *resource, kind PolicyKind, ctx *Context) 
 	// pattern overlaps it).
 	out := True
 	for _, p := range s.Resources {
-		m := resourceElementMatches(p, r, kind, ctx, s.Effect != Allow)
+		m := resourceElementMatches(p, r, kind, ctx, whole)
 		if m == invalidMatch {
 			return False
 		}

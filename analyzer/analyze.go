@@ -1,0 +1,105 @@
+package analyzer
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/imagewarden/imagewarden/analyzer/catalog"
+	"github.com/imagewarden/imagewarden/analyzer/model"
+	"github.com/imagewarden/imagewarden/analyzer/rules"
+)
+
+// Options configure an analysis.
+type Options struct {
+	Paths        []string
+	PolicyDirs   []string // --policy: extra Rego rules
+	DataFiles    []string // --data: data overrides (approved publishers...)
+	CatalogFiles []string // --catalog: extra catalog entries
+	// Now stamps the report; zero means time.Now (tests fix it).
+	Now time.Time
+}
+
+// Report is everything the renderers need.
+type Report struct {
+	Tool        string            `json:"tool"`
+	GeneratedAt time.Time         `json:"generated_at"`
+	Inputs      []model.Source    `json:"inputs"`
+	Rules       []model.Rule      `json:"rules"`
+	Principals  []model.Principal `json:"principals"`
+	Resources   []model.Resource  `json:"resources"`
+	Facts       []model.Fact      `json:"facts"`
+	Findings    []model.Finding   `json:"findings"`
+	Warnings    []model.Warning   `json:"warnings"`
+	Summary     Summary           `json:"summary"`
+}
+
+// Summary counts what was read and found.
+type Summary struct {
+	FilesRead    int            `json:"files_read"`
+	FilesSkipped int            `json:"files_skipped"`
+	Principals   int            `json:"principals"`
+	Resources    int            `json:"resources"`
+	Findings     int            `json:"findings"`
+	BySeverity   map[string]int `json:"by_severity"`
+}
+
+// Load reads the inputs and the catalog: the shared first half of every
+// command.
+func Load(opts Options) ([]Provider, []model.Source, *catalog.Catalog, error) {
+	cat, err := catalog.Load(opts.CatalogFiles...)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("catalog: %w", err)
+	}
+	providers := Providers()
+	sources, err := LoadInputs(opts.Paths, providers)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return providers, sources, cat, nil
+}
+
+// Analyze runs the whole pipeline.
+func Analyze(ctx context.Context, opts Options) (*Report, error) {
+	engine, err := rules.New(ctx, rules.Options{PolicyDirs: opts.PolicyDirs, DataFiles: opts.DataFiles})
+	if err != nil {
+		return nil, err
+	}
+	providers, sources, cat, err := Load(opts)
+	if err != nil {
+		return nil, err
+	}
+	now := opts.Now
+	if now.IsZero() {
+		now = time.Now().UTC()
+	}
+	rep := &Report{Tool: "imagewarden", GeneratedAt: now, Inputs: sources, Rules: engine.Rules()}
+	for _, p := range providers {
+		snap := p.Evaluate(cat)
+		rep.Principals = append(rep.Principals, snap.Principals...)
+		rep.Resources = append(rep.Resources, snap.Resources...)
+		rep.Facts = append(rep.Facts, snap.Facts...)
+		rep.Warnings = append(rep.Warnings, snap.Warnings...)
+	}
+	rep.Findings, err = engine.Eval(ctx, &rules.Input{Principals: rep.Principals, Resources: rep.Resources, Facts: rep.Facts})
+	if err != nil {
+		return nil, err
+	}
+	rep.Summary = summarize(rep)
+	return rep, nil
+}
+
+func summarize(r *Report) Summary {
+	s := Summary{Principals: len(r.Principals), Resources: len(r.Resources), Findings: len(r.Findings), BySeverity: map[string]int{}}
+	for _, src := range r.Inputs {
+		if src.Error != "" {
+			s.FilesSkipped++
+		} else {
+			s.FilesRead++
+		}
+	}
+	for _, f := range r.Findings {
+		s.BySeverity[f.Severity]++
+	}
+	return s
+}

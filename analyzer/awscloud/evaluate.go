@@ -1,0 +1,349 @@
+package awscloud
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/imagewarden/imagewarden/analyzer/catalog"
+	"github.com/imagewarden/imagewarden/analyzer/model"
+	iam "github.com/imagewarden/imagewarden/policies/aws"
+)
+
+// action is a catalog entry prepared for evaluation.
+type action struct {
+	entry catalog.Entry
+	// typePattern matches the ARNs of the resource type in any account
+	// ("" for actions that take no resource).
+	typePattern string
+}
+
+func prepare(entries []catalog.Entry) []action {
+	out := make([]action, 0, len(entries))
+	for _, e := range entries {
+		a := action{entry: e}
+		if e.Resource != "*" {
+			a.typePattern = instantiate(e.Resource, "*")
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+// instantiate turns an ARN format of the Service Authorization Reference
+// into a pattern: the partition is aws, the account the given one, every
+// other ${Placeholder} a wildcard.
+func instantiate(format, account string) string {
+	var b strings.Builder
+	for i := 0; i < len(format); {
+		if strings.HasPrefix(format[i:], "${") {
+			end := strings.IndexByte(format[i:], '}')
+			if end > 0 {
+				switch format[i+2 : i+end] {
+				case "Partition":
+					b.WriteString("aws")
+				case "Account":
+					b.WriteString(account)
+				default:
+					b.WriteByte('*')
+				}
+				i += end + 1
+				continue
+			}
+		}
+		b.WriteByte(format[i])
+		i++
+	}
+	return b.String()
+}
+
+// knownResource is a resource from the inputs, with its policy.
+type knownResource struct {
+	model   model.Resource
+	policy  *iam.NamedPolicy
+	account string
+	pattern bool // the ARN has a wildcard (an AMI whose region is not known)
+}
+
+func (s *Snapshot) knownResources() []knownResource {
+	var out []knownResource
+	for _, a := range s.repoOrder {
+		r := s.repos[a]
+		mr := model.Resource{ID: r.arn, Cloud: cloudName, Type: "ecr-repository", Name: r.name, Account: r.account}
+		if r.policy != nil {
+			mr.Policy = r.policy.Name
+		}
+		out = append(out, knownResource{model: mr, policy: r.policy, account: r.account})
+	}
+	for _, a := range s.imageOrder {
+		im := s.images[a]
+		out = append(out, knownResource{model: model.Resource{ID: im.arn, Cloud: cloudName, Type: "ami", Name: im.name + " (" + im.id + ")", Account: im.owner},
+			account: im.owner, pattern: strings.Contains(im.arn, "*")})
+	}
+	return out
+}
+
+// policies returns what applies to a request by p on a resource.
+func (p *principal) policies(resourcePolicy *iam.NamedPolicy) *iam.Policies {
+	return &iam.Policies{Identity: p.identity, Boundary: p.bound, SCPs: p.scps, Resource: resourcePolicy}
+}
+
+// Evaluate decides every catalog action for every principal: exactly on
+// each resource the inputs list, and, for the resources they do not list,
+// on every resource of the type in the principal's own account, narrowed
+// to the granted patterns that remain after denies.
+func (s *Snapshot) Evaluate(cat *catalog.Catalog) *model.Snapshot {
+	s.resolve()
+	out := &model.Snapshot{}
+	actions := prepare(cat.ForCloud(cloudName))
+	known := s.knownResources()
+	for _, k := range known {
+		out.Resources = append(out.Resources, k.model)
+	}
+	for _, p := range s.principals {
+		out.Principals = append(out.Principals, p.model())
+		if len(p.problems) > 0 {
+			out.Warnings = append(out.Warnings, model.Warning{Where: p.arn,
+				Message: "some of this principal's policies could not be read (" + strings.Join(p.problems, "; ") + "): its results may be incomplete"})
+		}
+		out.Facts = append(out.Facts, s.evaluatePrincipal(p, actions, known)...)
+	}
+	if s.org == nil {
+		out.Warnings = append(out.Warnings, model.Warning{Message: "no organization file: SCPs are not applied"})
+	} else {
+		seen := map[string]bool{}
+		for _, p := range s.principals {
+			if p.external || seen[p.account] {
+				continue
+			}
+			seen[p.account] = true
+			if !s.org.accounts[p.account] {
+				out.Warnings = append(out.Warnings, model.Warning{Where: "account " + p.account,
+					Message: "not in the organization file: SCPs are not applied to it"})
+			}
+		}
+	}
+	out.Warnings = append(s.warnings, out.Warnings...)
+	return out
+}
+
+func (p *principal) model() model.Principal {
+	return model.Principal{ID: p.arn, Cloud: cloudName, Kind: p.kind, Name: p.name, Account: p.account,
+		External: p.external, Public: p.public, Groups: p.groups, Tags: p.tags}
+}
+
+// factKey groups targets by capability.
+type capTargets struct {
+	order   []string
+	targets map[string]*model.Target
+}
+
+func (s *Snapshot) evaluatePrincipal(p *principal, actions []action, known []knownResource) []model.Fact {
+	byCap := map[string]*capTargets{}
+	var capOrder []string
+	add := func(capability, act string, t model.Target) {
+		ct, ok := byCap[capability]
+		if !ok {
+			ct = &capTargets{targets: map[string]*model.Target{}}
+			byCap[capability] = ct
+			capOrder = append(capOrder, capability)
+		}
+		cur, ok := ct.targets[t.Resource]
+		if !ok {
+			t.Actions = []string{act}
+			ct.targets[t.Resource] = &t
+			ct.order = append(ct.order, t.Resource)
+			return
+		}
+		cur.Actions = append(cur.Actions, act)
+		if t.Access == model.Allowed {
+			cur.Access = model.Allowed
+		}
+		cur.Via = mergeGrants(cur.Via, t.Via)
+		cur.Except = mergeStrings(cur.Except, t.Except)
+		cur.PublicOnly = cur.PublicOnly && t.PublicOnly
+	}
+	for _, a := range actions {
+		e := a.entry
+		for _, k := range known {
+			if a.typePattern == "" || !iam.WildcardMatch(a.typePattern, k.model.ID) && !(k.pattern && iam.WildcardOverlaps(a.typePattern, k.model.ID)) {
+				continue
+			}
+			if p.external && k.policy == nil {
+				continue // outsiders reach a resource only through its policy
+			}
+			req := &iam.Request{Principal: p.arn, Action: e.Action, Resource: k.model.ID, ResourceAccount: k.account,
+				ResourcePattern: k.pattern, Context: p.ctx}
+			r := iam.Decide(req, p.policies(k.policy))
+			if t, ok := target(r, k.model.ID, true, false); ok {
+				add(e.Capability, e.Action, t)
+			}
+		}
+		if p.external {
+			continue
+		}
+		for _, t := range s.patternTargets(p, a) {
+			add(e.Capability, e.Action, t)
+		}
+	}
+	facts := make([]model.Fact, 0, len(capOrder))
+	for _, c := range capOrder {
+		ct := byCap[c]
+		f := model.Fact{Principal: p.arn, Cloud: cloudName, Capability: c, Access: model.Conditional}
+		acts := map[string]bool{}
+		for _, r := range ct.order {
+			t := ct.targets[r]
+			sort.Strings(t.Actions)
+			if t.Access == model.Allowed {
+				f.Access = model.Allowed
+			}
+			for _, a := range t.Actions {
+				acts[a] = true
+			}
+			f.Targets = append(f.Targets, *t)
+		}
+		for a := range acts {
+			f.Actions = append(f.Actions, a)
+		}
+		sort.Strings(f.Actions)
+		facts = append(facts, f)
+	}
+	return facts
+}
+
+// patternTargets decides an action on the resources of its type in the
+// principal's own account that the inputs do not list. The answer is the
+// whole type ("every repository") when a grant covers it, or else the
+// narrower granted patterns that are still allowed after denies; denies that
+// cut into the pattern are listed as exceptions.
+func (s *Snapshot) patternTargets(p *principal, a action) []model.Target {
+	e := a.entry
+	if e.Resource == "*" {
+		r := iam.Decide(&iam.Request{Principal: p.arn, Action: e.Action, Resource: "*", Context: p.ctx}, p.policies(nil))
+		if t, ok := target(r, "*", false, true); ok {
+			return []model.Target{t}
+		}
+		return nil
+	}
+	pattern := instantiate(e.Resource, p.account)
+	base := iam.Request{Principal: p.arn, Action: e.Action, Resource: pattern, ResourcePattern: true, ResourceAccount: p.account, Context: p.ctx}
+	pol := p.policies(nil)
+	some := iam.Decide(&base, pol)
+	if some.Decision != iam.Allowed && some.Decision != iam.Conditional {
+		return nil
+	}
+	whole := base
+	whole.AllowWhole = true
+	if r := iam.Decide(&whole, pol); r.Decision == iam.Allowed || r.Decision == iam.Conditional {
+		t, _ := target(r, pattern, false, true)
+		t.Except = partialDenies(&whole, pol)
+		return []model.Target{t}
+	}
+	// Narrower grants: each Resource pattern of a matching grant that falls
+	// inside the type's pattern.
+	var out []model.Target
+	seen := map[string]bool{}
+	for _, g := range some.Grants {
+		st := g.Statement
+		if g.Kind != iam.IdentityPolicy || st.NotResources {
+			continue
+		}
+		for _, rp := range st.Resources {
+			cand := rp
+			if !iam.WildcardOverlaps(rp, pattern) || seen[cand] {
+				continue
+			}
+			if !iam.WildcardCovers(pattern, rp) {
+				// A grant wider than one account's resources (another
+				// account's wildcard, say): keep the part in this account.
+				cand = pattern
+			}
+			if seen[cand] {
+				continue
+			}
+			seen[cand] = true
+			req := base
+			req.Resource = cand
+			req.AllowWhole = true
+			r := iam.Decide(&req, pol)
+			if r.Decision != iam.Allowed && r.Decision != iam.Conditional {
+				req.AllowWhole = false
+				if r = iam.Decide(&req, pol); r.Decision != iam.Allowed && r.Decision != iam.Conditional {
+					continue
+				}
+			}
+			t, _ := target(r, cand, false, cand == pattern)
+			t.Except = partialDenies(&req, pol)
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// partialDenies lists the denies that take part of a pattern away.
+func partialDenies(req *iam.Request, pol *iam.Policies) []string {
+	r2 := *req
+	r2.DenyPart = true
+	r := iam.Decide(&r2, pol)
+	if r.Decision != iam.ExplicitlyDenied {
+		return nil
+	}
+	var out []string
+	for _, rs := range r.Reasons {
+		out = append(out, rs.PolicyType+" "+rs.Policy+" "+rs.Statement)
+	}
+	return out
+}
+
+func target(r iam.Result, res string, known, all bool) (model.Target, bool) {
+	var access model.Access
+	switch r.Decision {
+	case iam.Allowed:
+		access = model.Allowed
+	case iam.Conditional:
+		access = model.Conditional
+	default:
+		return model.Target{}, false
+	}
+	t := model.Target{Resource: res, Known: known, All: all, Access: access}
+	for _, rs := range r.Reasons {
+		t.Via = append(t.Via, model.Grant(rs))
+	}
+	t.PublicOnly = len(r.Grants) > 0
+	for _, g := range r.Grants {
+		if g.Kind != iam.ResourcePolicy || !g.Statement.Principal.HasWildcard() {
+			t.PublicOnly = false
+		}
+	}
+	return t, true
+}
+
+func mergeGrants(a, b []model.Grant) []model.Grant {
+	for _, g := range b {
+		dup := false
+		for _, h := range a {
+			if h.PolicyType == g.PolicyType && h.Policy == g.Policy && h.Statement == g.Statement && h.Effect == g.Effect {
+				dup = true
+				break
+			}
+		}
+		if !dup {
+			a = append(a, g)
+		}
+	}
+	return a
+}
+
+func mergeStrings(a, b []string) []string {
+	for _, s := range b {
+		found := false
+		for _, x := range a {
+			if x == s {
+				found = true
+			}
+		}
+		if !found {
+			a = append(a, s)
+		}
+	}
+	return a
+}

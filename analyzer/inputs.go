@@ -1,0 +1,153 @@
+// Package analyzer runs the pipeline: read the inputs, let each cloud
+// plug-in build its part of the model and decide every capability for every
+// principal, run the Rego rules over those facts, and return a report for
+// the renderers.
+package analyzer
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/imagewarden/imagewarden/analyzer/awscloud"
+	"github.com/imagewarden/imagewarden/analyzer/catalog"
+	"github.com/imagewarden/imagewarden/analyzer/model"
+)
+
+// Provider is a cloud plug-in: it recognises its formats by content, reads
+// them, and turns what it read into the cloud-neutral model.
+type Provider interface {
+	Cloud() string
+	// Recognize names the format of a document, or returns "".
+	Recognize(top map[string]json.RawMessage) string
+	// Load reads a recognised document; an error skips the whole file,
+	// problems inside it are warnings the provider keeps.
+	Load(file, format string, top map[string]json.RawMessage) error
+	// Evaluate decides the catalog for every principal.
+	Evaluate(cat *catalog.Catalog) *model.Snapshot
+	// UseCatalog gives the catalog to WhoCan, which uses it to find an
+	// action's resource type.
+	UseCatalog(cat *catalog.Catalog)
+	// WhoCan decides one action for every principal.
+	WhoCan(action, resource string) []model.Answer
+}
+
+// Providers returns a fresh instance of every cloud plug-in.
+func Providers() []Provider {
+	return []Provider{awscloud.New()}
+}
+
+// maxInputSize bounds one input file; exports of very large organisations
+// are split into several files by the CLIs that write them.
+const maxInputSize = 1 << 30
+
+// LoadInputs reads files and directories (recursively, *.json) into the
+// providers. Every file is accounted for in the returned sources: its
+// recognised kind, or why it was skipped. One bad file never stops the rest.
+func LoadInputs(paths []string, providers []Provider) ([]model.Source, error) {
+	var files []string
+	for _, p := range paths {
+		st, err := os.Stat(p)
+		if err != nil {
+			return nil, fmt.Errorf("input %s: %w", p, errors.Unwrap(err))
+		}
+		if !st.IsDir() {
+			files = append(files, p)
+			continue
+		}
+		var found []string
+		err = filepath.WalkDir(p, func(f string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if d.IsDir() && f != p && strings.HasPrefix(d.Name(), ".") {
+				return filepath.SkipDir
+			}
+			if !d.IsDir() && strings.EqualFold(filepath.Ext(f), ".json") {
+				found = append(found, f)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("input %s: %w", p, err)
+		}
+		sort.Strings(found)
+		files = append(files, found...)
+	}
+	var sources []model.Source
+	for _, f := range files {
+		sources = append(sources, loadFile(f, providers))
+	}
+	return sources, nil
+}
+
+func loadFile(path string, providers []Provider) model.Source {
+	src := model.Source{Path: path}
+	st, err := os.Stat(path)
+	if err == nil && st.Size() > maxInputSize {
+		src.Error = fmt.Sprintf("file is larger than %d bytes", maxInputSize)
+		return src
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		src.Error = err.Error()
+		return src
+	}
+	top, err := decodeTop(data)
+	if err != nil {
+		src.Error = err.Error()
+		return src
+	}
+	var kinds []string
+	for _, p := range providers {
+		if k := p.Recognize(top); k != "" {
+			src.Kind = k
+			if err := p.Load(path, k, top); err != nil {
+				src.Error = err.Error()
+			}
+			return src
+		}
+		kinds = append(kinds, p.Cloud())
+	}
+	src.Error = "unknown file kind: not one of the formats in docs/inputs.md (" + strings.Join(kinds, ", ") + " exports)"
+	return src
+}
+
+// decodeTop decodes a JSON object's top level, naming the line and column
+// of a syntax error.
+func decodeTop(data []byte) (map[string]json.RawMessage, error) {
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	var top map[string]json.RawMessage
+	err := json.Unmarshal(data, &top)
+	if err == nil {
+		if top == nil {
+			return nil, errors.New("not a JSON object")
+		}
+		return top, nil
+	}
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		line, col := lineCol(data, int(se.Offset))
+		return nil, fmt.Errorf("not valid JSON at line %d, column %d: %v", line, col, se)
+	}
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		return nil, fmt.Errorf("not a JSON object: the document is a JSON %s", te.Value)
+	}
+	return nil, err
+}
+
+func lineCol(data []byte, off int) (int, int) {
+	if off > len(data) {
+		off = len(data)
+	}
+	line := 1 + bytes.Count(data[:off], []byte("\n"))
+	col := off - bytes.LastIndexByte(data[:off], '\n')
+	return line, col
+}

@@ -1,0 +1,165 @@
+// Package model is the cloud-neutral picture that every cloud plug-in
+// produces and every later stage reads: principals, the resources the
+// inputs name, and capability facts ("this principal can push images to
+// that resource, through this grant").
+package model
+
+import "sort"
+
+// Access says how sure a fact is.
+type Access string
+
+const (
+	// Allowed: the policies allow it whatever the request context.
+	Allowed Access = "allowed"
+	// Conditional: allowed only when conditions hold that the inputs cannot
+	// settle (MFA, source IP, tags...); the conditions are shown.
+	Conditional Access = "conditional"
+)
+
+// Principal is an identity that can act: a user, a role, a service
+// account, or an outside party named by a resource policy.
+type Principal struct {
+	ID      string `json:"id"`    // ARN for AWS
+	Cloud   string `json:"cloud"` // aws, gcp, azure
+	Kind    string `json:"kind"`  // user, role, account, public, ...
+	Name    string `json:"name"`
+	Account string `json:"account,omitempty"` // AWS account, GCP project, Azure subscription
+	// External marks a principal outside the analysed accounts (another
+	// account named by a resource policy, or anyone at all).
+	External bool              `json:"external,omitempty"`
+	Public   bool              `json:"public,omitempty"` // anyone, authenticated or not
+	Groups   []string          `json:"groups,omitempty"`
+	Tags     map[string]string `json:"tags,omitempty"`
+}
+
+// Resource is an image-bearing resource the inputs name.
+type Resource struct {
+	ID      string `json:"id"` // ARN for AWS
+	Cloud   string `json:"cloud"`
+	Type    string `json:"type"` // ecr-repository, ami, ...
+	Name    string `json:"name"`
+	Account string `json:"account,omitempty"`
+	// Policy names the resource policy the decisions used, if any.
+	Policy string `json:"policy,omitempty"`
+}
+
+// Grant is a statement that gives (or, for a conditional deny, may take
+// away) the access.
+type Grant struct {
+	PolicyType  string   `json:"policy_type"`
+	Policy      string   `json:"policy"`
+	Statement   string   `json:"statement,omitempty"`
+	Effect      string   `json:"effect,omitempty"`
+	Conditional bool     `json:"conditional,omitempty"`
+	Conditions  []string `json:"conditions,omitempty"`
+	Note        string   `json:"note,omitempty"`
+}
+
+// Target is one place where a principal holds a capability: a known
+// resource decided exactly, or a resource pattern left granted after
+// denies, for resources the inputs do not list.
+type Target struct {
+	Resource string   `json:"resource"`
+	Known    bool     `json:"known"`         // a resource from the inputs
+	All      bool     `json:"all,omitempty"` // the pattern is every resource of the type in the account
+	Access   Access   `json:"access"`
+	Actions  []string `json:"actions"`
+	Via      []Grant  `json:"via"`
+	// Except lists denies that take part of a pattern away.
+	Except []string `json:"except,omitempty"`
+	// PublicOnly: the access comes only from a resource policy that allows
+	// everyone, so it is the public-access finding, not this principal's.
+	PublicOnly bool `json:"public_only,omitempty"`
+}
+
+// Fact is what one principal can do for one capability.
+type Fact struct {
+	Principal  string   `json:"principal"` // Principal.ID
+	Cloud      string   `json:"cloud"`
+	Capability string   `json:"capability"`
+	Access     Access   `json:"access"` // allowed if any target is allowed
+	Actions    []string `json:"actions"`
+	Targets    []Target `json:"targets"`
+}
+
+// Source is one input file and what became of it.
+type Source struct {
+	Path   string `json:"path"`
+	Kind   string `json:"kind,omitempty"`  // recognised format
+	Error  string `json:"error,omitempty"` // why it was skipped
+	Detail string `json:"detail,omitempty"`
+}
+
+// Warning is something the analysis could not do fully.
+type Warning struct {
+	Where   string `json:"where,omitempty"`
+	Message string `json:"message"`
+}
+
+// Snapshot is everything a cloud plug-in produces.
+type Snapshot struct {
+	Principals []Principal `json:"principals"`
+	Resources  []Resource  `json:"resources"`
+	Facts      []Fact      `json:"facts"`
+	Warnings   []Warning   `json:"warnings"`
+}
+
+// Rule describes a Rego rule from its METADATA.
+type Rule struct {
+	ID          string `json:"id"`
+	Package     string `json:"package"`
+	Title       string `json:"title"`
+	Description string `json:"description,omitempty"`
+	Severity    string `json:"severity"`
+	Remediation string `json:"remediation,omitempty"`
+}
+
+// Finding is a rule's verdict on one principal and capability.
+type Finding struct {
+	RuleID      string     `json:"rule_id"`
+	Rule        string     `json:"rule"` // package path
+	Title       string     `json:"title"`
+	Severity    string     `json:"severity"`
+	Description string     `json:"description,omitempty"`
+	Remediation string     `json:"remediation,omitempty"`
+	PrincipalID string     `json:"principal"`
+	Principal   *Principal `json:"principal_detail,omitempty"`
+	Capability  string     `json:"capability,omitempty"`
+	Access      Access     `json:"access,omitempty"`
+	Message     string     `json:"message"`
+	Targets     []Target   `json:"targets,omitempty"`
+}
+
+// SeverityRank orders severities, most severe highest.
+var SeverityRank = map[string]int{"info": 0, "low": 1, "medium": 2, "high": 3, "critical": 4}
+
+// SortFindings orders findings by severity (most severe first), rule,
+// principal and capability, so output is stable.
+func SortFindings(fs []Finding) {
+	sort.SliceStable(fs, func(i, j int) bool {
+		a, b := fs[i], fs[j]
+		if SeverityRank[a.Severity] != SeverityRank[b.Severity] {
+			return SeverityRank[a.Severity] > SeverityRank[b.Severity]
+		}
+		if a.RuleID != b.RuleID {
+			return a.RuleID < b.RuleID
+		}
+		if a.PrincipalID != b.PrincipalID {
+			return a.PrincipalID < b.PrincipalID
+		}
+		return a.Capability < b.Capability
+	})
+}
+
+// Answer is one principal's access to the permission of a who-can query.
+type Answer struct {
+	ID       string   `json:"id"`
+	Cloud    string   `json:"cloud"`
+	Kind     string   `json:"kind"`
+	Name     string   `json:"name,omitempty"`
+	Access   Access   `json:"access"`
+	Resource string   `json:"resource"`
+	Via      []Grant  `json:"via"`
+	Except   []string `json:"except,omitempty"`
+}

@@ -1,0 +1,296 @@
+// Package rules runs the Rego rules over the capability facts. The rules,
+// their library and default data are embedded (package rego at the top of
+// the module); users add rules with --policy and data with --data. Each
+// rule package carries a METADATA block whose title, description and
+// custom id, severity and remediation describe its findings.
+package rules
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/rego"
+	"github.com/open-policy-agent/opa/v1/storage/inmem"
+	"github.com/open-policy-agent/opa/v1/util"
+	"gopkg.in/yaml.v3"
+
+	"github.com/imagewarden/imagewarden/analyzer/model"
+	builtin "github.com/imagewarden/imagewarden/rego"
+)
+
+// RulesRoot is the package under which every rule lives.
+const RulesRoot = "imagewarden.rules"
+
+// Options add the user's rules and data to the built-in ones.
+type Options struct {
+	PolicyDirs []string // directories (or files) of .rego rules
+	DataFiles  []string // JSON or YAML documents merged into data
+}
+
+// Engine holds the prepared query.
+type Engine struct {
+	query rego.PreparedEvalQuery
+	rules map[string]model.Rule // by package path
+}
+
+// Source is a Rego module and where it came from.
+type Source struct {
+	Name string
+	Text []byte
+}
+
+// BuiltinModules returns the embedded library and rules (with their tests
+// when tests is true).
+func BuiltinModules(tests bool) ([]Source, error) {
+	var out []Source
+	err := fs.WalkDir(builtin.FS, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".rego") {
+			return err
+		}
+		if strings.HasSuffix(p, "_test.rego") && !tests {
+			return nil
+		}
+		b, err := fs.ReadFile(builtin.FS, p)
+		out = append(out, Source{Name: "(built-in)/" + p, Text: b})
+		return err
+	})
+	return out, err
+}
+
+func userModules(paths []string) ([]Source, error) {
+	var out []Source
+	for _, root := range paths {
+		err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if d.IsDir() || !strings.HasSuffix(p, ".rego") || strings.HasSuffix(p, "_test.rego") {
+				return nil
+			}
+			b, err := os.ReadFile(p)
+			out = append(out, Source{Name: p, Text: b})
+			return err
+		})
+		if err != nil {
+			return nil, fmt.Errorf("--policy %s: %w", root, err)
+		}
+	}
+	return out, nil
+}
+
+// New compiles the rules once.
+func New(ctx context.Context, opts Options) (*Engine, error) {
+	srcs, err := BuiltinModules(false)
+	if err != nil {
+		return nil, err
+	}
+	user, err := userModules(opts.PolicyDirs)
+	if err != nil {
+		return nil, err
+	}
+	srcs = append(srcs, user...)
+	data, err := loadData(opts.DataFiles)
+	if err != nil {
+		return nil, err
+	}
+	e := &Engine{rules: map[string]model.Rule{}}
+	args := []func(*rego.Rego){rego.Query("data." + RulesRoot), rego.Store(inmem.NewFromObject(data))}
+	for _, s := range srcs {
+		m, err := ast.ParseModuleWithOpts(s.Name, string(s.Text), ast.ParserOptions{ProcessAnnotation: true, RegoVersion: ast.RegoV1})
+		if err != nil {
+			return nil, fmt.Errorf("rule %v", err)
+		}
+		pkg := strings.TrimPrefix(m.Package.Path.String(), "data.")
+		if strings.HasPrefix(pkg, RulesRoot+".") {
+			e.rules[pkg] = ruleMetadata(pkg, m)
+		}
+		args = append(args, rego.ParsedModule(m))
+	}
+	q, err := rego.New(args...).PrepareForEval(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("compiling rules: %w", err)
+	}
+	e.query = q
+	return e, nil
+}
+
+// Rules lists the loaded rules by id.
+func (e *Engine) Rules() []model.Rule {
+	out := make([]model.Rule, 0, len(e.rules))
+	for _, r := range e.rules {
+		out = append(out, r)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+func ruleMetadata(pkg string, m *ast.Module) model.Rule {
+	r := model.Rule{Package: pkg, ID: pkg, Severity: "medium"}
+	for _, a := range m.Annotations {
+		if a.Scope != "package" && a.Scope != "subpackages" {
+			continue
+		}
+		r.Title, r.Description = a.Title, strings.TrimSpace(a.Description)
+		if v, ok := a.Custom["id"].(string); ok {
+			r.ID = v
+		}
+		if v, ok := a.Custom["severity"].(string); ok {
+			r.Severity = v
+		}
+		if v, ok := a.Custom["remediation"].(string); ok {
+			r.Remediation = strings.TrimSpace(v)
+		}
+	}
+	if r.Title == "" {
+		r.Title = pkg
+	}
+	return r
+}
+
+// loadData merges the default data with the user's files; a user file
+// replaces top-level keys under "imagewarden" (or adds others).
+func loadData(files []string) (map[string]any, error) {
+	b, err := fs.ReadFile(builtin.FS, "data.json")
+	if err != nil {
+		return nil, err
+	}
+	var data map[string]any
+	if err := util.UnmarshalJSON(b, &data); err != nil {
+		return nil, fmt.Errorf("built-in data.json: %w", err)
+	}
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			return nil, fmt.Errorf("--data: %w", err)
+		}
+		var doc map[string]any
+		if err := yaml.Unmarshal(raw, &doc); err != nil {
+			return nil, fmt.Errorf("--data %s: %v", f, err)
+		}
+		// Round-trip through JSON so YAML maps become JSON objects.
+		j, err := json.Marshal(doc)
+		if err != nil {
+			return nil, fmt.Errorf("--data %s: %v", f, err)
+		}
+		doc = nil
+		if err := util.UnmarshalJSON(j, &doc); err != nil {
+			return nil, fmt.Errorf("--data %s: %v", f, err)
+		}
+		for k, v := range doc {
+			cur, ok1 := data[k].(map[string]any)
+			nv, ok2 := v.(map[string]any)
+			if ok1 && ok2 {
+				for kk, vv := range nv {
+					cur[kk] = vv
+				}
+				continue
+			}
+			data[k] = v
+		}
+	}
+	return data, nil
+}
+
+// Input is what the rules read.
+type Input struct {
+	Principals []model.Principal `json:"principals"`
+	Resources  []model.Resource  `json:"resources"`
+	Facts      []model.Fact      `json:"facts"`
+}
+
+// Eval runs every rule and returns the findings, sorted by severity, then
+// rule, then principal.
+func (e *Engine) Eval(ctx context.Context, in *Input) ([]model.Finding, error) {
+	j, err := json.Marshal(in)
+	if err != nil {
+		return nil, err
+	}
+	var generic any
+	if err := util.UnmarshalJSON(j, &generic); err != nil {
+		return nil, err
+	}
+	val, err := ast.InterfaceToValue(generic)
+	if err != nil {
+		return nil, err
+	}
+	rs, err := e.query.Eval(ctx, rego.EvalParsedInput(val))
+	if err != nil {
+		return nil, fmt.Errorf("evaluating rules: %w", err)
+	}
+	principals := map[string]model.Principal{}
+	for _, p := range in.Principals {
+		principals[p.ID] = p
+	}
+	var out []model.Finding
+	if len(rs) == 0 || len(rs[0].Expressions) == 0 {
+		return nil, nil
+	}
+	var walk func(path string, v any) error
+	walk = func(path string, v any) error {
+		obj, ok := v.(map[string]any)
+		if !ok {
+			return nil
+		}
+		for k, sub := range obj {
+			if k != "findings" {
+				if err := walk(path+"."+k, sub); err != nil {
+					return err
+				}
+				continue
+			}
+			rule, ok := e.rules[path]
+			if !ok {
+				rule = model.Rule{Package: path, ID: path, Title: path, Severity: "medium"}
+			}
+			list, ok := sub.([]any)
+			if !ok {
+				return fmt.Errorf("rule %s: findings must be a set or list of objects", path)
+			}
+			for _, item := range list {
+				f, err := decodeFinding(item)
+				if err != nil {
+					return fmt.Errorf("rule %s: %v", path, err)
+				}
+				f.RuleID, f.Title, f.Description, f.Remediation, f.Rule = rule.ID, rule.Title, rule.Description, rule.Remediation, path
+				if f.Severity == "" {
+					f.Severity = rule.Severity
+				}
+				if p, ok := principals[f.PrincipalID]; ok {
+					pp := p
+					f.Principal = &pp
+				}
+				out = append(out, f)
+			}
+		}
+		return nil
+	}
+	if err := walk(RulesRoot, rs[0].Expressions[0].Value); err != nil {
+		return nil, err
+	}
+	model.SortFindings(out)
+	return out, nil
+}
+
+func decodeFinding(item any) (model.Finding, error) {
+	var f model.Finding
+	b, err := json.Marshal(item)
+	if err != nil {
+		return f, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if err := dec.Decode(&f); err != nil {
+		return f, fmt.Errorf("a finding does not have the expected shape: %v", err)
+	}
+	if f.Message == "" {
+		return f, fmt.Errorf("a finding without message: %s", b)
+	}
+	return f, nil
+}

@@ -1,0 +1,83 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/olekukonko/tablewriter"
+	"github.com/spf13/cobra"
+
+	"github.com/imagewarden/imagewarden/analyzer"
+	"github.com/imagewarden/imagewarden/reports"
+)
+
+type whoCanOptions struct {
+	analyzer.Options
+	resource string
+	format   string
+}
+
+func newWhoCanCmd() *cobra.Command {
+	o := &whoCanOptions{}
+	cmd := &cobra.Command{
+		Use:   "who-can PERMISSION PATH...",
+		Short: "List the principals that can perform an action (or hold a capability such as image.push)",
+		Args:  cobra.MinimumNArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.Paths = args[1:]
+			res, err := analyzer.WhoCan(o.Options, args[0], o.resource)
+			if err != nil {
+				return err
+			}
+			switch o.format {
+			case "json":
+				return reports.JSON(cmd.OutOrStdout(), res)
+			case "table", "":
+				return whoCanTable(cmd.OutOrStdout(), res)
+			}
+			return fmt.Errorf("unknown format %q (table or json)", o.format)
+		},
+	}
+	cmd.Flags().StringVar(&o.resource, "resource", "", "decide for this resource ARN (default: anywhere in each principal's account, and every resource in the inputs)")
+	cmd.Flags().StringVarP(&o.format, "format", "f", "table", "output format: table or json")
+	cmd.Flags().StringArrayVar(&o.CatalogFiles, "catalog", nil, "extra capability catalog file (repeatable)")
+	return cmd
+}
+
+func whoCanTable(w io.Writer, res *analyzer.WhoCanResult) error {
+	where := res.Resource
+	if where == "" {
+		where = "any resource"
+	}
+	fmt.Fprintf(w, "Who can %s on %s: %d principals\n\n", res.Permission, where, len(res.Principals))
+	t := tablewriter.NewWriter(w)
+	t.Header("Principal", "Kind", "Access", "Resource", "Grant")
+	for _, a := range res.Principals {
+		var grants []string
+		for _, g := range a.Via {
+			if g.Effect == "Allow" {
+				s := g.Policy + " " + g.Statement
+				if g.Conditional {
+					s += " if " + strings.Join(g.Conditions, " and ")
+				}
+				grants = append(grants, s)
+			}
+		}
+		if err := t.Append(a.ID, a.Kind, string(a.Access), a.Resource, strings.Join(grants, "\n")); err != nil {
+			return err
+		}
+	}
+	if err := t.Render(); err != nil {
+		return err
+	}
+	skipped := 0
+	for _, s := range res.Inputs {
+		if s.Error != "" {
+			skipped++
+			fmt.Fprintf(w, "SKIPPED %s: %s\n", s.Path, s.Error)
+		}
+	}
+	fmt.Fprintf(w, "Inputs: %d read, %d skipped.\n", len(res.Inputs)-skipped, skipped)
+	return nil
+}

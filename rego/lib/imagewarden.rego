@@ -1,0 +1,101 @@
+# Helpers shared by the rules: principal lookup, approved publishers,
+# severity arithmetic and the shape of a finding.
+package imagewarden.lib
+
+# Principals by id.
+principals := {p.id: p | some p in input.principals}
+
+severity_rank := {"info": 0, "low": 1, "medium": 2, "high": 3, "critical": 4}
+
+severities := ["info", "low", "medium", "high", "critical"]
+
+# One level less severe, for access that holds only under conditions.
+lower(sev) := severities[max([severity_rank[sev] - 1, 0])]
+
+# An approved publisher entry: {"principal": glob, "capabilities": [...]
+# (optional, all when absent), "resources": [globs] (optional, all when
+# absent)}. A fact is approved when one entry covers the principal, the
+# capability and every target.
+approved(f) if {
+	some a in data.imagewarden.approved_publishers
+	glob.match(a.principal, null, f.principal)
+	capability_ok(a, f.capability)
+	every t in f.targets {
+		resource_ok(a, t.resource)
+	}
+}
+
+capability_ok(a, _) if not a.capabilities
+
+capability_ok(a, c) if c in a.capabilities
+
+resource_ok(a, _) if not a.resources
+
+resource_ok(a, r) if {
+	some g in a.resources
+	glob.match(g, null, r)
+}
+
+# Targets that are this principal's own: access that comes only from a
+# resource policy open to everyone is reported once, as public access.
+own_targets(f) := [t | some t in f.targets; not t.public_only]
+
+any_allowed(targets) if {
+	some t in targets
+	t.access == "allowed"
+}
+
+access_of(targets) := "allowed" if any_allowed(targets)
+
+else := "conditional"
+
+any_all(targets) if {
+	some t in targets
+	t.all
+}
+
+# Severity: wide when some target is every resource of its type, narrow
+# otherwise; one level lower when every target is conditional.
+severity_for(targets, wide, narrow) := wide if {
+	any_all(targets)
+	any_allowed(targets)
+}
+
+else := lower(wide) if any_all(targets)
+
+else := narrow if any_allowed(targets)
+
+else := lower(narrow)
+
+describe_target(t) := sprintf("every resource %s", [t.resource]) if t.all
+
+else := t.resource
+
+describe(targets) := concat(", ", [describe_target(t) | some t in targets])
+
+label(p) := sprintf("%s %s (account %s)", [p.kind, p.name, p.account]) if p.account != ""
+
+else := sprintf("%s %s", [p.kind, p.name])
+
+finding(f, targets, sev, msg) := {
+	"principal": f.principal,
+	"capability": f.capability,
+	"severity": sev,
+	"access": access_of(targets),
+	"message": msg,
+	"targets": targets,
+}
+
+# The findings for principals inside the analysed accounts that hold a
+# capability, outside the approved publishers.
+internal_findings(capability, wide, narrow, verb) := {finding(f, targets, sev, msg) |
+	some f in input.facts
+	f.capability == capability
+	p := principals[f.principal]
+	not p.external
+	not approved(f)
+	targets := own_targets(f)
+	count(targets) > 0
+	sev := severity_for(targets, wide, narrow)
+	msg := sprintf("%s %s %s", [label(p), verb, describe(targets)])
+}

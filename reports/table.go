@@ -1,0 +1,141 @@
+package reports
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/olekukonko/tablewriter"
+	"github.com/olekukonko/tablewriter/tw"
+
+	"github.com/imagewarden/imagewarden/analyzer"
+	"github.com/imagewarden/imagewarden/analyzer/model"
+)
+
+// maxTargets bounds the resources listed in one table cell; the JSON
+// report has them all.
+const maxTargets = 4
+
+// Table writes the findings as a terminal table, then what was read and
+// skipped, and the warnings.
+func Table(w io.Writer, r *analyzer.Report) error {
+	fmt.Fprintf(w, "imagewarden: who can implant an image (MITRE ATT&CK T1525)\n\n")
+	if len(r.Findings) == 0 {
+		fmt.Fprintln(w, "No findings.")
+	} else {
+		t := tablewriter.NewTable(w,
+			tablewriter.WithRowAutoWrap(tw.WrapNormal),
+			tablewriter.WithMaxWidth(200),
+		)
+		t.Header("Severity", "Rule", "Principal", "Capability", "Access", "Resources", "Grant")
+		for _, f := range r.Findings {
+			if err := t.Append(f.Severity, f.RuleID, principalLabel(f), f.Capability, string(f.Access), targetsCell(f.Targets), grantsCell(f.Targets)); err != nil {
+				return err
+			}
+		}
+		if err := t.Render(); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(w, "\n%d findings", len(r.Findings))
+	if len(r.Findings) > 0 {
+		var parts []string
+		for _, s := range []string{"critical", "high", "medium", "low", "info"} {
+			if n := r.Summary.BySeverity[s]; n > 0 {
+				parts = append(parts, fmt.Sprintf("%d %s", n, s))
+			}
+		}
+		fmt.Fprintf(w, " (%s)", strings.Join(parts, ", "))
+	}
+	fmt.Fprintf(w, "; %d principals, %d known resources.\n", r.Summary.Principals, r.Summary.Resources)
+	writeInputs(w, r.Inputs)
+	if len(r.Warnings) > 0 {
+		fmt.Fprintf(w, "\nWarnings (%d):\n", len(r.Warnings))
+		for _, wn := range r.Warnings {
+			if wn.Where != "" {
+				fmt.Fprintf(w, "  - %s: %s\n", wn.Where, wn.Message)
+			} else {
+				fmt.Fprintf(w, "  - %s\n", wn.Message)
+			}
+		}
+	}
+	return nil
+}
+
+func writeInputs(w io.Writer, srcs []model.Source) {
+	read, skipped := 0, 0
+	for _, s := range srcs {
+		if s.Error == "" {
+			read++
+		} else {
+			skipped++
+		}
+	}
+	fmt.Fprintf(w, "\nInputs: %d read, %d skipped.\n", read, skipped)
+	for _, s := range srcs {
+		if s.Error == "" {
+			fmt.Fprintf(w, "  read     %s (%s)\n", s.Path, s.Kind)
+		}
+	}
+	for _, s := range srcs {
+		if s.Error != "" {
+			fmt.Fprintf(w, "  SKIPPED  %s: %s\n", s.Path, s.Error)
+		}
+	}
+}
+
+func principalLabel(f model.Finding) string {
+	if f.Principal == nil {
+		return f.PrincipalID
+	}
+	return f.Principal.ID
+}
+
+func targetsCell(ts []model.Target) string {
+	var lines []string
+	for i, t := range ts {
+		if i == maxTargets {
+			lines = append(lines, fmt.Sprintf("... and %d more", len(ts)-maxTargets))
+			break
+		}
+		s := t.Resource
+		if t.All {
+			s = "all: " + s
+		}
+		if t.Access == model.Conditional {
+			s += " (conditional)"
+		}
+		if len(t.Except) > 0 {
+			s += fmt.Sprintf(" except %d denied part(s)", len(t.Except))
+		}
+		lines = append(lines, s)
+	}
+	return strings.Join(lines, "\n")
+}
+
+func grantsCell(ts []model.Target) string {
+	seen := map[string]bool{}
+	var lines []string
+	for _, t := range ts {
+		for _, g := range t.Via {
+			if g.Effect != "Allow" {
+				continue
+			}
+			s := g.Policy
+			if g.Statement != "" {
+				s += " " + g.Statement
+			}
+			if g.Conditional {
+				s += " if " + strings.Join(g.Conditions, " and ")
+			}
+			if !seen[s] {
+				seen[s] = true
+				lines = append(lines, s)
+			}
+		}
+	}
+	if len(lines) > maxTargets {
+		lines = append(lines[:maxTargets], fmt.Sprintf("... and %d more", len(lines)-maxTargets))
+	}
+	return strings.Join(lines, "\n")
+}
