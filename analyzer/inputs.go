@@ -133,7 +133,8 @@ func decodeTop(data []byte) (map[string]json.RawMessage, error) {
 	}
 	var se *json.SyntaxError
 	if errors.As(err, &se) {
-		line, col := lineCol(data, int(se.Offset))
+		// Offset counts the bytes read, the offending one included.
+		line, col := lineCol(data, int(se.Offset)-1)
 		return nil, fmt.Errorf("not valid JSON at line %d, column %d: %v", line, col, se)
 	}
 	var te *json.UnmarshalTypeError
@@ -144,10 +145,8 @@ func decodeTop(data []byte) (map[string]json.RawMessage, error) {
 }
 
 func lineCol(data []byte, off int) (int, int) {
-	if off > len(data) {
-		off = len(data)
-	}
+	off = max(0, min(off, len(data)))
 	line := 1 + bytes.Count(data[:off], []byte("\n"))
-	col := off - bytes.LastIndexByte(data[:off], '\n')
+	col := off - bytes.LastIndexByte(data[:off], '\n') // 1-based
 	return line, col
 }

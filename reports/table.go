@@ -23,10 +23,7 @@ func Table(w io.Writer, r *analyzer.Report) error {
 	if len(r.Findings) == 0 {
 		fmt.Fprintln(w, "No findings.")
 	} else {
-		t := tablewriter.NewTable(w,
-			tablewriter.WithRowAutoWrap(tw.WrapNormal),
-			tablewriter.WithMaxWidth(200),
-		)
+		t := tablewriter.NewTable(w, tablewriter.WithRowAutoWrap(tw.WrapNormal))
 		t.Header("Severity", "Rule", "Principal", "Capability", "Access", "Resources", "Grant")
 		for _, f := range r.Findings {
 			if err := t.Append(f.Severity, f.RuleID, principalLabel(f), f.Capability, string(f.Access), targetsCell(f.Targets), grantsCell(f.Targets)); err != nil {
@@ -85,28 +82,73 @@ func writeInputs(w io.Writer, srcs []model.Source) {
 }
 
 func principalLabel(f model.Finding) string {
-	if f.Principal == nil {
+	p := f.Principal
+	switch {
+	case p == nil:
 		return f.PrincipalID
+	case p.Public:
+		return "anyone (*)"
+	case p.Kind == "account":
+		return "account " + p.Account
+	case p.Account != "":
+		return p.Kind + "/" + p.Name + "\n" + p.Account
 	}
-	return f.Principal.ID
+	return p.ID
 }
 
+// shortResource names a target briefly: "ecr repository/apps/checkout",
+// or "every ecr repository in 111122223333" for a whole-type pattern.
+func shortResource(t model.Target) string {
+	if t.Resource == "*" {
+		return "account-wide action"
+	}
+	parts := strings.SplitN(t.Resource, ":", 6)
+	if len(parts) != 6 {
+		return t.Resource
+	}
+	svc, acct, res := parts[2], parts[4], parts[5]
+	if t.All {
+		typ, _, _ := strings.Cut(res, "/")
+		s := "every " + svc + " " + typ
+		if acct != "" && acct != "*" {
+			s += " in " + acct
+		}
+		return s
+	}
+	return svc + " " + res
+}
+
+// shortPolicy drops the ARN prefix of managed policies.
+func shortPolicy(name string) string {
+	if i := strings.Index(name, ":policy/"); i >= 0 {
+		return "policy/" + name[i+len(":policy/"):]
+	}
+	return name
+}
+
+// targetsCell lists where the access holds: whole-type patterns first
+// (they make the listed resources of that type redundant), then the rest.
 func targetsCell(ts []model.Target) string {
+	var wide, narrow []model.Target
+	for _, t := range ts {
+		if t.All {
+			wide = append(wide, t)
+		} else {
+			narrow = append(narrow, t)
+		}
+	}
 	var lines []string
-	for i, t := range ts {
-		if i == maxTargets {
-			lines = append(lines, fmt.Sprintf("... and %d more", len(ts)-maxTargets))
+	for _, t := range append(wide, narrow...) {
+		if len(lines) == maxTargets {
+			lines = append(lines, fmt.Sprintf("... %d more (see --format json)", len(ts)-maxTargets))
 			break
 		}
-		s := t.Resource
-		if t.All {
-			s = "all: " + s
-		}
+		s := shortResource(t)
 		if t.Access == model.Conditional {
 			s += " (conditional)"
 		}
 		if len(t.Except) > 0 {
-			s += fmt.Sprintf(" except %d denied part(s)", len(t.Except))
+			s += fmt.Sprintf(" (except %d denied part(s))", len(t.Except))
 		}
 		lines = append(lines, s)
 	}
@@ -118,10 +160,10 @@ func grantsCell(ts []model.Target) string {
 	var lines []string
 	for _, t := range ts {
 		for _, g := range t.Via {
-			if g.Effect != "Allow" {
+			if g.Effect != "Allow" || strings.HasPrefix(g.Policy, "(assumed)") {
 				continue
 			}
-			s := g.Policy
+			s := shortPolicy(g.Policy)
 			if g.Statement != "" {
 				s += " " + g.Statement
 			}

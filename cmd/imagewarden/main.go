@@ -21,7 +21,9 @@ const (
 // errFindings reports that findings at or above --fail-on exist.
 type errFindings struct{ n int }
 
-func (e errFindings) Error() string { return fmt.Sprintf("%d findings at or above the --fail-on severity", e.n) }
+func (e errFindings) Error() string {
+	return fmt.Sprintf("%d findings at or above the --fail-on severity", e.n)
+}
 
 func newRoot() *cobra.Command {
 	root := &cobra.Command{

@@ -35,9 +35,9 @@ type Request struct {
 // Policies are the policies that apply to a request.
 type Policies struct {
 	Identity []NamedPolicy
-	Boundary *NamedPolicy   // nil: no permissions boundary
+	Boundary *NamedPolicy    // nil: no permissions boundary
 	SCPs     [][]NamedPolicy // one list per level from the root to the account; empty: no SCPs apply
-	Resource *NamedPolicy   // nil: the resource has no policy
+	Resource *NamedPolicy    // nil: the resource has no policy
 }
 
 // Decision is the outcome of a request.

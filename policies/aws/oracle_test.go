@@ -12,7 +12,7 @@ import (
 )
 
 // oracleDir returns a directory holding the independent AWS simulator of
-// ../shared/oracle/aws with its npm dependencies installed. scripts/test.sh
+// ../shared/oracle/aws with its npm dependencies installed. .ci/test.sh
 // installs it once and sets IMAGEWARDEN_ORACLE_DIR; otherwise the test
 // installs it into a temporary directory itself.
 func oracleDir(t *testing.T) string {

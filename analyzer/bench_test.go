@@ -1,0 +1,98 @@
+package analyzer
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/imagewarden/imagewarden/analyzer/internal/fixtures"
+)
+
+const managedPolicies = "../../shared/datasets/aws-managed-policies.authorization-details.json"
+
+// managedRolesInput writes one role per AWS managed policy into a
+// temporary directory.
+func managedRolesInput(tb testing.TB) (string, int) {
+	tb.Helper()
+	if _, err := os.Stat(managedPolicies); err != nil {
+		tb.Skipf("%s absent (../shared exists only in the imagewarden workplace)", managedPolicies)
+	}
+	out, n, err := fixtures.ManagedPolicyRoles(managedPolicies, "111122223333")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	dir := tb.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "roles.json"), out, 0o644); err != nil {
+		tb.Fatal(err)
+	}
+	return dir, n
+}
+
+// BenchmarkAnalyzeManagedPolicies analyses 1,643 roles, one per AWS
+// managed policy, against the whole catalog, rules included.
+func BenchmarkAnalyzeManagedPolicies(b *testing.B) {
+	dir, n := managedRolesInput(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		rep, err := Analyze(context.Background(), Options{Paths: []string{dir}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(rep.Principals) != n {
+			b.Fatalf("%d principals, want %d", len(rep.Principals), n)
+		}
+	}
+}
+
+// TestManagedPoliciesAnalysis checks the analysis on real AWS managed
+// policies: every policy parses, and well-known ones land where they
+// should.
+func TestManagedPoliciesAnalysis(t *testing.T) {
+	if testing.Short() {
+		t.Skip("large input")
+	}
+	dir, n := managedRolesInput(t)
+	rep, err := Analyze(context.Background(), Options{Paths: []string{dir}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Principals) != n {
+		t.Fatalf("%d principals, want %d", len(rep.Principals), n)
+	}
+	for _, w := range rep.Warnings {
+		if w.Where != "" {
+			t.Errorf("warning on real AWS data: %s: %s", w.Where, w.Message)
+		}
+	}
+	caps := map[string]map[string]bool{} // policy name -> capabilities
+	for _, f := range rep.Findings {
+		// role names are rNNNN-<policy name>
+		_, name, _ := strings.Cut(strings.TrimPrefix(f.PrincipalID, "arn:aws:iam::111122223333:role/"), "-")
+		if caps[name] == nil {
+			caps[name] = map[string]bool{}
+		}
+		caps[name][f.Capability] = true
+	}
+	for _, tc := range []struct {
+		policy string
+		cap    string
+		want   bool
+	}{
+		{"AmazonEC2ContainerRegistryPowerUser", "image.push", true},
+		{"AmazonEC2ContainerRegistryReadOnly", "image.push", false},
+		{"AdministratorAccess", "iam.escalate", true},
+		{"AdministratorAccess", "image.create", true},
+		{"PowerUserAccess", "image.push", true},
+		// NotAction iam:* still leaves sts:AssumeRole on every role.
+		{"PowerUserAccess", "iam.escalate", true},
+		{"AmazonEC2ContainerRegistryPowerUser", "iam.escalate", false},
+		{"ReadOnlyAccess", "image.push", false},
+		{"ReadOnlyAccess", "image.create", false},
+	} {
+		if got := caps[tc.policy][tc.cap]; got != tc.want {
+			t.Errorf("%s %s: got %v, want %v", tc.policy, tc.cap, got, tc.want)
+		}
+	}
+}
