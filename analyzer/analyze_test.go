@@ -287,3 +287,36 @@ func TestMissingPathIsAnError(t *testing.T) {
 		t.Fatalf("want an error naming the path, got %v", err)
 	}
 }
+
+// TestApprovedPublishers: --data approves the pipeline roles for what they
+// are meant to publish, and only that.
+func TestApprovedPublishers(t *testing.T) {
+	rep, err := Analyze(context.Background(), Options{Paths: []string{demoDir}, DataFiles: []string{demoDir + "/approved-publishers.yaml"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, gone := range []struct{ principal, capability string }{
+		{shared + "role/image-pipeline", "image.push"},
+		{shared + "role/image-pipeline", "image.share"},
+		{shared + "role/EC2ImageBuilderInstance", "image.push"},
+		{shared + "role/ci-deployer", "image.push"},
+	} {
+		if f := findFinding(rep, gone.principal, gone.capability); f != nil {
+			t.Errorf("%s %s is approved but reported: %s", gone.principal, gone.capability, f.Message)
+		}
+	}
+	for _, kept := range []struct{ principal, capability string }{
+		{shared + "role/image-pipeline", "iam.escalate"},          // not an approved capability
+		{shared + "role/EC2ImageBuilderInstance", "image.create"}, // approved for push only
+		{shared + "user/alice", "image.push"},
+	} {
+		if findFinding(rep, kept.principal, kept.capability) == nil {
+			t.Errorf("%s %s should still be reported", kept.principal, kept.capability)
+		}
+	}
+	bad := filepath.Join(t.TempDir(), "bad.yaml")
+	os.WriteFile(bad, []byte("imagewarden: [unclosed"), 0o644)
+	if _, err := Analyze(context.Background(), Options{Paths: []string{demoDir}, DataFiles: []string{bad}}); err == nil || !strings.Contains(err.Error(), "bad.yaml") {
+		t.Errorf("a broken --data file should be an error naming it, got %v", err)
+	}
+}

@@ -103,6 +103,18 @@ other_resource := {
 	"iam.escalate": "arn:aws:iam::111122223333:role/apps",
 }
 
+# Globs an approved publisher can name: each matches the narrow resource of
+# its capability and neither the other resource nor the wide pattern.
+narrow_glob := {
+	"image.create": "arn:aws:ec2:*::image/ami-0123*",
+	"image.modify": "arn:aws:ec2:*::image/ami-0123*",
+	"image.share": "arn:aws:ec2:*::image/ami-0123*",
+	"image.push": "arn:aws:ecr:*:111122223333:repository/golden/*",
+	"registry.configure": "arn:aws:ecr:*:111122223333:repository/golden/*",
+	"pipeline.modify": "arn:aws:imagebuilder:*:111122223333:image-pipeline/golden",
+	"iam.escalate": "arn:aws:iam::111122223333:role/pipeline-*",
+}
+
 grant(access) := {
 	"policy_type": "identity",
 	"policy": "inline:fixture",

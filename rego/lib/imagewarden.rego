@@ -14,16 +14,24 @@ lower(sev) := severities[max([severity_rank[sev] - 1, 0])]
 
 # An approved publisher entry: {"principal": glob, "capabilities": [...]
 # (optional, all when absent), "resources": [globs] (optional, all when
-# absent)}. A fact is approved when one entry covers the principal, the
-# capability and every target.
-approved(f) if {
+# absent)}. A target is approved when one entry covers the principal, the
+# capability and the target's resource; a fact is approved when all its
+# targets are.
+approved_target(f, t) if {
 	some a in data.imagewarden.approved_publishers
 	glob.match(a.principal, null, f.principal)
 	capability_ok(a, f.capability)
+	resource_ok(a, t.resource)
+}
+
+approved(f) if {
 	every t in f.targets {
-		resource_ok(a, t.resource)
+		approved_target(f, t)
 	}
 }
+
+# Targets left to report: not approved.
+unapproved_targets(f) := [t | some t in f.targets; not approved_target(f, t)]
 
 capability_ok(a, _) if not a.capabilities
 
@@ -36,9 +44,10 @@ resource_ok(a, r) if {
 	glob.match(g, null, r)
 }
 
-# Targets that are this principal's own: access that comes only from a
-# resource policy open to everyone is reported once, as public access.
-own_targets(f) := [t | some t in f.targets; not t.public_only]
+# Targets that are this principal's own and not approved: access that
+# comes only from a resource policy open to everyone is reported once, as
+# public access.
+own_targets(f) := [t | some t in unapproved_targets(f); not t.public_only]
 
 any_allowed(targets) if {
 	some t in targets
@@ -93,7 +102,6 @@ internal_findings(capability, wide, narrow, verb) := {finding(f, targets, sev, m
 	f.capability == capability
 	p := principals[f.principal]
 	not p.external
-	not approved(f)
 	targets := own_targets(f)
 	count(targets) > 0
 	sev := severity_for(targets, wide, narrow)

@@ -17,13 +17,14 @@ import data.imagewarden.lib
 
 write_capabilities := {"image.create", "image.modify", "image.push", "image.share", "registry.configure", "pipeline.modify"}
 
-findings contains lib.finding(f, f.targets, sev, msg) if {
+findings contains lib.finding(f, targets, sev, msg) if {
 	some f in input.facts
 	p := lib.principals[f.principal]
 	p.external
 	not p.public
 	f.capability in write_capabilities
-	not lib.approved(f)
-	sev := lib.severity_for(f.targets, "high", "high")
-	msg := sprintf("outside %s %s can %s on %s", [p.kind, p.name, f.capability, lib.describe(f.targets)])
+	targets := lib.unapproved_targets(f)
+	count(targets) > 0
+	sev := lib.severity_for(targets, "high", "high")
+	msg := sprintf("outside %s %s can %s on %s", [p.kind, p.name, f.capability, lib.describe(targets)])
 }

@@ -1,0 +1,194 @@
+# Tests of rule iam_escalate (iam.escalate): critical for every resource of a type, high
+# for single resources, one level lower when every target is conditional;
+# approved publishers, external and public principals and access that only
+# the anyone principal grants are left out.
+package imagewarden.rules.iam_escalate_test
+
+import data.imagewarden.fixtures_test as fx
+import data.imagewarden.rules.iam_escalate
+
+cap := "iam.escalate"
+
+other_cap := "image.push"
+
+wide_res := fx.wide_resource[cap]
+
+narrow_res := fx.narrow_resource[cap]
+
+other_res := fx.other_resource[cap]
+
+# ------------------------------------------------------------ severities
+
+test_wide_allowed_grant_is_critical if {
+	fs := iam_escalate.findings with input as fx.input_of([fx.fact(fx.alice, cap, [fx.wide(wide_res, "allowed")])])
+	count(fs) == 1
+	fx.summary(fs) == {[fx.alice.id, cap, "critical", "allowed"]}
+}
+
+test_wide_allowed_grant_message_and_targets if {
+	fs := iam_escalate.findings with input as fx.input_of([fx.fact(fx.alice, cap, [fx.wide(wide_res, "allowed")])])
+	count(fs) == 1
+	some f in fs
+	f.message == sprintf("user alice (account 111122223333) can escalate privileges through IAM on every resource %s", [wide_res])
+	f.targets == [fx.wide(wide_res, "allowed")]
+}
+
+test_narrow_allowed_grant_is_high if {
+	# bob is serialised without "external" and "public", as Go does.
+	fs := iam_escalate.findings with input as fx.input_of([fx.fact(fx.bob, cap, [fx.narrow(narrow_res, "allowed")])])
+	count(fs) == 1
+	fx.summary(fs) == {[fx.bob.id, cap, "high", "allowed"]}
+	some f in fs
+	f.message == sprintf("user bob (account 111122223333) can escalate privileges through IAM on %s", [narrow_res])
+}
+
+test_wide_conditional_grant_is_high if {
+	fs := iam_escalate.findings with input as fx.input_of([fx.fact(fx.alice, cap, [fx.wide(wide_res, "conditional")])])
+	count(fs) == 1
+	fx.summary(fs) == {[fx.alice.id, cap, "high", "conditional"]}
+}
+
+test_narrow_conditional_grant_is_medium if {
+	fs := iam_escalate.findings with input as fx.input_of([fx.fact(fx.alice, cap, [fx.narrow(narrow_res, "conditional")])])
+	count(fs) == 1
+	fx.summary(fs) == {[fx.alice.id, cap, "medium", "conditional"]}
+}
+
+test_one_allowed_target_among_conditional_ones_is_high if {
+	targets := [fx.narrow(narrow_res, "conditional"), fx.narrow(other_res, "allowed")]
+	fs := iam_escalate.findings with input as fx.input_of([fx.fact(fx.alice, cap, targets)])
+	count(fs) == 1
+	fx.summary(fs) == {[fx.alice.id, cap, "high", "allowed"]}
+}
+
+test_one_finding_per_principal if {
+	facts := [
+		fx.fact(fx.alice, cap, [fx.wide(wide_res, "allowed")]),
+		fx.fact(fx.pipeline, cap, [fx.narrow(narrow_res, "conditional")]),
+	]
+	fs := iam_escalate.findings with input as fx.input_of(facts)
+	count(fs) == 2
+	fx.summary(fs) == {
+		[fx.alice.id, cap, "critical", "allowed"],
+		[fx.pipeline.id, cap, "medium", "conditional"],
+	}
+}
+
+test_other_capabilities_are_not_reported if {
+	facts := [fx.fact(fx.alice, c, [fx.wide(fx.wide_resource[c], "allowed")]) | some c in ["image.create", "image.modify", "image.push", "image.share", "registry.configure", "pipeline.modify", "iam.escalate"]; c != cap]
+	count(facts) == 6
+	fs := iam_escalate.findings with input as fx.input_of(facts)
+	count(fs) == 0
+}
+
+# ------------------------------------------------------------ no facts
+
+test_no_facts_no_findings if {
+	fs := iam_escalate.findings with input as fx.input_of([])
+	count(fs) == 0
+}
+
+test_principal_without_facts_is_not_reported if {
+	fs := iam_escalate.findings with input as fx.input_of([fx.fact(fx.alice, cap, [fx.narrow(narrow_res, "allowed")])])
+	count(fs) == 1
+	fx.summary(fs) == {[fx.alice.id, cap, "high", "allowed"]}
+	every f in fs {
+		f.principal != fx.idle.id
+	}
+}
+
+# ------------------------------------------------------------ approved publishers
+
+test_approved_publisher_exact_principal if {
+	fs := iam_escalate.findings with input as fx.input_of([fx.fact(fx.pipeline, cap, [fx.wide(wide_res, "allowed")])])
+		with data.imagewarden.approved_publishers as [{"principal": fx.pipeline.id}]
+	count(fs) == 0
+}
+
+test_approved_publisher_glob_principal if {
+	facts := [
+		fx.fact(fx.pipeline, cap, [fx.wide(wide_res, "allowed")]),
+		fx.fact(fx.alice, cap, [fx.wide(wide_res, "allowed")]),
+	]
+	fs := iam_escalate.findings with input as fx.input_of(facts)
+		with data.imagewarden.approved_publishers as [{"principal": "arn:aws:iam::111122223333:role/pipeline-*"}]
+	count(fs) == 1
+	fx.summary(fs) == {[fx.alice.id, cap, "critical", "allowed"]}
+}
+
+test_approved_publisher_glob_not_matching if {
+	fs := iam_escalate.findings with input as fx.input_of([fx.fact(fx.pipeline, cap, [fx.wide(wide_res, "allowed")])])
+		with data.imagewarden.approved_publishers as [{"principal": "arn:aws:iam::111122223333:role/build-*"}]
+	count(fs) == 1
+	fx.summary(fs) == {[fx.pipeline.id, cap, "critical", "allowed"]}
+}
+
+test_approved_publisher_listing_the_capability if {
+	fs := iam_escalate.findings with input as fx.input_of([fx.fact(fx.pipeline, cap, [fx.wide(wide_res, "allowed")])])
+		with data.imagewarden.approved_publishers as [{"principal": fx.pipeline.id, "capabilities": [other_cap, cap]}]
+	count(fs) == 0
+}
+
+test_approved_publisher_for_another_capability_only if {
+	fs := iam_escalate.findings with input as fx.input_of([fx.fact(fx.pipeline, cap, [fx.wide(wide_res, "allowed")])])
+		with data.imagewarden.approved_publishers as [{"principal": fx.pipeline.id, "capabilities": [other_cap]}]
+	count(fs) == 1
+	fx.summary(fs) == {[fx.pipeline.id, cap, "critical", "allowed"]}
+}
+
+test_approved_publisher_resources_cover_the_target if {
+	fs := iam_escalate.findings with input as fx.input_of([fx.fact(fx.pipeline, cap, [fx.narrow(narrow_res, "allowed")])])
+		with data.imagewarden.approved_publishers as [{
+			"principal": "arn:aws:iam::111122223333:role/pipeline-*",
+			"capabilities": [cap],
+			"resources": [fx.narrow_glob[cap]],
+		}]
+	count(fs) == 0
+}
+
+test_approved_publisher_resources_miss_one_target if {
+	targets := [fx.narrow(narrow_res, "allowed"), fx.narrow(other_res, "allowed")]
+	fs := iam_escalate.findings with input as fx.input_of([fx.fact(fx.pipeline, cap, targets)])
+		with data.imagewarden.approved_publishers as [{
+			"principal": fx.pipeline.id,
+			"capabilities": [cap],
+			"resources": [fx.narrow_glob[cap]],
+		}]
+	count(fs) == 1
+	fx.summary(fs) == {[fx.pipeline.id, cap, "high", "allowed"]}
+	some f in fs
+	fx.target_resources(f) == {narrow_res, other_res}
+}
+
+test_approved_publisher_resources_do_not_cover_a_wide_grant if {
+	fs := iam_escalate.findings with input as fx.input_of([fx.fact(fx.pipeline, cap, [fx.wide(wide_res, "allowed")])])
+		with data.imagewarden.approved_publishers as [{"principal": fx.pipeline.id, "resources": [fx.narrow_glob[cap]]}]
+	count(fs) == 1
+	fx.summary(fs) == {[fx.pipeline.id, cap, "critical", "allowed"]}
+}
+
+# ------------------------------------------------------------ public and external
+
+test_public_only_targets_are_not_reported if {
+	fs := iam_escalate.findings with input as fx.input_of([fx.fact(fx.alice, cap, [fx.public_only(narrow_res, "allowed")])])
+	count(fs) == 0
+}
+
+test_public_only_targets_are_left_out_of_a_finding if {
+	targets := [fx.narrow(narrow_res, "conditional"), fx.public_only(other_res, "allowed")]
+	fs := iam_escalate.findings with input as fx.input_of([fx.fact(fx.alice, cap, targets)])
+	count(fs) == 1
+	fx.summary(fs) == {[fx.alice.id, cap, "medium", "conditional"]}
+	some f in fs
+	f.targets == [fx.narrow(narrow_res, "conditional")]
+}
+
+test_external_principal_is_not_reported if {
+	fs := iam_escalate.findings with input as fx.input_of([fx.fact(fx.outsider, cap, [fx.wide(wide_res, "allowed")])])
+	count(fs) == 0
+}
+
+test_public_principal_is_not_reported if {
+	fs := iam_escalate.findings with input as fx.input_of([fx.fact(fx.anyone, cap, [fx.wide(wide_res, "allowed")])])
+	count(fs) == 0
+}

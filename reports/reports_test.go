@@ -1,0 +1,70 @@
+package reports
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/imagewarden/imagewarden/analyzer"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+func demoReport(t *testing.T) *analyzer.Report {
+	t.Helper()
+	rep, err := analyzer.Analyze(context.Background(), analyzer.Options{Paths: []string{"../testdata/demo"}, Now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rep
+}
+
+func TestTableGolden(t *testing.T) {
+	var b bytes.Buffer
+	if err := Render(&b, "table", demoReport(t)); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join("..", "testdata", "golden", "demo-table.txt")
+	if *update {
+		os.WriteFile(path, b.Bytes(), 0o644)
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (go test ./reports -update creates it)", err)
+	}
+	if !bytes.Equal(b.Bytes(), want) {
+		t.Errorf("table differs from %s; go test ./reports -update and review the diff:\n%s", path, b.String())
+	}
+}
+
+func TestJSONIsTheWholeReport(t *testing.T) {
+	rep := demoReport(t)
+	var b bytes.Buffer
+	if err := Render(&b, "json", rep); err != nil {
+		t.Fatal(err)
+	}
+	var back analyzer.Report
+	if err := json.Unmarshal(b.Bytes(), &back); err != nil {
+		t.Fatal(err)
+	}
+	if len(back.Findings) != len(rep.Findings) || len(back.Inputs) != len(rep.Inputs) || len(back.Facts) != len(rep.Facts) {
+		t.Errorf("JSON lost data: %d/%d findings, %d/%d inputs", len(back.Findings), len(rep.Findings), len(back.Inputs), len(rep.Inputs))
+	}
+	for _, f := range back.Findings {
+		if f.RuleID == "" || f.Severity == "" || f.PrincipalID == "" || f.Message == "" || f.Remediation == "" {
+			t.Errorf("finding without rule, severity, principal, message or remediation: %+v", f)
+		}
+	}
+}
+
+func TestUnknownFormat(t *testing.T) {
+	if err := Render(&bytes.Buffer{}, "pdf", &analyzer.Report{}); err == nil {
+		t.Error("an unknown format should be an error")
+	}
+}
