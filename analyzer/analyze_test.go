@@ -320,3 +320,48 @@ func TestApprovedPublishers(t *testing.T) {
 		t.Errorf("a broken --data file should be an error naming it, got %v", err)
 	}
 }
+
+// TestUserRules: --policy adds the user's rules, with their METADATA; a
+// broken rule file is an error naming it.
+func TestUserRules(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "golden_push.rego"), []byte(`# METADATA
+# title: Nobody but the pipeline pushes to golden repositories
+# custom:
+#   id: ACME-001
+#   severity: critical
+#   remediation: Remove it.
+package imagewarden.rules.acme.golden_push
+
+findings contains {"principal": f.principal, "capability": f.capability, "message": sprintf("%s pushes to golden", [f.principal])} if {
+	some f in input.facts
+	f.capability == "image.push"
+	some t in f.targets
+	contains(t.resource, "repository/golden/")
+	not endswith(f.principal, "role/image-pipeline")
+}
+`), 0o644)
+	rep, err := Analyze(context.Background(), Options{Paths: []string{demoDir}, PolicyDirs: []string{dir}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, f := range rep.Findings {
+		if f.RuleID == "ACME-001" {
+			n++
+			if f.Severity != "critical" || f.Remediation != "Remove it." || f.Principal == nil {
+				t.Errorf("user finding without its metadata: %+v", f)
+			}
+			if strings.HasSuffix(f.PrincipalID, "role/image-pipeline") {
+				t.Errorf("the rule excludes the pipeline")
+			}
+		}
+	}
+	if n == 0 {
+		t.Error("the user's rule produced no finding")
+	}
+	os.WriteFile(filepath.Join(dir, "broken.rego"), []byte("package imagewarden.rules.broken\n\nfindings contains x if {"), 0o644)
+	if _, err := Analyze(context.Background(), Options{Paths: []string{demoDir}, PolicyDirs: []string{dir}}); err == nil || !strings.Contains(err.Error(), "broken.rego") {
+		t.Errorf("want an error naming broken.rego, got %v", err)
+	}
+}
