@@ -174,7 +174,7 @@ func (s *Snapshot) evaluatePrincipal(p *principal, actions []action, known []kno
 			req := &iam.Request{Principal: p.arn, Action: e.Action, Resource: k.model.ID, ResourceAccount: k.account,
 				ResourcePattern: k.pattern, Context: p.ctx}
 			r := iam.Decide(req, p.policies(k.policy))
-			if t, ok := target(r, k.model.ID, true, false); ok {
+			if t, ok := target(r, k.model.ID, true, false, p.external); ok {
 				add(e.Capability, e.Action, t)
 			}
 		}
@@ -219,7 +219,7 @@ func (s *Snapshot) patternTargets(p *principal, a action) []model.Target {
 	e := a.entry
 	if e.Resource == "*" {
 		r := iam.Decide(&iam.Request{Principal: p.arn, Action: e.Action, Resource: "*", Context: p.ctx}, p.policies(nil))
-		if t, ok := target(r, "*", false, true); ok {
+		if t, ok := target(r, "*", false, true, false); ok {
 			return []model.Target{t}
 		}
 		return nil
@@ -234,7 +234,7 @@ func (s *Snapshot) patternTargets(p *principal, a action) []model.Target {
 	whole := base
 	whole.AllowWhole = true
 	if r := iam.Decide(&whole, pol); r.Decision == iam.Allowed || r.Decision == iam.Conditional {
-		t, _ := target(r, pattern, false, true)
+		t, _ := target(r, pattern, false, true, false)
 		t.Except = partialDenies(&whole, pol)
 		return []model.Target{t}
 	}
@@ -271,7 +271,7 @@ func (s *Snapshot) patternTargets(p *principal, a action) []model.Target {
 					continue
 				}
 			}
-			t, _ := target(r, cand, false, cand == pattern)
+			t, _ := target(r, cand, false, cand == pattern, false)
 			t.Except = partialDenies(&req, pol)
 			out = append(out, t)
 		}
@@ -294,7 +294,10 @@ func partialDenies(req *iam.Request, pol *iam.Policies) []string {
 	return out
 }
 
-func target(r iam.Result, res string, known, all bool) (model.Target, bool) {
+// target turns a decision into a target. For an outside principal the
+// identity grant is the stand-in for the other account, so only resource
+// policy grants tell whether the access is public-only.
+func target(r iam.Result, res string, known, all, external bool) (model.Target, bool) {
 	var access model.Access
 	switch r.Decision {
 	case iam.Allowed:
@@ -308,12 +311,20 @@ func target(r iam.Result, res string, known, all bool) (model.Target, bool) {
 	for _, rs := range r.Reasons {
 		t.Via = append(t.Via, model.Grant(rs))
 	}
-	t.PublicOnly = len(r.Grants) > 0
+	resourceGrants := 0
+	t.PublicOnly = true
 	for _, g := range r.Grants {
-		if g.Kind != iam.ResourcePolicy || !g.Statement.Principal.HasWildcard() {
+		switch {
+		case g.Kind == iam.ResourcePolicy:
+			resourceGrants++
+			if !g.Statement.Principal.HasWildcard() {
+				t.PublicOnly = false
+			}
+		case !external:
 			t.PublicOnly = false
 		}
 	}
+	t.PublicOnly = t.PublicOnly && resourceGrants > 0
 	return t, true
 }
 

@@ -70,7 +70,7 @@ func (s *Snapshot) bestAnswer(p *principal, action, resource string) (model.Answ
 		}
 		req := &iam.Request{Principal: p.arn, Action: action, Resource: t.res, ResourcePattern: t.pattern, ResourceAccount: t.account, Context: p.ctx}
 		r := iam.Decide(req, p.policies(t.policy))
-		tg, ok := target(r, t.res, t.policy != nil, false)
+		tg, ok := target(r, t.res, t.policy != nil, false, p.external)
 		if !ok {
 			continue
 		}

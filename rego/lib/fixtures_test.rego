@@ -184,3 +184,6 @@ summary(findings) := {[f.principal, f.capability, f.severity, f.access] | some f
 
 # The resources a finding names.
 target_resources(finding) := {t.resource | some t in finding.targets}
+
+# A glob that matches exactly this resource pattern: its wildcards escaped.
+literal_glob(resource) := replace(replace(resource, "*", `\*`), "?", `\?`)

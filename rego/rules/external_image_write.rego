@@ -23,7 +23,7 @@ findings contains lib.finding(f, targets, sev, msg) if {
 	p.external
 	not p.public
 	f.capability in write_capabilities
-	targets := lib.unapproved_targets(f)
+	targets := [t | some t in lib.unapproved_targets(f); not t.public_only]
 	count(targets) > 0
 	sev := lib.severity_for(targets, "high", "high")
 	msg := sprintf("outside %s %s can %s on %s", [p.kind, p.name, f.capability, lib.describe(targets)])

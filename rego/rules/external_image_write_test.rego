@@ -141,11 +141,41 @@ test_approved_publisher_resources_cover_the_target if {
 }
 
 test_approved_publisher_resources_miss_one_target if {
+	# Only the target outside the approved resources is reported, with the
+	# access of what is left.
 	targets := [fx.narrow(narrow_res, "allowed"), fx.narrow(other_res, "conditional")]
 	fs := external_image_write.findings with input as fx.input_of([fx.fact(fx.outsider, cap, targets)])
 		with data.imagewarden.approved_publishers as [{"principal": fx.outsider.id, "resources": [fx.narrow_glob[cap]]}]
 	count(fs) == 1
-	fx.summary(fs) == {[fx.outsider.id, cap, "high", "allowed"]}
+	fx.summary(fs) == {[fx.outsider.id, cap, "medium", "conditional"]}
 	some f in fs
-	fx.target_resources(f) == {narrow_res, other_res}
+	f.targets == [fx.narrow(other_res, "conditional")]
+	f.message == sprintf("outside account arn:aws:iam::444455556666:root can image.push on %s", [other_res])
+}
+
+test_approved_publisher_entries_cover_targets_together if {
+	targets := [fx.narrow(narrow_res, "allowed"), fx.narrow(other_res, "allowed")]
+	fs := external_image_write.findings with input as fx.input_of([fx.fact(fx.outsider, cap, targets)])
+		with data.imagewarden.approved_publishers as [
+			{"principal": fx.outsider.id, "capabilities": [cap], "resources": [fx.narrow_glob[cap]]},
+			{"principal": "arn:aws:iam::444455556666:*", "resources": [other_res]},
+		]
+	count(fs) == 0
+}
+
+# ------------------------------------------------------------ public-only access
+
+# Access an outside account has only through a policy open to everyone is
+# IW-001's finding, not this rule's.
+test_public_only_target_is_left_to_the_public_rule if {
+	fs := external_image_write.findings with input as fx.input_of([fx.fact(fx.outsider, cap, [fx.public_only(narrow_res, "allowed")])])
+	count(fs) == 0
+}
+
+test_public_only_target_is_dropped_from_a_mixed_finding if {
+	targets := [fx.public_only(other_res, "allowed"), fx.narrow(narrow_res, "allowed")]
+	fs := external_image_write.findings with input as fx.input_of([fx.fact(fx.outsider, cap, targets)])
+	count(fs) == 1
+	some f in fs
+	f.targets == [fx.narrow(narrow_res, "allowed")]
 }

@@ -147,7 +147,9 @@ test_approved_publisher_resources_cover_the_target if {
 }
 
 test_approved_publisher_resources_miss_one_target if {
-	targets := [fx.narrow(narrow_res, "allowed"), fx.narrow(other_res, "allowed")]
+	# Only the target outside the approved resources is reported, and the
+	# severity is that of what is left: conditional and narrow.
+	targets := [fx.narrow(narrow_res, "allowed"), fx.narrow(other_res, "conditional")]
 	fs := image_share.findings with input as fx.input_of([fx.fact(fx.pipeline, cap, targets)])
 		with data.imagewarden.approved_publishers as [{
 			"principal": fx.pipeline.id,
@@ -155,9 +157,32 @@ test_approved_publisher_resources_miss_one_target if {
 			"resources": [fx.narrow_glob[cap]],
 		}]
 	count(fs) == 1
+	fx.summary(fs) == {[fx.pipeline.id, cap, "low", "conditional"]}
+	some f in fs
+	f.targets == [fx.narrow(other_res, "conditional")]
+	f.message == sprintf("role pipeline-images (account 111122223333) can share images in %s", [other_res])
+}
+
+test_approved_publisher_entries_cover_targets_together if {
+	targets := [fx.narrow(narrow_res, "allowed"), fx.narrow(other_res, "allowed")]
+	fs := image_share.findings with input as fx.input_of([fx.fact(fx.pipeline, cap, targets)])
+		with data.imagewarden.approved_publishers as [
+			{"principal": fx.pipeline.id, "resources": [fx.narrow_glob[cap]]},
+			{"principal": fx.pipeline.id, "resources": [other_res]},
+		]
+	count(fs) == 0
+}
+
+test_approved_wide_grant_leaves_the_narrow_one if {
+	# The glob names the wide pattern itself (its wildcards escaped), so it
+	# does not cover the other resource.
+	targets := [fx.wide(wide_res, "allowed"), fx.narrow(other_res, "allowed")]
+	fs := image_share.findings with input as fx.input_of([fx.fact(fx.pipeline, cap, targets)])
+		with data.imagewarden.approved_publishers as [{"principal": fx.pipeline.id, "resources": [fx.literal_glob(wide_res)]}]
+	count(fs) == 1
 	fx.summary(fs) == {[fx.pipeline.id, cap, "medium", "allowed"]}
 	some f in fs
-	fx.target_resources(f) == {narrow_res, other_res}
+	f.targets == [fx.narrow(other_res, "allowed")]
 }
 
 test_approved_publisher_resources_do_not_cover_a_wide_grant if {
