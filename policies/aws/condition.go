@@ -167,8 +167,8 @@ func (c *Condition) matchOne(kv, pv string, ctx *Context) (Tri, bool) {
 		return arnLike(pv, kv, ctx)
 	}
 	if strings.HasPrefix(c.base, "numeric") {
-		a, ok1 := new(big.Rat).SetString(strings.TrimSpace(kv))
-		b, ok2 := new(big.Rat).SetString(strings.TrimSpace(pv))
+		a, ok1 := parseNumber(kv)
+		b, ok2 := parseNumber(pv)
 		if !ok1 || !ok2 {
 			return False, false
 		}
@@ -202,6 +202,28 @@ func compare(op string, cmp int) bool {
 		return cmp >= 0
 	}
 	return false
+}
+
+// parseNumber reads a decimal number (integer or with a fraction), the
+// forms IAM accepts; big.Rat alone would also take 0x10, 1/2 and 1_000.
+func parseNumber(s string) (*big.Rat, bool) {
+	s = strings.TrimSpace(s)
+	digits := strings.TrimLeft(s, "+-")
+	if len(s)-len(digits) > 1 || digits == "" {
+		return nil, false
+	}
+	dot := false
+	for i := 0; i < len(digits); i++ {
+		c := digits[i]
+		switch {
+		case c >= '0' && c <= '9':
+		case c == '.' && !dot && i > 0 && i < len(digits)-1:
+			dot = true
+		default:
+			return nil, false
+		}
+	}
+	return new(big.Rat).SetString(s)
 }
 
 func isBool(s string) bool { return strings.EqualFold(s, "true") || strings.EqualFold(s, "false") }
@@ -245,7 +267,7 @@ func ipIn(kv, pv string) (Tri, bool) {
 // arnLike compares ARNs segment by segment; wildcards do not cross the first
 // five colons. ArnEquals and ArnLike behave the same in AWS.
 func arnLike(pv, kv string, ctx *Context) (Tri, bool) {
-	pp := strings.SplitN(pv, ":", 6)
+	pp := splitARN(pv, 6)
 	kp := strings.SplitN(kv, ":", 6)
 	if len(pp) != 6 || len(kp) != 6 {
 		return False, false

@@ -217,7 +217,9 @@ func Decide(req *Request, pol *Policies) Result {
 	}
 
 	resourceAccount := req.ResourceAccount
-	if resourceAccount == "" && res.arn {
+	// AWS managed policies (account "aws") belong to no account: reading
+	// them needs only an identity policy.
+	if resourceAccount == "" && res.arn && res.parts[4] != "aws" {
 		resourceAccount = res.parts[4]
 	}
 	if resourceAccount == "" {

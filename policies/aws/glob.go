@@ -171,3 +171,24 @@ func WildcardCovers(sup, sub string) bool {
 func WildcardOverlaps(a, b string) bool {
 	return globIntersect(compileWildcards(a), compileWildcards(b))
 }
+
+// splitARN splits an ARN (or ARN pattern) into at most n colon-separated
+// parts, like strings.SplitN, except that a colon inside a policy variable
+// (${aws:PrincipalAccount}) does not split.
+func splitARN(s string, n int) []string {
+	out := make([]string, 0, n)
+	start, depth := 0, 0
+	for i := 0; i < len(s) && len(out) < n-1; i++ {
+		switch {
+		case s[i] == '$' && i+1 < len(s) && s[i+1] == '{':
+			depth++
+			i++
+		case s[i] == '}' && depth > 0:
+			depth--
+		case s[i] == ':' && depth == 0:
+			out = append(out, s[start:i])
+			start = i + 1
+		}
+	}
+	return append(out, s[start:])
+}

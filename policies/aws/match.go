@@ -147,7 +147,7 @@ func resourceElementMatches(pat string, r *resource, kind PolicyKind, ctx *Conte
 		// types) or not an ARN: only an equal pattern matches.
 		return triOf(pat == r.raw)
 	}
-	parts := strings.SplitN(pat, ":", 6)
+	parts := splitARN(pat, 6)
 	if len(parts) < 6 || parts[0] != "arn" {
 		if parts[0] != "arn" {
 			return False

@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/url"
 	"sort"
 	"strings"
@@ -118,6 +119,9 @@ func ParsePolicy(data []byte) (*Policy, error) {
 	var v any
 	if err := dec.Decode(&v); err != nil {
 		return nil, &ParseError{Msg: "not JSON: " + err.Error()}
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, &ParseError{Msg: "not JSON: data after the policy document"}
 	}
 	return PolicyFromValue(v)
 }
@@ -264,6 +268,11 @@ func parseStatement(o map[string]any, path string) (*Statement, error) {
 		if st.Resources, err = stringList(o[resKey], path+"."+resKey); err != nil {
 			return nil, err
 		}
+		for j, r := range st.Resources {
+			if strings.ContainsAny(r, "\x00\x01") {
+				return nil, &ParseError{Path: fmt.Sprintf("%s.%s[%d]", path, resKey, j), Msg: "contains a control character"}
+			}
+		}
 	}
 	if seen["Principal"] && seen["NotPrincipal"] {
 		return nil, &ParseError{Path: path, Msg: "has both Principal and NotPrincipal"}
@@ -287,6 +296,9 @@ func parseStatement(o map[string]any, path string) (*Statement, error) {
 
 // ParseAction parses an action pattern: "*" or "service:pattern".
 func ParseAction(a string) (Action, error) {
+	if strings.ContainsAny(a, "\x00\x01") {
+		return Action{}, fmt.Errorf("action %q contains a control character", a)
+	}
 	if a == "*" {
 		return Action{Raw: a, all: true}, nil
 	}
