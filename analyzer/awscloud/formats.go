@@ -80,6 +80,15 @@ func decodeStrict(raw json.RawMessage, v any) error {
 	return err
 }
 
+// decodeObject decodes a whole top-level object into v.
+func decodeObject(top map[string]json.RawMessage, v any) error {
+	raw, err := json.Marshal(top)
+	if err != nil {
+		return err
+	}
+	return decodeStrict(raw, v)
+}
+
 func list(top map[string]json.RawMessage, key string) ([]json.RawMessage, error) {
 	raw, ok := top[key]
 	if !ok || bytes.Equal(bytes.TrimSpace(raw), []byte("null")) {
@@ -332,9 +341,8 @@ type repoPolicyFile struct {
 }
 
 func (s *Snapshot) loadRepoPolicy(file string, top map[string]json.RawMessage) error {
-	raw, _ := json.Marshal(top)
 	var rp repoPolicyFile
-	if err := decodeStrict(raw, &rp); err != nil {
+	if err := decodeObject(top, &rp); err != nil {
 		return err
 	}
 	repoArn := rp.RepositoryArn
@@ -367,9 +375,8 @@ type repositoriesFile struct {
 }
 
 func (s *Snapshot) loadRepositories(file string, top map[string]json.RawMessage) error {
-	raw, _ := json.Marshal(top)
 	var rf repositoriesFile
-	if err := decodeStrict(raw, &rf); err != nil {
+	if err := decodeObject(top, &rf); err != nil {
 		return err
 	}
 	for i, r := range rf.Repositories {
@@ -394,9 +401,8 @@ type imagesFile struct {
 }
 
 func (s *Snapshot) loadImages(file string, top map[string]json.RawMessage) error {
-	raw, _ := json.Marshal(top)
 	var f imagesFile
-	if err := decodeStrict(raw, &f); err != nil {
+	if err := decodeObject(top, &f); err != nil {
 		return err
 	}
 	region := f.Region

@@ -54,9 +54,8 @@ type organization struct {
 }
 
 func (s *Snapshot) loadOrganization(file string, top map[string]json.RawMessage) error {
-	raw, _ := json.Marshal(top)
 	var f organizationFile
-	if err := decodeStrict(raw, &f); err != nil {
+	if err := decodeObject(top, &f); err != nil {
 		return err
 	}
 	if s.org != nil {
