@@ -227,6 +227,7 @@ func TestBadInputs(t *testing.T) {
 	write("not-json.json", "{\n  \"UserDetailList\": [\n    {oops}\n  ]\n}\n")
 	write("array.json", "[1, 2, 3]")
 	write("unknown.json", `{"hello": "world"}`)
+	write("truncated.json", `{"UserDetailList": [{"UserName": "x", "Arn": "arn:aws:iam::111122223333:user/x"`)
 	write("iam.json", `{
   "UserDetailList": [
     {"UserName": "ok", "Arn": "arn:aws:iam::111122223333:user/ok", "UserPolicyList": [
@@ -246,9 +247,10 @@ func TestBadInputs(t *testing.T) {
 		src[filepath.Base(s.Path)] = s
 	}
 	for name, want := range map[string]string{
-		"not-json.json": "line 3, column 6",
-		"array.json":    "not a JSON object",
-		"unknown.json":  "unknown file kind",
+		"not-json.json":  "line 3, column 6",
+		"array.json":     "item 0 of the JSON array is not an object",
+		"unknown.json":   "unknown file kind",
+		"truncated.json": "truncated",
 	} {
 		if !strings.Contains(src[name].Error, want) {
 			t.Errorf("%s: error %q should contain %q", name, src[name].Error, want)
@@ -257,7 +259,7 @@ func TestBadInputs(t *testing.T) {
 	if src["iam.json"].Error != "" {
 		t.Errorf("iam.json should be read, got %q", src["iam.json"].Error)
 	}
-	if rep.Summary.FilesRead != 1 || rep.Summary.FilesSkipped != 3 {
+	if rep.Summary.FilesRead != 1 || rep.Summary.FilesSkipped != 4 {
 		t.Errorf("summary: %+v", rep.Summary)
 	}
 	var warnings []string

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -25,10 +26,10 @@ import (
 type Provider interface {
 	Cloud() string
 	// Recognize names the format of a document, or returns "".
-	Recognize(top map[string]json.RawMessage) string
+	Recognize(doc *model.Document) string
 	// Load reads a recognised document; an error skips the whole file,
 	// problems inside it are warnings the provider keeps.
-	Load(file, format string, top map[string]json.RawMessage) error
+	Load(file, format string, doc *model.Document) error
 	// Evaluate decides the catalog for every principal.
 	Evaluate(cat *catalog.Catalog) *model.Snapshot
 	// UseCatalog gives the catalog to WhoCan, which uses it to find an
@@ -99,16 +100,21 @@ func loadFile(path string, providers []Provider) model.Source {
 		src.Error = err.Error()
 		return src
 	}
-	top, err := decodeTop(data)
+	doc, err := decodeDocument(data)
 	if err != nil {
 		src.Error = err.Error()
 		return src
 	}
+	if doc.Object == nil && len(doc.Items) == 0 {
+		src.Kind = "empty"
+		src.Detail = "an empty list: nothing to read"
+		return src
+	}
 	var kinds []string
 	for _, p := range providers {
-		if k := p.Recognize(top); k != "" {
+		if k := p.Recognize(doc); k != "" {
 			src.Kind = k
-			if err := p.Load(path, k, top); err != nil {
+			if err := p.Load(path, k, doc); err != nil {
 				src.Error = err.Error()
 			}
 			return src
@@ -119,29 +125,70 @@ func loadFile(path string, providers []Provider) model.Source {
 	return src
 }
 
-// decodeTop decodes a JSON object's top level, naming the line and column
-// of a syntax error.
-func decodeTop(data []byte) (map[string]json.RawMessage, error) {
+// decodeDocument decodes a JSON object, a JSON array of objects, or JSON
+// lines of objects, naming the line and column of a syntax error.
+func decodeDocument(data []byte) (*model.Document, error) {
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
-	var top map[string]json.RawMessage
-	err := json.Unmarshal(data, &top)
-	if err == nil {
-		if top == nil {
-			return nil, errors.New("not a JSON object")
+	trimmed := bytes.TrimSpace(data)
+	if len(trimmed) == 0 {
+		return nil, errors.New("empty file")
+	}
+	syntax := func(err error, base int) error {
+		var se *json.SyntaxError
+		if errors.As(err, &se) {
+			// Offset counts the bytes read, the offending one included.
+			line, col := lineCol(data, base+int(se.Offset)-1)
+			return fmt.Errorf("not valid JSON at line %d, column %d: %v", line, col, se)
 		}
-		return top, nil
+		if errors.Is(err, io.ErrUnexpectedEOF) {
+			return fmt.Errorf("not valid JSON: the file ends in the middle of a value (truncated?)")
+		}
+		return err
 	}
-	var se *json.SyntaxError
-	if errors.As(err, &se) {
-		// Offset counts the bytes read, the offending one included.
-		line, col := lineCol(data, int(se.Offset)-1)
-		return nil, fmt.Errorf("not valid JSON at line %d, column %d: %v", line, col, se)
+	switch trimmed[0] {
+	case '[':
+		var items []json.RawMessage
+		if err := json.Unmarshal(data, &items); err != nil {
+			return nil, syntax(err, 0)
+		}
+		doc := &model.Document{}
+		for i, it := range items {
+			var obj map[string]json.RawMessage
+			if err := json.Unmarshal(it, &obj); err != nil || obj == nil {
+				return nil, fmt.Errorf("item %d of the JSON array is not an object", i)
+			}
+			doc.Items = append(doc.Items, obj)
+		}
+		return doc, nil
+	case '{':
+	default:
+		return nil, errors.New("not a JSON object or array")
 	}
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) {
-		return nil, fmt.Errorf("not a JSON object: the document is a JSON %s", te.Value)
+	dec := json.NewDecoder(bytes.NewReader(data))
+	var first map[string]json.RawMessage
+	if err := dec.Decode(&first); err != nil {
+		return nil, syntax(err, 0)
 	}
-	return nil, err
+	if _, err := dec.Token(); err == io.EOF {
+		return &model.Document{Object: first}, nil
+	}
+	// More than one value: JSON lines.
+	doc := &model.Document{Items: []map[string]json.RawMessage{first}, Lines: true}
+	dec = json.NewDecoder(bytes.NewReader(data))
+	for n := 1; ; n++ {
+		var obj map[string]json.RawMessage
+		err := dec.Decode(&obj)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("JSON lines, value %d: %v", n, syntax(err, 0))
+		}
+		if n > 1 {
+			doc.Items = append(doc.Items, obj)
+		}
+	}
+	return doc, nil
 }
 
 func lineCol(data []byte, off int) (int, int) {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws/arn"
 
+	"github.com/imagewarden/imagewarden/analyzer/model"
 	iam "github.com/imagewarden/imagewarden/policies/aws"
 )
 
@@ -26,9 +27,13 @@ const (
 	externalIdentityNote = "identity policies of this account are not in the inputs: its administrators can grant this"
 )
 
-// Recognize names the format of a decoded top-level object, or "".
-func (s *Snapshot) Recognize(top map[string]json.RawMessage) string {
-	has := func(k string) bool { _, ok := top[k]; return ok }
+// Recognize names the format of a decoded document, or "". Every AWS
+// format is a single JSON object.
+func (s *Snapshot) Recognize(doc *model.Document) string {
+	if doc.Object == nil {
+		return ""
+	}
+	has := doc.Has
 	switch {
 	case has("UserDetailList") || has("RoleDetailList") || has("GroupDetailList") || (has("Policies") && !has("Organization") && !has("Accounts")):
 		return FormatAuthDetails
@@ -50,7 +55,8 @@ func (s *Snapshot) Cloud() string { return cloudName }
 // Load reads one recognised document. Problems inside it (one policy of
 // the wrong type, one role without an ARN) skip that element with a warning
 // naming the file and the place; the rest of the file is still read.
-func (s *Snapshot) Load(file, format string, top map[string]json.RawMessage) error {
+func (s *Snapshot) Load(file, format string, doc *model.Document) error {
+	top := doc.Object
 	switch format {
 	case FormatAuthDetails:
 		return s.loadAuthDetails(file, top)

@@ -4,7 +4,10 @@
 // that resource, through this grant").
 package model
 
-import "sort"
+import (
+	"encoding/json"
+	"sort"
+)
 
 // Access says how sure a fact is.
 type Access string
@@ -162,4 +165,25 @@ type Answer struct {
 	Resource string   `json:"resource"`
 	Via      []Grant  `json:"via"`
 	Except   []string `json:"except,omitempty"`
+}
+
+// Document is a decoded input file: one JSON object, or a list of objects
+// (a JSON array, or JSON lines as Cloud Asset exports write them).
+type Document struct {
+	Object map[string]json.RawMessage   // set for a single object
+	Items  []map[string]json.RawMessage // set for an array or JSON lines
+	Lines  bool                         // Items came from JSON lines
+}
+
+// Keys of the object, or of the first item: what format recognition looks at.
+func (d *Document) Has(key string) bool {
+	if d.Object != nil {
+		_, ok := d.Object[key]
+		return ok
+	}
+	if len(d.Items) > 0 {
+		_, ok := d.Items[0][key]
+		return ok
+	}
+	return false
 }
