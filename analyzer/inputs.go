@@ -18,6 +18,7 @@ import (
 
 	"github.com/imagewarden/imagewarden/analyzer/awscloud"
 	"github.com/imagewarden/imagewarden/analyzer/catalog"
+	"github.com/imagewarden/imagewarden/analyzer/gcpcloud"
 	"github.com/imagewarden/imagewarden/analyzer/model"
 )
 
@@ -35,13 +36,16 @@ type Provider interface {
 	// UseCatalog gives the catalog to WhoCan, which uses it to find an
 	// action's resource type.
 	UseCatalog(cat *catalog.Catalog)
+	// Owns reports whether a permission is written in this cloud's form
+	// (ecr:PutImage, artifactregistry.repositories.uploadArtifacts, ...).
+	Owns(permission string) bool
 	// WhoCan decides one action for every principal.
 	WhoCan(action, resource string) []model.Answer
 }
 
 // Providers returns a fresh instance of every cloud plug-in.
 func Providers() []Provider {
-	return []Provider{awscloud.New()}
+	return []Provider{awscloud.New(), gcpcloud.New()}
 }
 
 // maxInputSize bounds one input file; exports of very large organisations

@@ -3,7 +3,6 @@ package analyzer
 import (
 	"fmt"
 	"sort"
-	"strings"
 
 	"github.com/imagewarden/imagewarden/analyzer/model"
 )
@@ -25,15 +24,22 @@ func WhoCan(opts Options, permission, resource string) (*WhoCanResult, error) {
 		return nil, err
 	}
 	res := &WhoCanResult{Permission: permission, Resource: resource, Inputs: sources, Principals: []model.Answer{}}
+	_, isCapability := cat.Capability(permission)
+	owned := isCapability
+	for _, p := range providers {
+		owned = owned || p.Owns(permission)
+	}
+	if !owned {
+		return nil, fmt.Errorf("%q is neither a capability of the catalog nor a permission of a supported cloud (ecr:PutImage, artifactregistry.repositories.uploadArtifacts, ...)", permission)
+	}
 	for _, p := range providers {
 		p.UseCatalog(cat)
 		var actions []string
-		if _, ok := cat.Capability(permission); ok {
+		switch {
+		case isCapability:
 			actions = cat.ActionsOf(p.Cloud(), permission)
-		} else if strings.Contains(permission, ":") {
+		case p.Owns(permission):
 			actions = []string{permission}
-		} else {
-			return nil, fmt.Errorf("%q is neither an action (service:Action) nor a capability of the catalog", permission)
 		}
 		seen := map[string]int{}
 		for _, a := range actions {

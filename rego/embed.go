@@ -4,8 +4,10 @@ package rego
 
 import "embed"
 
-// FS is the embedded tree: catalog/*.yaml, lib/*.rego, rules/*.rego and
-// data.json. Tests (*_test.rego) are embedded too; the engine skips them.
+// FS is the embedded tree: catalog/*.yaml (capability catalogs, one per
+// cloud), tables/*.yaml (reference tables such as the image permissions of
+// GCP predefined roles), lib/*.rego, rules/*.rego and data.json. Tests
+// (*_test.rego) are embedded too; the engine skips them.
 //
-//go:embed catalog/*.yaml lib/*.rego rules/*.rego data.json
+//go:embed catalog/*.yaml tables/*.yaml lib/*.rego rules/*.rego data.json
 var FS embed.FS

@@ -7,6 +7,12 @@ import (
 	iam "github.com/imagewarden/imagewarden/policies/aws"
 )
 
+// Owns reports AWS actions: service:Action.
+func (s *Snapshot) Owns(permission string) bool {
+	svc, name, ok := strings.Cut(permission, ":")
+	return ok && svc != "" && name != "" && !strings.ContainsAny(permission, "/ ")
+}
+
 // WhoCan decides one action for every principal. With a resource ARN the
 // decision is exact for that resource (its policy applied when the inputs
 // have it); without one it is "anywhere in the principal's account": the

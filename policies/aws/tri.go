@@ -1,48 +1,14 @@
 package aws
 
-// Tri is a three-valued truth: a statement whose condition cannot be decided
-// because the request context is not known (offline analysis) is Unknown, and
-// the decision built from it is "conditional" rather than a guess either way.
-type Tri int8
+import "github.com/imagewarden/imagewarden/policies/tri"
+
+// Tri is three-valued logic, shared by every cloud's policy language.
+type Tri = tri.Tri
 
 const (
-	False Tri = iota
-	Unknown
-	True
+	False   = tri.False
+	Unknown = tri.Unknown
+	True    = tri.True
 )
 
-func triOf(b bool) Tri {
-	if b {
-		return True
-	}
-	return False
-}
-
-// And is Kleene conjunction.
-func (t Tri) And(u Tri) Tri {
-	if t < u {
-		return t
-	}
-	return u
-}
-
-// Or is Kleene disjunction.
-func (t Tri) Or(u Tri) Tri {
-	if t > u {
-		return t
-	}
-	return u
-}
-
-// Not is Kleene negation.
-func (t Tri) Not() Tri { return True - t }
-
-func (t Tri) String() string {
-	switch t {
-	case True:
-		return "true"
-	case Unknown:
-		return "unknown"
-	}
-	return "false"
-}
+func triOf(b bool) Tri { return tri.Of(b) }

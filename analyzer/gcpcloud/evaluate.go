@@ -1,0 +1,376 @@
+package gcpcloud
+
+import (
+	"io/fs"
+	"sort"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/imagewarden/imagewarden/analyzer/catalog"
+	"github.com/imagewarden/imagewarden/analyzer/model"
+	"github.com/imagewarden/imagewarden/policies/gcp"
+	"github.com/imagewarden/imagewarden/policies/tri"
+	builtin "github.com/imagewarden/imagewarden/rego"
+)
+
+// PredefinedRolesFile is the offline table of the image-relevant
+// permissions of GCP predefined roles.
+const PredefinedRolesFile = "tables/gcp-predefined-roles.yaml"
+
+func loadPredefinedRoles(r *gcp.Roles) error {
+	b, err := fs.ReadFile(builtin.FS, PredefinedRolesFile)
+	if err != nil {
+		return err
+	}
+	var t struct {
+		Roles map[string][]string `yaml:"roles"`
+	}
+	if err := yaml.Unmarshal(b, &t); err != nil {
+		return err
+	}
+	for name, perms := range t.Roles {
+		r.Add(name, perms, true)
+	}
+	// Basic and predefined roles without any image permission are known
+	// too: they grant nothing this analysis looks at.
+	for _, name := range []string{"roles/viewer", "roles/browser"} {
+		if !r.Known(name) {
+			r.Add(name, nil, true)
+		}
+	}
+	return nil
+}
+
+// isPredefined reports roles/… names: the table lists every predefined role
+// that holds an image permission, so any other predefined role holds none.
+func isPredefined(role string) bool { return strings.HasPrefix(role, "roles/") }
+
+// action is a catalog entry prepared for evaluation.
+type action struct {
+	entry   catalog.Entry
+	pattern string // the resource name pattern, placeholders as *
+	attrs   gcp.ResourceAttrs
+}
+
+func prepare(entries []catalog.Entry) []action {
+	var out []action
+	for _, e := range entries {
+		pat := placeholders(e.Resource)
+		rest := strings.TrimPrefix(pat, "//")
+		svc, rel, _ := strings.Cut(rest, "/")
+		out = append(out, action{entry: e, pattern: pat, attrs: gcp.ResourceAttrs{Service: svc, Type: typeFromName(svc, rel)}})
+	}
+	return out
+}
+
+func placeholders(f string) string {
+	var b strings.Builder
+	for i := 0; i < len(f); {
+		if strings.HasPrefix(f[i:], "${") {
+			if end := strings.IndexByte(f[i:], '}'); end > 0 {
+				b.WriteByte('*')
+				i += end + 1
+				continue
+			}
+		}
+		b.WriteByte(f[i])
+		i++
+	}
+	return b.String()
+}
+
+// Evaluate decides every catalog permission for every member: at each
+// organization, folder or project where the member holds a binding
+// ("every repository under folders/123"), and exactly on each resource the
+// inputs name.
+func (s *Snapshot) Evaluate(cat *catalog.Catalog) *model.Snapshot {
+	s.resolveAncestors()
+	s.completeRoles()
+	out := &model.Snapshot{}
+	actions := prepare(cat.ForCloud(cloudName))
+	domains := s.orgDomains()
+	var resources []*node
+	for _, n := range s.sortedNodes() {
+		if n.kind == "resource" {
+			resources = append(resources, n)
+			out.Resources = append(out.Resources, model.Resource{ID: "//" + n.attrs.Service + "/" + n.attrs.Name, Cloud: cloudName,
+				Type: n.attrs.Type, Name: n.attrs.Name, Account: projectOf(n)})
+		}
+	}
+	for _, id := range s.identities() {
+		p := s.principal(id, domains)
+		out.Principals = append(out.Principals, p)
+		out.Facts = append(out.Facts, s.evaluateIdentity(id, actions, resources)...)
+	}
+	out.Warnings = append(append(out.Warnings, s.warnings...), s.generalWarnings()...)
+	return out
+}
+
+// completeRoles marks predefined roles missing from the table as holding no
+// image permission.
+func (s *Snapshot) completeRoles() {
+	for _, bs := range s.bindings {
+		for _, b := range bs {
+			if isPredefined(b.Role) && !s.roles.Known(b.Role) {
+				s.roles.Add(b.Role, nil, true)
+			}
+		}
+	}
+}
+
+func (s *Snapshot) sortedNodes() []*node {
+	names := make([]string, 0, len(s.nodes))
+	for n := range s.nodes {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	out := make([]*node, len(names))
+	for i, n := range names {
+		out[i] = s.nodes[n]
+	}
+	return out
+}
+
+func projectOf(n *node) string {
+	for a := range n.ancestors {
+		if strings.HasPrefix(a, "projects/") {
+			return strings.TrimPrefix(a, "projects/")
+		}
+	}
+	return ""
+}
+
+// scopes are the hierarchy nodes where an identity holds a binding.
+func (s *Snapshot) scopes(id *gcp.Identity) []*node {
+	var out []*node
+	for _, n := range s.sortedNodes() {
+		if n.kind == "resource" {
+			continue
+		}
+		for _, b := range s.bindings[n.name] {
+			if bindingCovers(b, id) {
+				out = append(out, n)
+				break
+			}
+		}
+	}
+	return out
+}
+
+func bindingCovers(b gcp.Binding, id *gcp.Identity) bool {
+	for _, m := range b.Members {
+		if gcp.MemberMatches(m, id) {
+			return true
+		}
+	}
+	return false
+}
+
+// reaches reports whether the identity holds any binding on the node or
+// its ancestors.
+func (s *Snapshot) reaches(n *node, id *gcp.Identity) bool {
+	for _, b := range s.bindings[n.name] {
+		if bindingCovers(b, id) {
+			return true
+		}
+	}
+	for a := range n.ancestors {
+		for _, b := range s.bindings[a] {
+			if bindingCovers(b, id) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func (s *Snapshot) evaluateIdentity(id *gcp.Identity, actions []action, resources []*node) []model.Fact {
+	byCap := map[string]map[string]*model.Target{}
+	var capOrder []string
+	var targetOrder = map[string][]string{}
+	add := func(capability, perm string, t model.Target) {
+		ts, ok := byCap[capability]
+		if !ok {
+			ts = map[string]*model.Target{}
+			byCap[capability] = ts
+			capOrder = append(capOrder, capability)
+		}
+		cur, ok := ts[t.Resource]
+		if !ok {
+			t.Actions = []string{perm}
+			ts[t.Resource] = &t
+			targetOrder[capability] = append(targetOrder[capability], t.Resource)
+			return
+		}
+		cur.Actions = append(cur.Actions, perm)
+		if t.Access == model.Allowed {
+			cur.Access = model.Allowed
+		}
+		cur.Via = mergeGrants(cur.Via, t.Via)
+		cur.Except = mergeStrings(cur.Except, t.Except)
+	}
+	scopes := s.scopes(id)
+	var reached []*node
+	for _, r := range resources {
+		if s.reaches(r, id) {
+			reached = append(reached, r)
+		}
+	}
+	for _, a := range actions {
+		req := &gcp.Request{Identity: id, Permission: a.entry.Action}
+		for _, n := range scopes {
+			attrs := a.attrs
+			req.Resource = &attrs
+			chain, denies := s.chain(n)
+			r := gcp.Decide(req, chain, denies, s.roles, s.conds)
+			if t, ok := target(r, crm+n.name, false, true); ok {
+				t.Except = s.deniesBelow(n, req)
+				add(a.entry.Capability, a.entry.Action, t)
+			}
+		}
+		for _, n := range reached {
+			full := "//" + n.attrs.Service + "/" + n.attrs.Name
+			if !wildcardMatch(a.pattern, full) {
+				continue
+			}
+			attrs := n.attrs
+			req.Resource = &attrs
+			chain, denies := s.chain(n)
+			r := gcp.Decide(req, chain, denies, s.roles, s.conds)
+			if t, ok := target(r, full, true, false); ok {
+				add(a.entry.Capability, a.entry.Action, t)
+			}
+		}
+	}
+	var facts []model.Fact
+	for _, c := range capOrder {
+		f := model.Fact{Principal: id.Member, Cloud: cloudName, Capability: c, Access: model.Conditional}
+		acts := map[string]bool{}
+		for _, r := range targetOrder[c] {
+			t := byCap[c][r]
+			sort.Strings(t.Actions)
+			if t.Access == model.Allowed {
+				f.Access = model.Allowed
+			}
+			for _, a := range t.Actions {
+				acts[a] = true
+			}
+			f.Targets = append(f.Targets, *t)
+		}
+		for a := range acts {
+			f.Actions = append(f.Actions, a)
+		}
+		sort.Strings(f.Actions)
+		facts = append(facts, f)
+	}
+	return facts
+}
+
+// deniesBelow lists deny policies attached under a scope that take the
+// permission away from the identity in part of it.
+func (s *Snapshot) deniesBelow(scope *node, req *gcp.Request) []string {
+	var out []string
+	for _, n := range s.sortedNodes() {
+		if !n.ancestors[scope.name] || len(s.denies[n.name]) == 0 {
+			continue
+		}
+		r := gcp.Decide(&gcp.Request{Identity: req.Identity, Permission: req.Permission, Resource: req.Resource},
+			[]gcp.NodeBindings{{Node: n.name, Bindings: []gcp.Binding{{Role: "(any)", Members: []string{"allUsers"}}}}},
+			[]gcp.NodeDenies{{Node: n.name, Rules: s.denies[n.name]}}, anyRole(req.Permission), s.conds)
+		for _, d := range r.Denies {
+			out = append(out, "deny "+d.Rule.Policy+" at "+d.Node)
+		}
+	}
+	return out
+}
+
+func anyRole(perm string) *gcp.Roles {
+	r := gcp.NewRoles()
+	r.Add("(any)", []string{perm}, false)
+	return r
+}
+
+// target turns a decision into a target with its evidence.
+func target(r gcp.Result, resource string, known, all bool) (model.Target, bool) {
+	var access model.Access
+	switch r.Allowed {
+	case tri.True:
+		access = model.Allowed
+	case tri.Unknown:
+		access = model.Conditional
+	default:
+		return model.Target{}, false
+	}
+	t := model.Target{Resource: resource, Known: known, All: all, Access: access}
+	publicOnly := len(r.Grants) > 0
+	for _, g := range r.Grants {
+		gr := model.Grant{PolicyType: "allow_policy", Policy: g.Node, Statement: g.Role, Effect: "Allow",
+			Note: "granted to " + g.Member + " at " + g.Node}
+		if g.Condition != nil && g.Match == tri.Unknown {
+			gr.Conditional = true
+			gr.Conditions = []string{g.Condition.Expression}
+		}
+		t.Via = append(t.Via, gr)
+		if g.Member != "allUsers" && g.Member != "allAuthenticatedUsers" {
+			publicOnly = false
+		}
+	}
+	for _, d := range r.Denies {
+		gr := model.Grant{PolicyType: "deny_policy", Policy: d.Rule.Policy, Statement: d.Node, Effect: "Deny", Conditional: d.Match == tri.Unknown}
+		if d.Rule.Condition != nil {
+			gr.Conditions = []string{d.Rule.Condition.Expression}
+		}
+		t.Via = append(t.Via, gr)
+	}
+	t.PublicOnly = publicOnly
+	return t, true
+}
+
+// wildcardMatch matches a name against a pattern where * is any run of
+// characters.
+func wildcardMatch(p, s string) bool {
+	if p == "" {
+		return s == ""
+	}
+	if p[0] == '*' {
+		for i := 0; i <= len(s); i++ {
+			if wildcardMatch(p[1:], s[i:]) {
+				return true
+			}
+		}
+		return false
+	}
+	return s != "" && p[0] == s[0] && wildcardMatch(p[1:], s[1:])
+}
+
+func mergeGrants(a, b []model.Grant) []model.Grant {
+	for _, g := range b {
+		dup := false
+		for _, h := range a {
+			if h.PolicyType == g.PolicyType && h.Policy == g.Policy && h.Statement == g.Statement && h.Effect == g.Effect && h.Note == g.Note {
+				dup = true
+				break
+			}
+		}
+		if !dup {
+			a = append(a, g)
+		}
+	}
+	return a
+}
+
+func mergeStrings(a, b []string) []string {
+	for _, s := range b {
+		found := false
+		for _, x := range a {
+			if x == s {
+				found = true
+			}
+		}
+		if !found {
+			a = append(a, s)
+		}
+	}
+	return a
+}
