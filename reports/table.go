@@ -102,6 +102,14 @@ func shortResource(t model.Target) string {
 	if t.Resource == "*" {
 		return "account-wide action"
 	}
+	if rest, ok := strings.CutPrefix(t.Resource, "//"); ok {
+		// A GCP full resource name: //service.googleapis.com/relative/name.
+		host, rel, _ := strings.Cut(rest, "/")
+		if t.All {
+			return "everything in " + rel
+		}
+		return strings.TrimSuffix(host, ".googleapis.com") + " " + rel
+	}
 	parts := strings.SplitN(t.Resource, ":", 6)
 	if len(parts) != 6 {
 		return t.Resource

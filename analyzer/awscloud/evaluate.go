@@ -107,7 +107,7 @@ func (s *Snapshot) Evaluate(cat *catalog.Catalog) *model.Snapshot {
 		}
 		out.Facts = append(out.Facts, s.evaluatePrincipal(p, actions, known)...)
 	}
-	if s.org == nil {
+	if s.org == nil && len(s.principals) > 0 {
 		out.Warnings = append(out.Warnings, model.Warning{Message: "no organization file: SCPs are not applied"})
 	} else {
 		seen := map[string]bool{}

@@ -224,7 +224,7 @@ func (s *Snapshot) evaluateIdentity(id *gcp.Identity, actions []action, resource
 			req.Resource = &attrs
 			chain, denies := s.chain(n)
 			r := gcp.Decide(req, chain, denies, s.roles, s.conds)
-			if t, ok := target(r, crm+n.name, false, true); ok {
+			if t, ok := target(r, crm+n.name, false, true); ok && !onlyThroughAllUsers(id, r) {
 				t.Except = s.deniesBelow(n, req)
 				add(a.entry.Capability, a.entry.Action, t)
 			}
@@ -238,7 +238,7 @@ func (s *Snapshot) evaluateIdentity(id *gcp.Identity, actions []action, resource
 			req.Resource = &attrs
 			chain, denies := s.chain(n)
 			r := gcp.Decide(req, chain, denies, s.roles, s.conds)
-			if t, ok := target(r, full, true, false); ok {
+			if t, ok := target(r, full, true, false); ok && !onlyThroughAllUsers(id, r) {
 				add(a.entry.Capability, a.entry.Action, t)
 			}
 		}
@@ -265,6 +265,20 @@ func (s *Snapshot) evaluateIdentity(id *gcp.Identity, actions []action, resource
 		facts = append(facts, f)
 	}
 	return facts
+}
+
+// onlyThroughAllUsers: allAuthenticatedUsers is part of allUsers, so
+// access it has only through allUsers bindings is allUsers' finding.
+func onlyThroughAllUsers(id *gcp.Identity, r gcp.Result) bool {
+	if id.Member != "allAuthenticatedUsers" {
+		return false
+	}
+	for _, g := range r.Grants {
+		if g.Member != "allUsers" {
+			return false
+		}
+	}
+	return true
 }
 
 // deniesBelow lists deny policies attached under a scope that take the

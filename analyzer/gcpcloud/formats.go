@@ -49,7 +49,7 @@ func (s *Snapshot) Recognize(doc *model.Document) string {
 		return FormatPolicySearch
 	case doc.Object != nil && has("results") && strings.Contains(string(doc.Object["results"]), `"policy"`):
 		return FormatPolicySearch
-	case doc.Object == nil && has("iamPolicy") && has("name"):
+	case doc.Object == nil && (has("iamPolicy") || has("iam_policy")) && has("name"):
 		return FormatAssetExport
 	case doc.Object != nil && has("resource") && has("policy"):
 		return FormatPolicy
@@ -230,13 +230,21 @@ func (s *Snapshot) loadSearchResult(file, where string, it map[string]json.RawMe
 
 func (s *Snapshot) loadAssetExport(file, where string, it map[string]json.RawMessage) {
 	var r struct {
-		Name      string   `json:"name"`
-		AssetType string   `json:"assetType"`
-		Ancestors []string `json:"ancestors"`
+		Name       string   `json:"name"`
+		AssetType  string   `json:"assetType"`
+		AssetType2 string   `json:"asset_type"` // the export to Cloud Storage writes snake_case
+		Ancestors  []string `json:"ancestors"`
 	}
 	if err := decode(it, &r); err != nil || r.Name == "" {
 		s.warn(file, where, "an asset without name")
 		return
+	}
+	if r.AssetType == "" {
+		r.AssetType = r.AssetType2
+	}
+	policy := it["iamPolicy"]
+	if policy == nil {
+		policy = it["iam_policy"]
 	}
 	project := ""
 	for _, a := range r.Ancestors {
@@ -253,7 +261,7 @@ func (s *Snapshot) loadAssetExport(file, where string, it map[string]json.RawMes
 		}
 	}
 	s.addAncestors(node, anc)
-	s.addPolicy(file, where+" ("+r.Name+")", node, it["iamPolicy"])
+	s.addPolicy(file, where+" ("+r.Name+")", node, policy)
 }
 
 func (s *Snapshot) loadWrappedPolicy(file string, obj map[string]json.RawMessage) error {

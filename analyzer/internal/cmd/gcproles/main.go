@@ -1,9 +1,9 @@
-// Command gcproles writes rego/catalog/gcp-predefined-roles.yaml, the offline
+// Command gcproles writes rego/tables/gcp-predefined-roles.yaml, the offline
 // fallback table of GCP predefined roles: for every predefined role that
 // includes at least one permission of the GCP capability catalog, the sorted
 // list of those permissions.
 //
-//	go run ./analyzer/internal/cmd/gcproles ../shared/datasets/gcp-predefined-roles.json rego/catalog/gcp.yaml > rego/catalog/gcp-predefined-roles.yaml
+//	go run ./analyzer/internal/cmd/gcproles ../shared/datasets/gcp-predefined-roles.json rego/catalog/gcp.yaml > rego/tables/gcp-predefined-roles.yaml
 //
 // The roles file is the iam-dataset snapshot of all predefined roles,
 // {"roles":[{"name":...,"includedPermissions":[...]}, ...]}. The output is
@@ -45,7 +45,7 @@ type catalogFile struct {
 
 func main() {
 	if len(os.Args) != 3 {
-		fmt.Fprintln(os.Stderr, "usage: gcproles GCP-PREDEFINED-ROLES.json rego/catalog/gcp.yaml > rego/catalog/gcp-predefined-roles.yaml")
+		fmt.Fprintln(os.Stderr, "usage: gcproles GCP-PREDEFINED-ROLES.json rego/catalog/gcp.yaml > rego/tables/gcp-predefined-roles.yaml")
 		os.Exit(2)
 	}
 	table, total, err := build(os.Args[1], os.Args[2])
