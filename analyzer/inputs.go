@@ -139,6 +139,9 @@ func decodeDocument(data []byte) (*model.Document, error) {
 	}
 	syntax := func(err error, base int) error {
 		var se *json.SyntaxError
+		if errors.As(err, &se) && strings.Contains(se.Error(), "unexpected end of JSON input") {
+			return fmt.Errorf("not valid JSON: the file ends in the middle of a value (truncated?)")
+		}
 		if errors.As(err, &se) {
 			// Offset counts the bytes read, the offending one included.
 			line, col := lineCol(data, base+int(se.Offset)-1)
