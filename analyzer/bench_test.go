@@ -2,6 +2,7 @@ package analyzer
 
 import (
 	"context"
+	"flag"
 	"os"
 	"path/filepath"
 	"strings"
@@ -95,4 +96,38 @@ func TestManagedPoliciesAnalysis(t *testing.T) {
 			t.Errorf("%s %s: got %v, want %v", tc.policy, tc.cap, got, tc.want)
 		}
 	}
+}
+
+// BenchmarkAnalyzeGCPOrg analyses a synthetic organisation of 1,000
+// projects and 50,000 bindings (with groups and deny policies).
+func BenchmarkAnalyzeGCPOrg(b *testing.B) {
+	dir := b.TempDir()
+	pol, groups, denies, err := fixtures.GCPOrg(benchProjects, benchProjects*50, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for name, data := range map[string][]byte{"policies.json": pol, "groups.json": groups, "denies.json": denies} {
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		rep, err := Analyze(context.Background(), Options{Paths: []string{dir}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(rep.Findings) == 0 {
+			b.Fatal("no findings")
+		}
+		b.ReportMetric(float64(len(rep.Principals)), "principals")
+		b.ReportMetric(float64(len(rep.Findings)), "findings")
+	}
+}
+
+// benchProjects sizes BenchmarkAnalyzeGCPOrg; -gcp-projects changes it.
+var benchProjects = 1000
+
+func init() {
+	flag.IntVar(&benchProjects, "gcp-projects", 1000, "projects of the synthetic organisation of BenchmarkAnalyzeGCPOrg (50 bindings each)")
 }

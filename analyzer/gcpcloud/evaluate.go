@@ -141,45 +141,73 @@ func projectOf(n *node) string {
 	return ""
 }
 
-// scopes are the hierarchy nodes where an identity holds a binding.
-func (s *Snapshot) scopes(id *gcp.Identity) []*node {
-	var out []*node
-	for _, n := range s.sortedNodes() {
-		if n.kind == "resource" {
-			continue
-		}
-		for _, b := range s.bindings[n.name] {
-			if bindingCovers(b, id) {
-				out = append(out, n)
-				break
+// memberNodes indexes the nodes by the members their bindings name.
+func (s *Snapshot) memberNodes() map[string]map[string]bool {
+	if s.byMember != nil {
+		return s.byMember
+	}
+	s.byMember = map[string]map[string]bool{}
+	for name, bs := range s.bindings {
+		for _, b := range bs {
+			for _, m := range b.Members {
+				key := strings.ToLower(m)
+				if s.byMember[key] == nil {
+					s.byMember[key] = map[string]bool{}
+				}
+				s.byMember[key][name] = true
 			}
+		}
+	}
+	return s.byMember
+}
+
+// boundNodes are the nodes with a binding that may cover the identity:
+// bindings naming it, its groups, its domain, or everyone.
+func (s *Snapshot) boundNodes(id *gcp.Identity) map[string]bool {
+	idx := s.memberNodes()
+	keys := []string{strings.ToLower(id.Member), "allusers", "allauthenticatedusers"}
+	for g := range id.Groups {
+		keys = append(keys, "group:"+g)
+	}
+	if _, e, ok := strings.Cut(id.Member, ":"); ok {
+		if _, d, ok := strings.Cut(e, "@"); ok {
+			keys = append(keys, "domain:"+strings.ToLower(d))
+		}
+	}
+	out := map[string]bool{}
+	for _, k := range keys {
+		for n := range idx[k] {
+			out[n] = true
 		}
 	}
 	return out
 }
 
-func bindingCovers(b gcp.Binding, id *gcp.Identity) bool {
-	for _, m := range b.Members {
-		if gcp.MemberMatches(m, id) {
-			return true
+// scopes are the hierarchy nodes where an identity holds a binding.
+func (s *Snapshot) scopes(id *gcp.Identity) []*node {
+	var names []string
+	for n := range s.boundNodes(id) {
+		if nd := s.nodes[n]; nd != nil && nd.kind != "resource" {
+			names = append(names, n)
 		}
 	}
-	return false
+	sort.Strings(names)
+	out := make([]*node, len(names))
+	for i, n := range names {
+		out[i] = s.nodes[n]
+	}
+	return out
 }
 
 // reaches reports whether the identity holds any binding on the node or
 // its ancestors.
-func (s *Snapshot) reaches(n *node, id *gcp.Identity) bool {
-	for _, b := range s.bindings[n.name] {
-		if bindingCovers(b, id) {
-			return true
-		}
+func reaches(n *node, bound map[string]bool) bool {
+	if bound[n.name] {
+		return true
 	}
 	for a := range n.ancestors {
-		for _, b := range s.bindings[a] {
-			if bindingCovers(b, id) {
-				return true
-			}
+		if bound[a] {
+			return true
 		}
 	}
 	return false
@@ -210,10 +238,34 @@ func (s *Snapshot) evaluateIdentity(id *gcp.Identity, actions []action, resource
 		cur.Via = mergeGrants(cur.Via, t.Via)
 		cur.Except = mergeStrings(cur.Except, t.Except)
 	}
+	// The chain of each node, reduced to the bindings that cover this
+	// identity: decided once per node, not once per permission.
+	chains := map[string]chainEntry{}
+	chainFor := func(n *node) ([]gcp.NodeBindings, []gcp.NodeDenies) {
+		if c, ok := chains[n.name]; ok {
+			return c.bindings, c.denies
+		}
+		nb, nd := s.chain(n)
+		var mine []gcp.NodeBindings
+		for _, x := range nb {
+			var bs []gcp.Binding
+			for _, b := range x.Bindings {
+				if bindingCovers(b, id) {
+					bs = append(bs, b)
+				}
+			}
+			if len(bs) > 0 {
+				mine = append(mine, gcp.NodeBindings{Node: x.Node, Bindings: bs})
+			}
+		}
+		chains[n.name] = chainEntry{mine, nd}
+		return mine, nd
+	}
 	scopes := s.scopes(id)
+	bound := s.boundNodes(id)
 	var reached []*node
 	for _, r := range resources {
-		if s.reaches(r, id) {
+		if reaches(r, bound) {
 			reached = append(reached, r)
 		}
 	}
@@ -222,7 +274,7 @@ func (s *Snapshot) evaluateIdentity(id *gcp.Identity, actions []action, resource
 		for _, n := range scopes {
 			attrs := a.attrs
 			req.Resource = &attrs
-			chain, denies := s.chain(n)
+			chain, denies := chainFor(n)
 			r := gcp.Decide(req, chain, denies, s.roles, s.conds)
 			if t, ok := target(r, crm+n.name, false, true); ok && !onlyThroughAllUsers(id, r) {
 				t.Except = s.deniesBelow(n, req)
@@ -236,7 +288,7 @@ func (s *Snapshot) evaluateIdentity(id *gcp.Identity, actions []action, resource
 			}
 			attrs := n.attrs
 			req.Resource = &attrs
-			chain, denies := s.chain(n)
+			chain, denies := chainFor(n)
 			r := gcp.Decide(req, chain, denies, s.roles, s.conds)
 			if t, ok := target(r, full, true, false); ok && !onlyThroughAllUsers(id, r) {
 				add(a.entry.Capability, a.entry.Action, t)
@@ -285,8 +337,8 @@ func onlyThroughAllUsers(id *gcp.Identity, r gcp.Result) bool {
 // permission away from the identity in part of it.
 func (s *Snapshot) deniesBelow(scope *node, req *gcp.Request) []string {
 	var out []string
-	for _, n := range s.sortedNodes() {
-		if !n.ancestors[scope.name] || len(s.denies[n.name]) == 0 {
+	for _, n := range s.denyNodes() {
+		if !n.ancestors[scope.name] {
 			continue
 		}
 		r := gcp.Decide(&gcp.Request{Identity: req.Identity, Permission: req.Permission, Resource: req.Resource},
@@ -297,6 +349,19 @@ func (s *Snapshot) deniesBelow(scope *node, req *gcp.Request) []string {
 		}
 	}
 	return out
+}
+
+// denyNodes lists the nodes with deny policies, in name order.
+func (s *Snapshot) denyNodes() []*node {
+	if s.denyList == nil {
+		s.denyList = []*node{}
+		for _, n := range s.sortedNodes() {
+			if len(s.denies[n.name]) > 0 {
+				s.denyList = append(s.denyList, n)
+			}
+		}
+	}
+	return s.denyList
 }
 
 func anyRole(perm string) *gcp.Roles {
@@ -387,4 +452,13 @@ func mergeStrings(a, b []string) []string {
 		}
 	}
 	return a
+}
+
+func bindingCovers(b gcp.Binding, id *gcp.Identity) bool {
+	for _, m := range b.Members {
+		if gcp.MemberMatches(m, id) {
+			return true
+		}
+	}
+	return false
 }

@@ -34,6 +34,14 @@ type Snapshot struct {
 	bindingCount int
 	cat          *catalog.Catalog
 	builtinErr   error
+	byMember     map[string]map[string]bool // lower-case member -> nodes binding it
+	denyList     []*node
+	chains       map[string]chainEntry
+}
+
+type chainEntry struct {
+	bindings []gcp.NodeBindings
+	denies   []gcp.NodeDenies
 }
 
 // New returns an empty snapshot with the offline table of predefined roles.
@@ -211,6 +219,12 @@ func (s *Snapshot) resolveAncestors() {
 // chain returns the allow bindings and deny rules of a node and all its
 // ancestors.
 func (s *Snapshot) chain(n *node) ([]gcp.NodeBindings, []gcp.NodeDenies) {
+	if c, ok := s.chains[n.name]; ok {
+		return c.bindings, c.denies
+	}
+	if s.chains == nil {
+		s.chains = map[string]chainEntry{}
+	}
 	names := []string{n.name}
 	for a := range n.ancestors {
 		names = append(names, a)
@@ -226,6 +240,7 @@ func (s *Snapshot) chain(n *node) ([]gcp.NodeBindings, []gcp.NodeDenies) {
 			nd = append(nd, gcp.NodeDenies{Node: name, Rules: d})
 		}
 	}
+	s.chains[n.name] = chainEntry{nb, nd}
 	return nb, nd
 }
 
