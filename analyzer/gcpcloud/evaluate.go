@@ -283,7 +283,7 @@ func (s *Snapshot) evaluateIdentity(id *gcp.Identity, actions []action, resource
 		}
 		for _, n := range reached {
 			full := "//" + n.attrs.Service + "/" + n.attrs.Name
-			if !wildcardMatch(a.pattern, full) {
+			if !wildcardMatch(a.pattern, full) || (n.attrs.Service == "storage.googleapis.com" && !registryBucket(n.attrs.Name)) {
 				continue
 			}
 			attrs := n.attrs
@@ -461,4 +461,12 @@ func bindingCovers(b gcp.Binding, id *gcp.Identity) bool {
 		}
 	}
 	return false
+}
+
+// registryBucket reports the Cloud Storage buckets behind the legacy
+// Container Registry (gcr.io): artifacts.PROJECT.appspot.com and
+// (us|eu|asia).artifacts.PROJECT.appspot.com. Writing to other buckets is
+// not an image capability.
+func registryBucket(name string) bool {
+	return strings.HasSuffix(name, ".appspot.com") && (strings.HasPrefix(name, "artifacts.") || strings.Contains(name, ".artifacts."))
 }
