@@ -240,6 +240,7 @@ func (s *Snapshot) evaluateIdentity(id *gcp.Identity, actions []action, resource
 	}
 	// The chain of each node, reduced to the bindings that cover this
 	// identity: decided once per node, not once per permission.
+	bound := s.boundNodes(id)
 	chains := map[string]chainEntry{}
 	chainFor := func(n *node) ([]gcp.NodeBindings, []gcp.NodeDenies) {
 		if c, ok := chains[n.name]; ok {
@@ -248,6 +249,9 @@ func (s *Snapshot) evaluateIdentity(id *gcp.Identity, actions []action, resource
 		nb, nd := s.chain(n)
 		var mine []gcp.NodeBindings
 		for _, x := range nb {
+			if !bound[x.Node] {
+				continue // no binding there names the identity, its groups or everyone
+			}
 			var bs []gcp.Binding
 			for _, b := range x.Bindings {
 				if bindingCovers(b, id) {
@@ -262,7 +266,6 @@ func (s *Snapshot) evaluateIdentity(id *gcp.Identity, actions []action, resource
 		return mine, nd
 	}
 	scopes := s.scopes(id)
-	bound := s.boundNodes(id)
 	var reached []*node
 	for _, r := range resources {
 		if reaches(r, bound) {

@@ -254,11 +254,11 @@ func (e *Engine) Eval(ctx context.Context, in *Input) ([]model.Finding, error) {
 			if !ok {
 				return fmt.Errorf("rule %s: findings must be a set or list of objects", path)
 			}
-			for _, item := range list {
-				f, err := decodeFinding(item)
-				if err != nil {
-					return fmt.Errorf("rule %s: %v", path, err)
-				}
+			decoded, err := decodeFindings(list)
+			if err != nil {
+				return fmt.Errorf("rule %s: %v", path, err)
+			}
+			for _, f := range decoded {
 				f.RuleID, f.Title, f.Description, f.Remediation, f.Rule = rule.ID, rule.Title, rule.Description, rule.Remediation, path
 				if f.Severity == "" {
 					f.Severity = rule.Severity
@@ -279,18 +279,21 @@ func (e *Engine) Eval(ctx context.Context, in *Input) ([]model.Finding, error) {
 	return out, nil
 }
 
-func decodeFinding(item any) (model.Finding, error) {
-	var f model.Finding
-	b, err := json.Marshal(item)
+// decodeFindings turns the rule's objects into findings, all at once.
+func decodeFindings(list []any) ([]model.Finding, error) {
+	b, err := json.Marshal(list)
 	if err != nil {
-		return f, err
+		return nil, err
 	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	if err := dec.Decode(&f); err != nil {
-		return f, fmt.Errorf("a finding does not have the expected shape: %v", err)
+	var fs []model.Finding
+	if err := json.NewDecoder(bytes.NewReader(b)).Decode(&fs); err != nil {
+		return nil, fmt.Errorf("findings do not have the expected shape: %v", err)
 	}
-	if f.Message == "" {
-		return f, fmt.Errorf("a finding without message: %s", b)
+	for i, f := range fs {
+		if f.Message == "" {
+			item, _ := json.Marshal(list[i])
+			return nil, fmt.Errorf("a finding without message: %s", item)
+		}
 	}
-	return f, nil
+	return fs, nil
 }
