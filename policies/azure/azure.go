@@ -1,0 +1,232 @@
+// Package azure is Azure RBAC as pure code: scopes and their inheritance,
+// role permissions (actions minus notActions, dataActions minus
+// notDataActions, with wildcards), role assignments with ABAC conditions,
+// and deny assignments with their exclusions. It does no I/O.
+package azure
+
+import (
+	"strings"
+
+	"github.com/imagewarden/imagewarden/policies/tri"
+)
+
+// Permission is one permission block of a role definition.
+type Permission struct {
+	Actions        []string `json:"actions"`
+	NotActions     []string `json:"notActions"`
+	DataActions    []string `json:"dataActions"`
+	NotDataActions []string `json:"notDataActions"`
+}
+
+// Role is a role definition.
+type Role struct {
+	ID          string       // /subscriptions/S/providers/Microsoft.Authorization/roleDefinitions/GUID or /providers/...
+	Name        string       // role name, e.g. AcrPush
+	Permissions []Permission `json:"permissions"`
+}
+
+// MatchOperation reports whether an operation pattern (actions entries:
+// "*", "Microsoft.ContainerRegistry/*", "*/read") matches an operation,
+// case-insensitively; "*" matches any run of characters, across "/".
+func MatchOperation(pattern, op string) bool {
+	return wildcard(strings.ToLower(pattern), strings.ToLower(op))
+}
+
+func wildcard(p, s string) bool {
+	star, mark := -1, 0
+	pi, si := 0, 0
+	for si < len(s) {
+		if pi < len(p) && p[pi] != '*' && p[pi] == s[si] {
+			pi++
+			si++
+			continue
+		}
+		if pi < len(p) && p[pi] == '*' {
+			star, mark = pi, si
+			pi++
+			continue
+		}
+		if star >= 0 {
+			pi, mark = star+1, mark+1
+			si = mark
+			continue
+		}
+		return false
+	}
+	for pi < len(p) && p[pi] == '*' {
+		pi++
+	}
+	return pi == len(p)
+}
+
+func anyMatch(patterns []string, op string) bool {
+	for _, p := range patterns {
+		if MatchOperation(p, op) {
+			return true
+		}
+	}
+	return false
+}
+
+// Grants reports whether the role allows an operation: some permission
+// block lists it in actions (dataActions for a data operation) and does not
+// take it away in the same block's notActions (notDataActions). Blocks are
+// a union; notActions are not denies: another block, or another role, can
+// still grant what one block excludes.
+func (r *Role) Grants(op string, data bool) bool {
+	for _, p := range r.Permissions {
+		allow, not := p.Actions, p.NotActions
+		if data {
+			allow, not = p.DataActions, p.NotDataActions
+		}
+		if anyMatch(allow, op) && !anyMatch(not, op) {
+			return true
+		}
+	}
+	return false
+}
+
+// NormalizeScope lower-cases a scope and drops a trailing slash, so that
+// scopes compare as Azure compares them.
+func NormalizeScope(s string) string {
+	s = strings.ToLower(strings.TrimSpace(s))
+	if len(s) > 1 {
+		s = strings.TrimRight(s, "/")
+	}
+	return s
+}
+
+// Within reports whether scope is at or below ancestor: "/" contains
+// everything; otherwise ancestor must be a whole-segment prefix.
+func Within(scope, ancestor string) bool {
+	scope, ancestor = NormalizeScope(scope), NormalizeScope(ancestor)
+	if ancestor == "/" || scope == ancestor {
+		return true
+	}
+	return strings.HasPrefix(scope, ancestor+"/")
+}
+
+// RoleKey is how roles are looked up: the GUID at the end of a role
+// definition id, lower case (assignments and definitions name the same role
+// under different scopes).
+func RoleKey(id string) string {
+	id = strings.ToLower(strings.TrimRight(strings.TrimSpace(id), "/"))
+	if i := strings.LastIndexByte(id, '/'); i >= 0 {
+		return id[i+1:]
+	}
+	return id
+}
+
+// Assignment is a role assignment.
+type Assignment struct {
+	ID          string
+	PrincipalID string
+	Principal   string // name, for reports
+	Type        string // User, Group, ServicePrincipal, ForeignGroup, ...
+	RoleID      string
+	Scope       string
+	Condition   string // ABAC condition; assignments with one are conditional
+}
+
+// DenyAssignment removes permissions from principals at a scope.
+type DenyAssignment struct {
+	ID                      string
+	Name                    string
+	Scope                   string
+	Permissions             []Permission
+	Principals              []string // object ids; 00000000-0000-0000-0000-000000000000 is everyone
+	ExcludePrincipals       []string
+	DoNotApplyToChildScopes bool
+}
+
+// Everyone is the principal id deny assignments use for all principals.
+const Everyone = "00000000-0000-0000-0000-000000000000"
+
+// Identity is who makes a request: an object id and the groups it is in.
+type Identity struct {
+	ID     string
+	Groups map[string]bool // group object ids, transitive
+}
+
+func (id *Identity) is(objectID string) bool {
+	o := strings.ToLower(objectID)
+	return o == strings.ToLower(id.ID) || id.Groups[o]
+}
+
+// Request asks whether an identity may perform an operation at a scope.
+type Request struct {
+	Identity  *Identity
+	Operation string
+	Data      bool   // a data action
+	Scope     string // the resource or scope acted on
+}
+
+// Grant is an assignment that allows the request.
+type Grant struct {
+	Assignment Assignment
+	Role       *Role
+	Match      tri.Tri // Unknown when the assignment has a condition
+}
+
+// Result is a decision with its evidence.
+type Result struct {
+	Allowed      tri.Tri
+	Grants       []Grant
+	Denies       []DenyAssignment
+	UnknownRoles []string
+}
+
+// Decide allows the operation when an assignment at the scope or above,
+// to the identity or a group it is in, has a role that grants it, and no
+// deny assignment at the scope or above (or at the scope itself, for those
+// that do not apply to child scopes) covers the identity and the operation.
+func Decide(req *Request, assignments []Assignment, roles map[string]*Role, denies []DenyAssignment) Result {
+	var res Result
+	allow := tri.False
+	for _, a := range assignments {
+		if !req.Identity.is(a.PrincipalID) || !Within(req.Scope, a.Scope) {
+			continue
+		}
+		role, ok := roles[RoleKey(a.RoleID)]
+		if !ok {
+			res.UnknownRoles = append(res.UnknownRoles, a.RoleID)
+			continue
+		}
+		if !role.Grants(req.Operation, req.Data) {
+			continue
+		}
+		m := tri.True
+		if strings.TrimSpace(a.Condition) != "" {
+			m = tri.Unknown
+		}
+		allow = allow.Or(m)
+		res.Grants = append(res.Grants, Grant{Assignment: a, Role: role, Match: m})
+	}
+	deny := false
+	for _, d := range denies {
+		if !Within(req.Scope, d.Scope) || (d.DoNotApplyToChildScopes && NormalizeScope(req.Scope) != NormalizeScope(d.Scope)) {
+			continue
+		}
+		covered := false
+		for _, p := range d.Principals {
+			if p == Everyone || req.Identity.is(p) {
+				covered = true
+			}
+		}
+		for _, p := range d.ExcludePrincipals {
+			if req.Identity.is(p) {
+				covered = false
+			}
+		}
+		if !covered {
+			continue
+		}
+		r := Role{Permissions: d.Permissions}
+		if r.Grants(req.Operation, req.Data) {
+			deny = true
+			res.Denies = append(res.Denies, d)
+		}
+	}
+	res.Allowed = allow.And(tri.Of(!deny))
+	return res
+}
