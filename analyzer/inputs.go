@@ -17,6 +17,7 @@ import (
 	"strings"
 
 	"github.com/imagewarden/imagewarden/analyzer/awscloud"
+	"github.com/imagewarden/imagewarden/analyzer/azurecloud"
 	"github.com/imagewarden/imagewarden/analyzer/catalog"
 	"github.com/imagewarden/imagewarden/analyzer/gcpcloud"
 	"github.com/imagewarden/imagewarden/analyzer/model"
@@ -45,7 +46,7 @@ type Provider interface {
 
 // Providers returns a fresh instance of every cloud plug-in.
 func Providers() []Provider {
-	return []Provider{awscloud.New(), gcpcloud.New()}
+	return []Provider{awscloud.New(), gcpcloud.New(), azurecloud.New()}
 }
 
 // maxInputSize bounds one input file; exports of very large organisations

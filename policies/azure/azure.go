@@ -159,6 +159,26 @@ type Request struct {
 	Operation string
 	Data      bool   // a data action
 	Scope     string // the resource or scope acted on
+	// Ancestors are the scopes whose assignments reach Scope: Scope itself,
+	// its path prefixes, the management groups above its subscription, and
+	// "/". Nil means the path prefixes and "/" only.
+	Ancestors []string
+}
+
+// PathAncestors lists a scope, its path prefixes at segment pairs
+// (/subscriptions/S, /subscriptions/S/resourceGroups/RG, ...) and "/",
+// normalised.
+func PathAncestors(scope string) []string {
+	s := NormalizeScope(scope)
+	out := []string{"/"}
+	parts := strings.Split(strings.TrimPrefix(s, "/"), "/")
+	for i := 2; i <= len(parts); i += 2 {
+		out = append(out, "/"+strings.Join(parts[:i], "/"))
+	}
+	if len(parts)%2 == 1 && s != "/" {
+		out = append(out, s)
+	}
+	return out
 }
 
 // Grant is an assignment that allows the request.
@@ -182,9 +202,17 @@ type Result struct {
 // that do not apply to child scopes) covers the identity and the operation.
 func Decide(req *Request, assignments []Assignment, roles map[string]*Role, denies []DenyAssignment) Result {
 	var res Result
+	anc := req.Ancestors
+	if anc == nil {
+		anc = PathAncestors(req.Scope)
+	}
+	reach := make(map[string]bool, len(anc))
+	for _, a := range anc {
+		reach[NormalizeScope(a)] = true
+	}
 	allow := tri.False
 	for _, a := range assignments {
-		if !req.Identity.is(a.PrincipalID) || !Within(req.Scope, a.Scope) {
+		if !req.Identity.is(a.PrincipalID) || !reach[NormalizeScope(a.Scope)] {
 			continue
 		}
 		role, ok := roles[RoleKey(a.RoleID)]
@@ -204,7 +232,7 @@ func Decide(req *Request, assignments []Assignment, roles map[string]*Role, deni
 	}
 	deny := false
 	for _, d := range denies {
-		if !Within(req.Scope, d.Scope) || (d.DoNotApplyToChildScopes && NormalizeScope(req.Scope) != NormalizeScope(d.Scope)) {
+		if !reach[NormalizeScope(d.Scope)] || (d.DoNotApplyToChildScopes && NormalizeScope(req.Scope) != NormalizeScope(d.Scope)) {
 			continue
 		}
 		covered := false

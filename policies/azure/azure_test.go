@@ -90,3 +90,20 @@ func TestDecide(t *testing.T) {
 		})
 	}
 }
+
+func TestManagementGroupInheritance(t *testing.T) {
+	roles := map[string]*Role{"push": {Permissions: []Permission{{Actions: []string{"Microsoft.ContainerRegistry/registries/push/write"}}}}}
+	reg := "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/r1"
+	as := []Assignment{{PrincipalID: "alice", RoleID: "push", Scope: "/providers/Microsoft.Management/managementGroups/mg-platform"}}
+	req := &Request{Identity: &Identity{ID: "alice"}, Operation: "Microsoft.ContainerRegistry/registries/push/write", Scope: reg}
+	if r := Decide(req, as, roles, nil); r.Allowed != tri.False {
+		t.Error("without the hierarchy a management group does not reach the subscription")
+	}
+	req.Ancestors = append(PathAncestors(reg), "/providers/Microsoft.Management/managementGroups/MG-PLATFORM")
+	if r := Decide(req, as, roles, nil); r.Allowed != tri.True {
+		t.Error("an assignment on a management group above the subscription reaches the registry")
+	}
+	if got := PathAncestors("/subscriptions/S1/resourceGroups/RG"); len(got) != 3 || got[1] != "/subscriptions/s1" || got[2] != "/subscriptions/s1/resourcegroups/rg" {
+		t.Errorf("PathAncestors: %q", got)
+	}
+}

@@ -1,0 +1,628 @@
+// Package azurecloud is the Azure plug-in of the analysis: it reads role
+// assignments, role definitions, deny assignments, the management-group
+// tree, group memberships and registry settings, and decides every catalog
+// operation for every principal with policies/azure.
+package azurecloud
+
+import (
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"sort"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/imagewarden/imagewarden/analyzer/catalog"
+	"github.com/imagewarden/imagewarden/analyzer/model"
+	"github.com/imagewarden/imagewarden/policies/azure"
+	"github.com/imagewarden/imagewarden/policies/tri"
+	builtin "github.com/imagewarden/imagewarden/rego"
+)
+
+// Formats this plug-in reads.
+const (
+	FormatAssignments      = "azure-role-assignments"
+	FormatDefinitions      = "azure-role-definitions"
+	FormatDenyAssignments  = "azure-deny-assignments"
+	FormatManagementGroups = "azure-management-groups"
+	FormatGroupMembers     = "azure-group-members"
+	FormatRegistries       = "azure-container-registries"
+	cloudName              = "azure"
+	// BuiltinRolesFile is the offline table of built-in roles that grant an
+	// image operation.
+	BuiltinRolesFile = "tables/azure-builtin-roles.yaml"
+	abacMode         = "abacrepositorypermissions"
+)
+
+type registry struct {
+	id, name, mode string
+	adminUser      bool
+}
+
+type principal struct {
+	id, name, kind string
+}
+
+// Snapshot is the Azure state read from the inputs.
+type Snapshot struct {
+	assignments []azure.Assignment
+	roles       map[string]*azure.Role
+	denies      []azure.DenyAssignment
+	parents     map[string]string // normalised scope of a subscription or MG -> parent MG scope
+	members     map[string][]string
+	groupNames  map[string]string
+	principals  map[string]*principal
+	registries  map[string]*registry
+	warnings    []model.Warning
+	cat         *catalog.Catalog
+	builtinErr  error
+}
+
+// New returns an empty snapshot with the built-in role table.
+func New() *Snapshot {
+	s := &Snapshot{roles: map[string]*azure.Role{}, parents: map[string]string{}, members: map[string][]string{},
+		groupNames: map[string]string{}, principals: map[string]*principal{}, registries: map[string]*registry{}}
+	s.builtinErr = s.loadBuiltinRoles()
+	return s
+}
+
+func (s *Snapshot) loadBuiltinRoles() error {
+	b, err := fs.ReadFile(builtin.FS, BuiltinRolesFile)
+	if err != nil {
+		return err
+	}
+	var t struct {
+		Roles []struct {
+			ID          string             `yaml:"id"`
+			Name        string             `yaml:"name"`
+			Permissions []azure.Permission `yaml:"permissions"`
+		} `yaml:"roles"`
+	}
+	if err := yaml.Unmarshal(b, &t); err != nil {
+		return err
+	}
+	for _, r := range t.Roles {
+		s.roles[azure.RoleKey(r.ID)] = &azure.Role{ID: r.ID, Name: r.Name, Permissions: r.Permissions}
+	}
+	return nil
+}
+
+// Cloud names the plug-in.
+func (s *Snapshot) Cloud() string { return cloudName }
+
+// UseCatalog gives the catalog to WhoCan.
+func (s *Snapshot) UseCatalog(c *catalog.Catalog) { s.cat = c }
+
+// Owns reports Azure operations: Provider.Namespace/type/verb.
+func (s *Snapshot) Owns(permission string) bool {
+	return strings.HasPrefix(strings.ToLower(permission), "microsoft.") && strings.Contains(permission, "/")
+}
+
+func (s *Snapshot) warn(file, where, msg string) {
+	w := file
+	if where != "" {
+		w += ": " + where
+	}
+	s.warnings = append(s.warnings, model.Warning{Where: w, Message: msg})
+}
+
+// items returns a document's objects: the array's items, the REST "value"
+// list, or the single object; REST objects are flattened (properties merged
+// into the top level).
+func items(doc *model.Document) []map[string]json.RawMessage {
+	var list []map[string]json.RawMessage
+	switch {
+	case doc.Object != nil && doc.Object["value"] != nil:
+		json.Unmarshal(doc.Object["value"], &list)
+	case doc.Object != nil:
+		list = []map[string]json.RawMessage{doc.Object}
+	default:
+		list = doc.Items
+	}
+	for _, it := range list {
+		if props, ok := it["properties"]; ok {
+			var p map[string]json.RawMessage
+			if json.Unmarshal(props, &p) == nil {
+				for k, v := range p {
+					if _, exists := it[k]; !exists {
+						it[k] = v
+					}
+				}
+			}
+		}
+	}
+	return list
+}
+
+// Recognize names the format of a document, or "".
+func (s *Snapshot) Recognize(doc *model.Document) string {
+	list := items(doc)
+	if len(list) == 0 {
+		return ""
+	}
+	has := func(k string) bool { _, ok := list[0][k]; return ok }
+	str := func(k string) string {
+		var v string
+		json.Unmarshal(list[0][k], &v)
+		return strings.ToLower(v)
+	}
+	switch {
+	case has("principalId") && has("roleDefinitionId") && has("scope"):
+		return FormatAssignments
+	case has("permissions") && has("roleName"):
+		return FormatDefinitions
+	case has("denyAssignmentName") || (has("permissions") && has("excludePrincipals")):
+		return FormatDenyAssignments
+	case has("groupId") && has("members"):
+		return FormatGroupMembers
+	case has("loginServer") || strings.HasSuffix(str("type"), "microsoft.containerregistry/registries"):
+		return FormatRegistries
+	case has("parent") && (strings.Contains(str("type"), "managementgroups") || str("type") == "/subscriptions"):
+		return FormatManagementGroups
+	}
+	return ""
+}
+
+func decode(obj map[string]json.RawMessage, v any) error {
+	b, err := json.Marshal(obj)
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(b, v)
+}
+
+// Load reads a recognised document.
+func (s *Snapshot) Load(file, format string, doc *model.Document) error {
+	for i, it := range items(doc) {
+		where := fmt.Sprintf("[%d]", i)
+		switch format {
+		case FormatAssignments:
+			var a struct {
+				ID, Name, PrincipalID, PrincipalName, PrincipalType, RoleDefinitionID, RoleDefinitionName, Scope, Condition string
+			}
+			if err := decode(it, &a); err != nil || a.PrincipalID == "" || a.RoleDefinitionID == "" || a.Scope == "" {
+				s.warn(file, where, "a role assignment without principalId, roleDefinitionId or scope is ignored")
+				continue
+			}
+			s.assignments = append(s.assignments, azure.Assignment{ID: a.ID, PrincipalID: strings.ToLower(a.PrincipalID), Principal: a.PrincipalName,
+				Type: a.PrincipalType, RoleID: a.RoleDefinitionID, Scope: a.Scope, Condition: a.Condition})
+			s.principal(a.PrincipalID, a.PrincipalName, a.PrincipalType)
+			if a.RoleDefinitionName != "" {
+				s.roleNames(a.RoleDefinitionID, a.RoleDefinitionName)
+			}
+		case FormatDefinitions:
+			var r struct {
+				ID, Name, RoleName string
+				Permissions        []azure.Permission
+			}
+			if err := decode(it, &r); err != nil || (r.ID == "" && r.Name == "") {
+				s.warn(file, where, "a role definition without id")
+				continue
+			}
+			id := r.ID
+			if id == "" {
+				id = r.Name
+			}
+			s.roles[azure.RoleKey(id)] = &azure.Role{ID: id, Name: r.RoleName, Permissions: r.Permissions}
+		case FormatDenyAssignments:
+			var d struct {
+				ID, Name, DenyAssignmentName, Scope string
+				Permissions                         []azure.Permission
+				Principals, ExcludePrincipals       []struct{ ID string }
+				DoNotApplyToChildScopes             bool
+			}
+			if err := decode(it, &d); err != nil || d.Scope == "" {
+				s.warn(file, where, "a deny assignment without scope is ignored")
+				continue
+			}
+			da := azure.DenyAssignment{ID: d.ID, Name: d.DenyAssignmentName, Scope: d.Scope, Permissions: d.Permissions, DoNotApplyToChildScopes: d.DoNotApplyToChildScopes}
+			for _, p := range d.Principals {
+				da.Principals = append(da.Principals, strings.ToLower(p.ID))
+			}
+			for _, p := range d.ExcludePrincipals {
+				da.ExcludePrincipals = append(da.ExcludePrincipals, strings.ToLower(p.ID))
+			}
+			s.denies = append(s.denies, da)
+		case FormatGroupMembers:
+			var g struct {
+				GroupID   string `json:"groupId"`
+				GroupName string `json:"groupName"`
+				Members   []struct {
+					Type string `json:"@odata.type"`
+					ID   string `json:"id"`
+					UPN  string `json:"userPrincipalName"`
+					Name string `json:"displayName"`
+				} `json:"members"`
+			}
+			if err := decode(it, &g); err != nil || g.GroupID == "" {
+				s.warn(file, where, "group members without groupId")
+				continue
+			}
+			gid := strings.ToLower(g.GroupID)
+			s.groupNames[gid] = g.GroupName
+			s.members[gid] = append(s.members[gid], []string(nil)...)
+			for _, m := range g.Members {
+				kind := "User"
+				switch {
+				case strings.HasSuffix(m.Type, "group"):
+					kind = "Group"
+				case strings.HasSuffix(m.Type, "servicePrincipal"):
+					kind = "ServicePrincipal"
+				}
+				name := m.UPN
+				if name == "" {
+					name = m.Name
+				}
+				s.members[gid] = append(s.members[gid], strings.ToLower(m.ID))
+				s.principal(m.ID, name, kind)
+			}
+		case FormatRegistries:
+			var r struct {
+				ID, Name, RoleAssignmentMode string
+				AdminUserEnabled             bool
+			}
+			if err := decode(it, &r); err != nil || r.ID == "" {
+				s.warn(file, where, "a registry without id")
+				continue
+			}
+			s.registries[azure.NormalizeScope(r.ID)] = &registry{id: r.ID, name: r.Name, mode: strings.ToLower(r.RoleAssignmentMode), adminUser: r.AdminUserEnabled}
+		case FormatManagementGroups:
+			var e struct {
+				ID     string
+				Parent *struct{ ID string }
+			}
+			if err := decode(it, &e); err != nil || e.ID == "" {
+				s.warn(file, where, "an entity without id")
+				continue
+			}
+			if e.Parent != nil && e.Parent.ID != "" {
+				s.parents[azure.NormalizeScope(e.ID)] = azure.NormalizeScope(e.Parent.ID)
+			}
+		default:
+			return fmt.Errorf("unknown format %q", format)
+		}
+	}
+	return nil
+}
+
+func (s *Snapshot) principal(id, name, kind string) {
+	key := strings.ToLower(id)
+	if p, ok := s.principals[key]; ok {
+		if p.name == "" {
+			p.name = name
+		}
+		return
+	}
+	s.principals[key] = &principal{id: key, name: name, kind: kind}
+}
+
+// roleNames remembers the name of a role that only assignments mention.
+func (s *Snapshot) roleNames(id, name string) {
+	if r, ok := s.roles[azure.RoleKey(id)]; ok && r.Name == "" {
+		r.Name = name
+	}
+}
+
+// ancestors are the scopes whose assignments reach a scope: its path
+// prefixes, the management groups above its subscription, and "/".
+func (s *Snapshot) ancestors(scope string) []string {
+	out := azure.PathAncestors(scope)
+	start := ""
+	for _, a := range out {
+		if strings.HasPrefix(a, "/subscriptions/") && strings.Count(a, "/") == 2 {
+			start = a
+		}
+		if strings.HasPrefix(a, "/providers/microsoft.management/managementgroups/") && strings.Count(a, "/") == 4 {
+			start = a
+		}
+	}
+	for n, guard := s.parents[start], 0; n != "" && guard < 16; n, guard = s.parents[n], guard+1 {
+		out = append(out, n)
+	}
+	return out
+}
+
+// identity builds the request identity of a principal: its groups,
+// transitively.
+func (s *Snapshot) identity(id string) *azure.Identity {
+	groups := map[string]bool{}
+	var walk func(m string, depth int)
+	walk = func(m string, depth int) {
+		if depth > 32 {
+			return
+		}
+		for g, ms := range s.members {
+			if groups[g] {
+				continue
+			}
+			for _, x := range ms {
+				if x == m {
+					groups[g] = true
+					walk(g, depth+1)
+					break
+				}
+			}
+		}
+	}
+	walk(id, 0)
+	return &azure.Identity{ID: id, Groups: groups}
+}
+
+// identities are the principals to decide for: every principal, except
+// groups whose members are known (their members are decided instead).
+func (s *Snapshot) identities() []*principal {
+	var out []*principal
+	for id, p := range s.principals {
+		if _, expanded := s.members[id]; expanded {
+			continue
+		}
+		out = append(out, p)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].id < out[j].id })
+	return out
+}
+
+// isData tells data actions from actions: the repository operations of
+// Container Registry are data actions.
+func isData(op string) bool {
+	return strings.Contains(strings.ToLower(op), "microsoft.containerregistry/registries/repositories/")
+}
+
+type action struct {
+	entry   catalog.Entry
+	pattern string // lower case, placeholders as *
+	data    bool
+}
+
+func prepare(entries []catalog.Entry) []action {
+	var out []action
+	for _, e := range entries {
+		var b strings.Builder
+		f := e.Resource
+		for i := 0; i < len(f); {
+			if strings.HasPrefix(f[i:], "${") {
+				if end := strings.IndexByte(f[i:], '}'); end > 0 {
+					b.WriteByte('*')
+					i += end + 1
+					continue
+				}
+			}
+			b.WriteByte(f[i])
+			i++
+		}
+		out = append(out, action{entry: e, pattern: strings.ToLower(b.String()), data: isData(e.Action)})
+	}
+	return out
+}
+
+// registryHonours applies a registry's permission mode: in ABAC mode the
+// repository data actions decide pushes and the control-plane push, pull and
+// delete of AcrPush/AcrDelete are not honoured; in classic mode the data
+// actions are not used. The admin user's credentials push only when it is
+// enabled.
+func registryHonours(r *registry, op string) bool {
+	lop := strings.ToLower(op)
+	abac := r.mode == abacMode
+	switch {
+	case isData(op):
+		return abac
+	case lop == "microsoft.containerregistry/registries/push/write", lop == "microsoft.containerregistry/registries/artifacts/delete":
+		return !abac
+	case lop == "microsoft.containerregistry/registries/listcredentials/action":
+		return r.adminUser
+	}
+	return true
+}
+
+// Evaluate decides every catalog operation for every principal: at each
+// scope where it holds an assignment, and exactly on each registry the
+// inputs list.
+func (s *Snapshot) Evaluate(cat *catalog.Catalog) *model.Snapshot {
+	out := &model.Snapshot{}
+	actions := prepare(cat.ForCloud(cloudName))
+	var regs []*registry
+	for _, r := range s.registries {
+		regs = append(regs, r)
+	}
+	sort.Slice(regs, func(i, j int) bool { return regs[i].id < regs[j].id })
+	for _, r := range regs {
+		out.Resources = append(out.Resources, model.Resource{ID: r.id, Cloud: cloudName, Type: "container-registry", Name: r.name})
+	}
+	unknown := map[string]bool{}
+	for _, p := range s.identities() {
+		id := s.identity(p.id)
+		out.Principals = append(out.Principals, model.Principal{ID: p.id, Cloud: cloudName, Kind: p.kind, Name: p.name,
+			External: p.kind == "ForeignGroup", Groups: s.groupLabels(id)})
+		facts := s.evaluatePrincipal(p, id, actions, regs, unknown)
+		out.Facts = append(out.Facts, facts...)
+	}
+	out.Warnings = append(out.Warnings, s.warnings...)
+	if s.builtinErr != nil {
+		out.Warnings = append(out.Warnings, model.Warning{Message: "built-in role table: " + s.builtinErr.Error()})
+	}
+	if len(unknown) > 0 {
+		var l []string
+		for r := range unknown {
+			l = append(l, r)
+		}
+		sort.Strings(l)
+		out.Warnings = append(out.Warnings, model.Warning{Message: fmt.Sprintf("%d role definition(s) not in the inputs and not image-relevant built-in roles; their assignments grant nothing in this analysis (az role definition list, docs/inputs.md): %s", len(l), strings.Join(l, ", "))})
+	}
+	return out
+}
+
+func (s *Snapshot) groupLabels(id *azure.Identity) []string {
+	var out []string
+	for g := range id.Groups {
+		if n := s.groupNames[g]; n != "" {
+			out = append(out, n)
+		} else {
+			out = append(out, g)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// scopes are the scopes of the assignments that reach the identity.
+func (s *Snapshot) scopes(id *azure.Identity) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, a := range s.assignments {
+		sc := azure.NormalizeScope(a.Scope)
+		if (a.PrincipalID == id.ID || id.Groups[a.PrincipalID]) && !seen[sc] {
+			seen[sc] = true
+			out = append(out, a.Scope)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func (s *Snapshot) decide(id *azure.Identity, op string, data bool, scope string) azure.Result {
+	return azure.Decide(&azure.Request{Identity: id, Operation: op, Data: data, Scope: scope, Ancestors: s.ancestors(scope)}, s.assignments, s.roles, s.denies)
+}
+
+func (s *Snapshot) evaluatePrincipal(p *principal, id *azure.Identity, actions []action, regs []*registry, unknown map[string]bool) []model.Fact {
+	type capTargets struct {
+		order   []string
+		targets map[string]*model.Target
+	}
+	byCap := map[string]*capTargets{}
+	var capOrder []string
+	add := func(c, op string, t model.Target) {
+		ct, ok := byCap[c]
+		if !ok {
+			ct = &capTargets{targets: map[string]*model.Target{}}
+			byCap[c] = ct
+			capOrder = append(capOrder, c)
+		}
+		if cur, ok := ct.targets[t.Resource]; ok {
+			cur.Actions = append(cur.Actions, op)
+			if t.Access == model.Allowed {
+				cur.Access = model.Allowed
+			}
+			return
+		}
+		t.Actions = []string{op}
+		ct.targets[t.Resource] = &t
+		ct.order = append(ct.order, t.Resource)
+	}
+	scopes := s.scopes(id)
+	for _, a := range actions {
+		for _, sc := range scopes {
+			r := s.decide(id, a.entry.Action, a.data, sc)
+			for _, u := range r.UnknownRoles {
+				unknown[u] = true
+			}
+			if t, ok := target(r, sc, false, true); ok {
+				add(a.entry.Capability, a.entry.Action, t)
+			}
+		}
+		for _, reg := range regs {
+			if !wildcard(a.pattern, strings.ToLower(reg.id)) || !registryHonours(reg, a.entry.Action) {
+				continue
+			}
+			r := s.decide(id, a.entry.Action, a.data, reg.id)
+			if t, ok := target(r, reg.id, true, false); ok {
+				add(a.entry.Capability, a.entry.Action, t)
+			}
+		}
+	}
+	var facts []model.Fact
+	for _, c := range capOrder {
+		ct := byCap[c]
+		f := model.Fact{Principal: p.id, Cloud: cloudName, Capability: c, Access: model.Conditional}
+		acts := map[string]bool{}
+		for _, r := range ct.order {
+			t := ct.targets[r]
+			sort.Strings(t.Actions)
+			if t.Access == model.Allowed {
+				f.Access = model.Allowed
+			}
+			for _, a := range t.Actions {
+				acts[a] = true
+			}
+			f.Targets = append(f.Targets, *t)
+		}
+		for a := range acts {
+			f.Actions = append(f.Actions, a)
+		}
+		sort.Strings(f.Actions)
+		facts = append(facts, f)
+	}
+	return facts
+}
+
+func target(r azure.Result, resource string, known, all bool) (model.Target, bool) {
+	var access model.Access
+	switch r.Allowed {
+	case tri.True:
+		access = model.Allowed
+	case tri.Unknown:
+		access = model.Conditional
+	default:
+		return model.Target{}, false
+	}
+	t := model.Target{Resource: resource, Known: known, All: all, Access: access}
+	for _, g := range r.Grants {
+		gr := model.Grant{PolicyType: "role_assignment", Policy: g.Assignment.Scope, Statement: g.Role.Name, Effect: "Allow",
+			Note: "assigned to " + g.Assignment.PrincipalID + " (" + g.Assignment.Principal + ") at " + g.Assignment.Scope}
+		if g.Match == tri.Unknown {
+			gr.Conditional = true
+			gr.Conditions = []string{g.Assignment.Condition}
+		}
+		t.Via = append(t.Via, gr)
+	}
+	return t, true
+}
+
+func wildcard(p, s string) bool {
+	if p == "" {
+		return s == ""
+	}
+	if p[0] == '*' {
+		for i := 0; i <= len(s); i++ {
+			if wildcard(p[1:], s[i:]) {
+				return true
+			}
+		}
+		return false
+	}
+	return s != "" && p[0] == s[0] && wildcard(p[1:], s[1:])
+}
+
+// WhoCan decides one operation for every principal, on the scope given or
+// at every scope where the principal holds an assignment.
+func (s *Snapshot) WhoCan(op, resource string) []model.Answer {
+	data := isData(op)
+	var out []model.Answer
+	for _, p := range s.identities() {
+		id := s.identity(p.id)
+		var best *model.Answer
+		try := func(scope string, all bool) {
+			if reg, ok := s.registries[azure.NormalizeScope(scope)]; ok && !registryHonours(reg, op) {
+				return
+			}
+			t, ok := target(s.decide(id, op, data, scope), scope, false, all)
+			if !ok {
+				return
+			}
+			if best == nil || (best.Access == model.Conditional && t.Access == model.Allowed) {
+				best = &model.Answer{ID: p.id, Cloud: cloudName, Kind: p.kind, Name: p.name, Access: t.Access, Resource: scope, Via: t.Via}
+			}
+		}
+		if resource != "" {
+			try(resource, false)
+		} else {
+			for _, sc := range s.scopes(id) {
+				try(sc, true)
+			}
+		}
+		if best != nil {
+			out = append(out, *best)
+		}
+	}
+	return out
+}
