@@ -131,3 +131,34 @@ var benchProjects = 1000
 func init() {
 	flag.IntVar(&benchProjects, "gcp-projects", 1000, "projects of the synthetic organisation of BenchmarkAnalyzeGCPOrg (50 bindings each)")
 }
+
+// BenchmarkAnalyzeAzureTenant analyses a synthetic tenant of 500
+// subscriptions and 20,000 role assignments.
+func BenchmarkAnalyzeAzureTenant(b *testing.B) {
+	dir := b.TempDir()
+	as, ents, regs, groups, err := fixtures.AzureTenant(benchSubscriptions, benchSubscriptions*40, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for name, data := range map[string][]byte{"assignments.json": as, "entities.json": ents, "registries.json": regs, "groups.json": groups} {
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		rep, err := Analyze(context.Background(), Options{Paths: []string{dir}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(float64(len(rep.Principals)), "principals")
+		b.ReportMetric(float64(len(rep.Findings)), "findings")
+	}
+}
+
+// benchSubscriptions sizes BenchmarkAnalyzeAzureTenant (40 assignments each).
+var benchSubscriptions = 500
+
+func init() {
+	flag.IntVar(&benchSubscriptions, "azure-subscriptions", 500, "subscriptions of the synthetic tenant of BenchmarkAnalyzeAzureTenant (40 role assignments each)")
+}

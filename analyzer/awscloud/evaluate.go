@@ -147,20 +147,13 @@ func (s *Snapshot) evaluatePrincipal(p *principal, actions []action, known []kno
 			byCap[capability] = ct
 			capOrder = append(capOrder, capability)
 		}
-		cur, ok := ct.targets[t.Resource]
-		if !ok {
-			t.Actions = []string{act}
-			ct.targets[t.Resource] = &t
-			ct.order = append(ct.order, t.Resource)
+		t.Actions = []string{act}
+		if cur, ok := ct.targets[t.Resource]; ok {
+			cur.Merge(t)
 			return
 		}
-		cur.Actions = append(cur.Actions, act)
-		if t.Access == model.Allowed {
-			cur.Access = model.Allowed
-		}
-		cur.Via = mergeGrants(cur.Via, t.Via)
-		cur.Except = mergeStrings(cur.Except, t.Except)
-		cur.PublicOnly = cur.PublicOnly && t.PublicOnly
+		ct.targets[t.Resource] = &t
+		ct.order = append(ct.order, t.Resource)
 	}
 	for _, a := range actions {
 		e := a.entry
@@ -326,35 +319,4 @@ func target(r iam.Result, res string, known, all, external bool) (model.Target, 
 	}
 	t.PublicOnly = t.PublicOnly && resourceGrants > 0
 	return t, true
-}
-
-func mergeGrants(a, b []model.Grant) []model.Grant {
-	for _, g := range b {
-		dup := false
-		for _, h := range a {
-			if h.PolicyType == g.PolicyType && h.Policy == g.Policy && h.Statement == g.Statement && h.Effect == g.Effect {
-				dup = true
-				break
-			}
-		}
-		if !dup {
-			a = append(a, g)
-		}
-	}
-	return a
-}
-
-func mergeStrings(a, b []string) []string {
-	for _, s := range b {
-		found := false
-		for _, x := range a {
-			if x == s {
-				found = true
-			}
-		}
-		if !found {
-			a = append(a, s)
-		}
-	}
-	return a
 }

@@ -32,7 +32,9 @@ const (
 	// BuiltinRolesFile is the offline table of built-in roles that grant an
 	// image operation.
 	BuiltinRolesFile = "tables/azure-builtin-roles.yaml"
-	abacMode         = "abacrepositorypermissions"
+	// BuiltinRoleNamesFile lists every built-in role.
+	BuiltinRoleNamesFile = "tables/azure-builtin-role-names.yaml"
+	abacMode             = "abacrepositorypermissions"
 )
 
 type registry struct {
@@ -57,6 +59,7 @@ type Snapshot struct {
 	warnings    []model.Warning
 	cat         *catalog.Catalog
 	builtinErr  error
+	byPrincipal map[string][]azure.Assignment
 }
 
 // New returns an empty snapshot with the built-in role table.
@@ -84,6 +87,22 @@ func (s *Snapshot) loadBuiltinRoles() error {
 	}
 	for _, r := range t.Roles {
 		s.roles[azure.RoleKey(r.ID)] = &azure.Role{ID: r.ID, Name: r.Name, Permissions: r.Permissions}
+	}
+	// Every other built-in role is known to grant no image operation.
+	nb, err := fs.ReadFile(builtin.FS, BuiltinRoleNamesFile)
+	if err != nil {
+		return err
+	}
+	var names struct {
+		Roles map[string]string `yaml:"roles"`
+	}
+	if err := yaml.Unmarshal(nb, &names); err != nil {
+		return err
+	}
+	for id, name := range names.Roles {
+		if _, ok := s.roles[azure.RoleKey(id)]; !ok {
+			s.roles[azure.RoleKey(id)] = &azure.Role{ID: id, Name: name}
+		}
 	}
 	return nil
 }
@@ -179,7 +198,7 @@ func (s *Snapshot) Load(file, format string, doc *model.Document) error {
 		switch format {
 		case FormatAssignments:
 			var a struct {
-				ID, Name, PrincipalID, PrincipalName, PrincipalType, RoleDefinitionID, RoleDefinitionName, Scope, Condition string
+				ID, Name, PrincipalID, PrincipalName, PrincipalType, RoleDefinitionID, RoleDefinitionName, Scope, Condition, Description string
 			}
 			if err := decode(it, &a); err != nil || a.PrincipalID == "" || a.RoleDefinitionID == "" || a.Scope == "" {
 				s.warn(file, where, "a role assignment without principalId, roleDefinitionId or scope is ignored")
@@ -187,7 +206,12 @@ func (s *Snapshot) Load(file, format string, doc *model.Document) error {
 			}
 			s.assignments = append(s.assignments, azure.Assignment{ID: a.ID, PrincipalID: strings.ToLower(a.PrincipalID), Principal: a.PrincipalName,
 				Type: a.PrincipalType, RoleID: a.RoleDefinitionID, Scope: a.Scope, Condition: a.Condition})
-			s.principal(a.PrincipalID, a.PrincipalName, a.PrincipalType)
+			name := a.PrincipalName
+			if name == "" && a.Description != "" {
+				// az prints "" for foreign groups; the description often names them.
+				name, _, _ = strings.Cut(a.Description, ":")
+			}
+			s.principal(a.PrincipalID, name, a.PrincipalType)
 			if a.RoleDefinitionName != "" {
 				s.roleNames(a.RoleDefinitionID, a.RoleDefinitionName)
 			}
@@ -469,9 +493,9 @@ func (s *Snapshot) groupLabels(id *azure.Identity) []string {
 func (s *Snapshot) scopes(id *azure.Identity) []string {
 	seen := map[string]bool{}
 	var out []string
-	for _, a := range s.assignments {
+	for _, a := range s.assignmentsOf(id) {
 		sc := azure.NormalizeScope(a.Scope)
-		if (a.PrincipalID == id.ID || id.Groups[a.PrincipalID]) && !seen[sc] {
+		if !seen[sc] {
 			seen[sc] = true
 			out = append(out, a.Scope)
 		}
@@ -480,8 +504,25 @@ func (s *Snapshot) scopes(id *azure.Identity) []string {
 	return out
 }
 
-func (s *Snapshot) decide(id *azure.Identity, op string, data bool, scope string) azure.Result {
-	return azure.Decide(&azure.Request{Identity: id, Operation: op, Data: data, Scope: scope, Ancestors: s.ancestors(scope)}, s.assignments, s.roles, s.denies)
+// decide decides with the identity's own assignments (mine), found once
+// per identity rather than once per operation.
+func (s *Snapshot) decide(id *azure.Identity, mine []azure.Assignment, op string, data bool, scope string) azure.Result {
+	return azure.Decide(&azure.Request{Identity: id, Operation: op, Data: data, Scope: scope, Ancestors: s.ancestors(scope)}, mine, s.roles, s.denies)
+}
+
+// assignmentsOf lists the assignments to the identity or its groups.
+func (s *Snapshot) assignmentsOf(id *azure.Identity) []azure.Assignment {
+	if s.byPrincipal == nil {
+		s.byPrincipal = map[string][]azure.Assignment{}
+		for _, a := range s.assignments {
+			s.byPrincipal[a.PrincipalID] = append(s.byPrincipal[a.PrincipalID], a)
+		}
+	}
+	out := append([]azure.Assignment(nil), s.byPrincipal[id.ID]...)
+	for g := range id.Groups {
+		out = append(out, s.byPrincipal[g]...)
+	}
+	return out
 }
 
 func (s *Snapshot) evaluatePrincipal(p *principal, id *azure.Identity, actions []action, regs []*registry, unknown map[string]bool) []model.Fact {
@@ -498,25 +539,30 @@ func (s *Snapshot) evaluatePrincipal(p *principal, id *azure.Identity, actions [
 			byCap[c] = ct
 			capOrder = append(capOrder, c)
 		}
+		t.Actions = []string{op}
 		if cur, ok := ct.targets[t.Resource]; ok {
-			cur.Actions = append(cur.Actions, op)
-			if t.Access == model.Allowed {
-				cur.Access = model.Allowed
-			}
+			cur.Merge(t)
 			return
 		}
-		t.Actions = []string{op}
 		ct.targets[t.Resource] = &t
 		ct.order = append(ct.order, t.Resource)
 	}
 	scopes := s.scopes(id)
+	mine := s.assignmentsOf(id)
 	for _, a := range actions {
 		for _, sc := range scopes {
-			r := s.decide(id, a.entry.Action, a.data, sc)
+			if reg, ok := s.registries[azure.NormalizeScope(sc)]; ok && !registryHonours(reg, a.entry.Action) {
+				continue // the registry's permission mode does not honour this operation
+			}
+			if isResource(sc) && !wildcard(a.pattern, strings.ToLower(sc)) {
+				continue // an assignment on one resource only reaches operations on it
+			}
+			r := s.decide(id, mine, a.entry.Action, a.data, sc)
 			for _, u := range r.UnknownRoles {
 				unknown[u] = true
 			}
-			if t, ok := target(r, sc, false, true); ok {
+			if t, ok := target(r, sc, isResource(sc), !isResource(sc)); ok {
+				t.Except = s.deniesBelow(id, a.entry.Action, a.data, sc)
 				add(a.entry.Capability, a.entry.Action, t)
 			}
 		}
@@ -524,7 +570,7 @@ func (s *Snapshot) evaluatePrincipal(p *principal, id *azure.Identity, actions [
 			if !wildcard(a.pattern, strings.ToLower(reg.id)) || !registryHonours(reg, a.entry.Action) {
 				continue
 			}
-			r := s.decide(id, a.entry.Action, a.data, reg.id)
+			r := s.decide(id, mine, a.entry.Action, a.data, reg.id)
 			if t, ok := target(r, reg.id, true, false); ok {
 				add(a.entry.Capability, a.entry.Action, t)
 			}
@@ -553,6 +599,42 @@ func (s *Snapshot) evaluatePrincipal(p *principal, id *azure.Identity, actions [
 		facts = append(facts, f)
 	}
 	return facts
+}
+
+// isResource tells a resource scope (.../providers/NS/type/name) from a
+// management group, subscription or resource group.
+func isResource(scope string) bool {
+	s := azure.NormalizeScope(scope)
+	return strings.Contains(s, "/providers/") && !strings.HasPrefix(s, "/providers/microsoft.management/")
+}
+
+// deniesBelow lists the deny assignments under a scope that take the
+// operation from the identity in part of it.
+func (s *Snapshot) deniesBelow(id *azure.Identity, op string, data bool, scope string) []string {
+	var out []string
+	sc := azure.NormalizeScope(scope)
+	for _, d := range s.denies {
+		ds := azure.NormalizeScope(d.Scope)
+		below := false
+		for _, a := range s.ancestors(d.Scope) {
+			if azure.NormalizeScope(a) == sc {
+				below = true
+			}
+		}
+		if ds == sc || !below {
+			continue
+		}
+		probe := []azure.Assignment{{PrincipalID: id.ID, RoleID: "probe", Scope: d.Scope}}
+		roles := map[string]*azure.Role{"probe": {Permissions: []azure.Permission{{Actions: []string{"*"}, DataActions: []string{"*"}}}}}
+		if r := azure.Decide(&azure.Request{Identity: id, Operation: op, Data: data, Scope: d.Scope, Ancestors: []string{d.Scope}}, probe, roles, []azure.DenyAssignment{d}); len(r.Denies) > 0 {
+			name := d.Name
+			if name == "" {
+				name = d.ID
+			}
+			out = append(out, "deny assignment "+name+" at "+d.Scope)
+		}
+	}
+	return out
 }
 
 func target(r azure.Result, resource string, known, all bool) (model.Target, bool) {
@@ -600,12 +682,13 @@ func (s *Snapshot) WhoCan(op, resource string) []model.Answer {
 	var out []model.Answer
 	for _, p := range s.identities() {
 		id := s.identity(p.id)
+		mine := s.assignmentsOf(id)
 		var best *model.Answer
 		try := func(scope string, all bool) {
 			if reg, ok := s.registries[azure.NormalizeScope(scope)]; ok && !registryHonours(reg, op) {
 				return
 			}
-			t, ok := target(s.decide(id, op, data, scope), scope, false, all)
+			t, ok := target(s.decide(id, mine, op, data, scope), scope, false, all)
 			if !ok {
 				return
 			}

@@ -224,19 +224,13 @@ func (s *Snapshot) evaluateIdentity(id *gcp.Identity, actions []action, resource
 			byCap[capability] = ts
 			capOrder = append(capOrder, capability)
 		}
-		cur, ok := ts[t.Resource]
-		if !ok {
-			t.Actions = []string{perm}
-			ts[t.Resource] = &t
-			targetOrder[capability] = append(targetOrder[capability], t.Resource)
+		t.Actions = []string{perm}
+		if cur, ok := ts[t.Resource]; ok {
+			cur.Merge(t)
 			return
 		}
-		cur.Actions = append(cur.Actions, perm)
-		if t.Access == model.Allowed {
-			cur.Access = model.Allowed
-		}
-		cur.Via = mergeGrants(cur.Via, t.Via)
-		cur.Except = mergeStrings(cur.Except, t.Except)
+		ts[t.Resource] = &t
+		targetOrder[capability] = append(targetOrder[capability], t.Resource)
 	}
 	// The chain of each node, reduced to the bindings that cover this
 	// identity: decided once per node, not once per permission.
@@ -424,37 +418,6 @@ func wildcardMatch(p, s string) bool {
 		return false
 	}
 	return s != "" && p[0] == s[0] && wildcardMatch(p[1:], s[1:])
-}
-
-func mergeGrants(a, b []model.Grant) []model.Grant {
-	for _, g := range b {
-		dup := false
-		for _, h := range a {
-			if h.PolicyType == g.PolicyType && h.Policy == g.Policy && h.Statement == g.Statement && h.Effect == g.Effect && h.Note == g.Note {
-				dup = true
-				break
-			}
-		}
-		if !dup {
-			a = append(a, g)
-		}
-	}
-	return a
-}
-
-func mergeStrings(a, b []string) []string {
-	for _, s := range b {
-		found := false
-		for _, x := range a {
-			if x == s {
-				found = true
-			}
-		}
-		if !found {
-			a = append(a, s)
-		}
-	}
-	return a
 }
 
 func bindingCovers(b gcp.Binding, id *gcp.Identity) bool {

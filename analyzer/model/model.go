@@ -187,3 +187,37 @@ func (d *Document) Has(key string) bool {
 	}
 	return false
 }
+
+// Merge folds another action's decision on the same resource into t: its
+// actions, the stronger access, and the grants and exceptions not yet there.
+func (t *Target) Merge(o Target) {
+	t.Actions = append(t.Actions, o.Actions...)
+	if o.Access == Allowed {
+		t.Access = Allowed
+	}
+	for _, g := range o.Via {
+		dup := false
+		for _, h := range t.Via {
+			if h.PolicyType == g.PolicyType && h.Policy == g.Policy && h.Statement == g.Statement && h.Effect == g.Effect && h.Note == g.Note {
+				dup = true
+				break
+			}
+		}
+		if !dup {
+			t.Via = append(t.Via, g)
+		}
+	}
+	for _, e := range o.Except {
+		dup := false
+		for _, x := range t.Except {
+			if x == e {
+				dup = true
+				break
+			}
+		}
+		if !dup {
+			t.Except = append(t.Except, e)
+		}
+	}
+	t.PublicOnly = t.PublicOnly && o.PublicOnly
+}

@@ -12,10 +12,14 @@ import (
 
 // Permission is one permission block of a role definition.
 type Permission struct {
-	Actions        []string `json:"actions"`
-	NotActions     []string `json:"notActions"`
-	DataActions    []string `json:"dataActions"`
-	NotDataActions []string `json:"notDataActions"`
+	Actions        []string `json:"actions" yaml:"actions"`
+	NotActions     []string `json:"notActions" yaml:"notActions"`
+	DataActions    []string `json:"dataActions" yaml:"dataActions"`
+	NotDataActions []string `json:"notDataActions" yaml:"notDataActions"`
+	// Condition restricts the block (built-in roles such as Role Based
+	// Access Control Administrator limit which roles they may assign); a
+	// grant that rests on it is conditional.
+	Condition string `json:"condition,omitempty" yaml:"condition,omitempty"`
 }
 
 // Role is a role definition.
@@ -27,9 +31,16 @@ type Role struct {
 
 // MatchOperation reports whether an operation pattern (actions entries:
 // "*", "Microsoft.ContainerRegistry/*", "*/read") matches an operation,
-// case-insensitively; "*" matches any run of characters, across "/".
+// case-insensitively; "*" matches any run of characters, across "/". A
+// "/*/" segment also matches nothing at all: built-in roles such as Managed
+// Identity Operator grant "userAssignedIdentities/*/assign/action" to mean
+// "userAssignedIdentities/assign/action".
 func MatchOperation(pattern, op string) bool {
-	return wildcard(strings.ToLower(pattern), strings.ToLower(op))
+	p, o := strings.ToLower(pattern), strings.ToLower(op)
+	if wildcard(p, o) {
+		return true
+	}
+	return strings.Contains(p, "/*/") && wildcard(strings.ReplaceAll(p, "/*/", "/"), o)
 }
 
 func wildcard(p, s string) bool {
@@ -74,16 +85,26 @@ func anyMatch(patterns []string, op string) bool {
 // a union; notActions are not denies: another block, or another role, can
 // still grant what one block excludes.
 func (r *Role) Grants(op string, data bool) bool {
+	return r.Access(op, data) != tri.False
+}
+
+// Access is Grants with the blocks' conditions: Unknown when only blocks
+// with a condition grant the operation.
+func (r *Role) Access(op string, data bool) tri.Tri {
+	out := tri.False
 	for _, p := range r.Permissions {
 		allow, not := p.Actions, p.NotActions
 		if data {
 			allow, not = p.DataActions, p.NotDataActions
 		}
 		if anyMatch(allow, op) && !anyMatch(not, op) {
-			return true
+			if strings.TrimSpace(p.Condition) == "" {
+				return tri.True
+			}
+			out = tri.Unknown
 		}
 	}
-	return false
+	return out
 }
 
 // NormalizeScope lower-cases a scope and drops a trailing slash, so that
@@ -220,12 +241,12 @@ func Decide(req *Request, assignments []Assignment, roles map[string]*Role, deni
 			res.UnknownRoles = append(res.UnknownRoles, a.RoleID)
 			continue
 		}
-		if !role.Grants(req.Operation, req.Data) {
+		m := role.Access(req.Operation, req.Data)
+		if m == tri.False {
 			continue
 		}
-		m := tri.True
 		if strings.TrimSpace(a.Condition) != "" {
-			m = tri.Unknown
+			m = m.And(tri.Unknown)
 		}
 		allow = allow.Or(m)
 		res.Grants = append(res.Grants, Grant{Assignment: a, Role: role, Match: m})

@@ -18,6 +18,8 @@ func TestMatchOperation(t *testing.T) {
 		{"Microsoft.Compute/*/write", "Microsoft.Compute/galleries/images/versions/write", true},
 		{"Microsoft.Compute/images/*", "Microsoft.Compute/galleries/images/write", false},
 		{"Microsoft.Authorization/*/Write", "Microsoft.Authorization/roleAssignments/write", true},
+		{"Microsoft.ManagedIdentity/userAssignedIdentities/*/assign/action", "Microsoft.ManagedIdentity/userAssignedIdentities/assign/action", true},
+		{"Microsoft.ManagedIdentity/userAssignedIdentities/*/assign/action", "Microsoft.ManagedIdentity/userAssignedIdentities/x/assign/action", true},
 	} {
 		if got := MatchOperation(tc.p, tc.op); got != tc.want {
 			t.Errorf("MatchOperation(%q, %q) = %v, want %v", tc.p, tc.op, got, tc.want)
