@@ -48,18 +48,38 @@ type principal struct {
 
 // Snapshot is the Azure state read from the inputs.
 type Snapshot struct {
-	assignments []azure.Assignment
-	roles       map[string]*azure.Role
-	denies      []azure.DenyAssignment
-	parents     map[string]string // normalised scope of a subscription or MG -> parent MG scope
-	members     map[string][]string
-	groupNames  map[string]string
-	principals  map[string]*principal
-	registries  map[string]*registry
-	warnings    []model.Warning
-	cat         *catalog.Catalog
-	builtinErr  error
-	byPrincipal map[string][]azure.Assignment
+	assignments   []azure.Assignment
+	roles         map[string]*azure.Role
+	denies        []azure.DenyAssignment
+	parents       map[string]string // normalised scope of a subscription or MG -> parent MG scope
+	members       map[string][]string
+	groupNames    map[string]string
+	principals    map[string]*principal
+	registries    map[string]*registry
+	warnings      []model.Warning
+	cat           *catalog.Catalog
+	builtinErr    error
+	byPrincipal   map[string][]azure.Assignment
+	ancestorCache map[string][]string
+	display       map[string]string // normalised scope -> as first written (a registry's own id wins)
+}
+
+// name returns a normalised scope as the inputs wrote it.
+func (s *Snapshot) name(scope string) string {
+	if d, ok := s.display[scope]; ok {
+		return d
+	}
+	return scope
+}
+
+func (s *Snapshot) remember(scope string, override bool) {
+	if s.display == nil {
+		s.display = map[string]string{}
+	}
+	k := azure.NormalizeScope(scope)
+	if _, ok := s.display[k]; !ok || override {
+		s.display[k] = strings.TrimRight(strings.TrimSpace(scope), "/")
+	}
 }
 
 // New returns an empty snapshot with the built-in role table.
@@ -204,8 +224,10 @@ func (s *Snapshot) Load(file, format string, doc *model.Document) error {
 				s.warn(file, where, "a role assignment without principalId, roleDefinitionId or scope is ignored")
 				continue
 			}
+			// Scopes are kept normalised: Azure compares them case-insensitively.
+			s.remember(a.Scope, false)
 			s.assignments = append(s.assignments, azure.Assignment{ID: a.ID, PrincipalID: strings.ToLower(a.PrincipalID), Principal: a.PrincipalName,
-				Type: a.PrincipalType, RoleID: a.RoleDefinitionID, Scope: a.Scope, Condition: a.Condition})
+				Type: a.PrincipalType, RoleID: a.RoleDefinitionID, Scope: azure.NormalizeScope(a.Scope), Condition: a.Condition})
 			name := a.PrincipalName
 			if name == "" && a.Description != "" {
 				// az prints "" for foreign groups; the description often names them.
@@ -240,7 +262,7 @@ func (s *Snapshot) Load(file, format string, doc *model.Document) error {
 				s.warn(file, where, "a deny assignment without scope is ignored")
 				continue
 			}
-			da := azure.DenyAssignment{ID: d.ID, Name: d.DenyAssignmentName, Scope: d.Scope, Permissions: d.Permissions, DoNotApplyToChildScopes: d.DoNotApplyToChildScopes}
+			da := azure.DenyAssignment{ID: d.ID, Name: d.DenyAssignmentName, Scope: azure.NormalizeScope(d.Scope), Permissions: d.Permissions, DoNotApplyToChildScopes: d.DoNotApplyToChildScopes}
 			for _, p := range d.Principals {
 				da.Principals = append(da.Principals, strings.ToLower(p.ID))
 			}
@@ -290,6 +312,7 @@ func (s *Snapshot) Load(file, format string, doc *model.Document) error {
 				s.warn(file, where, "a registry without id")
 				continue
 			}
+			s.remember(r.ID, true)
 			s.registries[azure.NormalizeScope(r.ID)] = &registry{id: r.ID, name: r.Name, mode: strings.ToLower(r.RoleAssignmentMode), adminUser: r.AdminUserEnabled}
 		case FormatManagementGroups:
 			var e struct {
@@ -331,6 +354,18 @@ func (s *Snapshot) roleNames(id, name string) {
 // ancestors are the scopes whose assignments reach a scope: its path
 // prefixes, the management groups above its subscription, and "/".
 func (s *Snapshot) ancestors(scope string) []string {
+	if a, ok := s.ancestorCache[scope]; ok {
+		return a
+	}
+	if s.ancestorCache == nil {
+		s.ancestorCache = map[string][]string{}
+	}
+	out := s.computeAncestors(scope)
+	s.ancestorCache[scope] = out
+	return out
+}
+
+func (s *Snapshot) computeAncestors(scope string) []string {
 	out := azure.PathAncestors(scope)
 	start := ""
 	for _, a := range out {
@@ -453,12 +488,21 @@ func (s *Snapshot) Evaluate(cat *catalog.Catalog) *model.Snapshot {
 	for _, r := range regs {
 		out.Resources = append(out.Resources, model.Resource{ID: r.id, Cloud: cloudName, Type: "container-registry", Name: r.name})
 	}
+	// Which registries each action applies to, decided once.
+	regsOf := make([][]*registry, len(actions))
+	for i, a := range actions {
+		for _, r := range regs {
+			if wildcard(a.pattern, azure.NormalizeScope(r.id)) && registryHonours(r, a.entry.Action) {
+				regsOf[i] = append(regsOf[i], r)
+			}
+		}
+	}
 	unknown := map[string]bool{}
 	for _, p := range s.identities() {
 		id := s.identity(p.id)
 		out.Principals = append(out.Principals, model.Principal{ID: p.id, Cloud: cloudName, Kind: p.kind, Name: p.name,
 			External: p.kind == "ForeignGroup", Groups: s.groupLabels(id)})
-		facts := s.evaluatePrincipal(p, id, actions, regs, unknown)
+		facts := s.evaluatePrincipal(p, id, actions, regsOf, unknown)
 		out.Facts = append(out.Facts, facts...)
 	}
 	out.Warnings = append(out.Warnings, s.warnings...)
@@ -525,7 +569,7 @@ func (s *Snapshot) assignmentsOf(id *azure.Identity) []azure.Assignment {
 	return out
 }
 
-func (s *Snapshot) evaluatePrincipal(p *principal, id *azure.Identity, actions []action, regs []*registry, unknown map[string]bool) []model.Fact {
+func (s *Snapshot) evaluatePrincipal(p *principal, id *azure.Identity, actions []action, regsOf [][]*registry, unknown map[string]bool) []model.Fact {
 	type capTargets struct {
 		order   []string
 		targets map[string]*model.Target
@@ -549,7 +593,27 @@ func (s *Snapshot) evaluatePrincipal(p *principal, id *azure.Identity, actions [
 	}
 	scopes := s.scopes(id)
 	mine := s.assignmentsOf(id)
-	for _, a := range actions {
+	held := map[string]bool{}
+	for _, sc := range scopes {
+		held[azure.NormalizeScope(sc)] = true
+	}
+	// reachable reports whether one of the identity's assignments is at or
+	// above a resource.
+	reachable := map[string]bool{}
+	reaches := func(r *registry) bool {
+		v, ok := reachable[r.id]
+		if !ok {
+			for _, a := range s.ancestors(r.id) {
+				if held[a] {
+					v = true
+					break
+				}
+			}
+			reachable[r.id] = v
+		}
+		return v
+	}
+	for ai, a := range actions {
 		for _, sc := range scopes {
 			if reg, ok := s.registries[azure.NormalizeScope(sc)]; ok && !registryHonours(reg, a.entry.Action) {
 				continue // the registry's permission mode does not honour this operation
@@ -561,17 +625,17 @@ func (s *Snapshot) evaluatePrincipal(p *principal, id *azure.Identity, actions [
 			for _, u := range r.UnknownRoles {
 				unknown[u] = true
 			}
-			if t, ok := target(r, sc, isResource(sc), !isResource(sc)); ok {
+			if t, ok := s.target(r, s.name(sc), isResource(sc), !isResource(sc)); ok {
 				t.Except = s.deniesBelow(id, a.entry.Action, a.data, sc)
 				add(a.entry.Capability, a.entry.Action, t)
 			}
 		}
-		for _, reg := range regs {
-			if !wildcard(a.pattern, strings.ToLower(reg.id)) || !registryHonours(reg, a.entry.Action) {
+		for _, reg := range regsOf[ai] {
+			if !reaches(reg) {
 				continue
 			}
 			r := s.decide(id, mine, a.entry.Action, a.data, reg.id)
-			if t, ok := target(r, reg.id, true, false); ok {
+			if t, ok := s.target(r, reg.id, true, false); ok {
 				add(a.entry.Capability, a.entry.Action, t)
 			}
 		}
@@ -631,13 +695,13 @@ func (s *Snapshot) deniesBelow(id *azure.Identity, op string, data bool, scope s
 			if name == "" {
 				name = d.ID
 			}
-			out = append(out, "deny assignment "+name+" at "+d.Scope)
+			out = append(out, "deny assignment "+name+" at "+s.name(d.Scope))
 		}
 	}
 	return out
 }
 
-func target(r azure.Result, resource string, known, all bool) (model.Target, bool) {
+func (s *Snapshot) target(r azure.Result, resource string, known, all bool) (model.Target, bool) {
 	var access model.Access
 	switch r.Allowed {
 	case tri.True:
@@ -649,8 +713,8 @@ func target(r azure.Result, resource string, known, all bool) (model.Target, boo
 	}
 	t := model.Target{Resource: resource, Known: known, All: all, Access: access}
 	for _, g := range r.Grants {
-		gr := model.Grant{PolicyType: "role_assignment", Policy: g.Assignment.Scope, Statement: g.Role.Name, Effect: "Allow",
-			Note: "assigned to " + g.Assignment.PrincipalID + " (" + g.Assignment.Principal + ") at " + g.Assignment.Scope}
+		gr := model.Grant{PolicyType: "role_assignment", Policy: s.name(g.Assignment.Scope), Statement: g.Role.Name, Effect: "Allow",
+			Note: "assigned to " + g.Assignment.PrincipalID + " (" + g.Assignment.Principal + ")"}
 		if g.Match == tri.Unknown {
 			gr.Conditional = true
 			gr.Conditions = []string{g.Assignment.Condition}
@@ -688,7 +752,7 @@ func (s *Snapshot) WhoCan(op, resource string) []model.Answer {
 			if reg, ok := s.registries[azure.NormalizeScope(scope)]; ok && !registryHonours(reg, op) {
 				return
 			}
-			t, ok := target(s.decide(id, mine, op, data, scope), scope, false, all)
+			t, ok := s.target(s.decide(id, mine, op, data, scope), s.name(azure.NormalizeScope(scope)), false, all)
 			if !ok {
 				return
 			}

@@ -110,6 +110,9 @@ func (r *Role) Access(op string, data bool) tri.Tri {
 // NormalizeScope lower-cases a scope and drops a trailing slash, so that
 // scopes compare as Azure compares them.
 func NormalizeScope(s string) string {
+	if !hasUpper(s) && !strings.HasSuffix(s, "/") && strings.TrimSpace(s) == s {
+		return s
+	}
 	s = strings.ToLower(strings.TrimSpace(s))
 	if len(s) > 1 {
 		s = strings.TrimRight(s, "/")
@@ -170,8 +173,23 @@ type Identity struct {
 }
 
 func (id *Identity) is(objectID string) bool {
+	if objectID == id.ID || id.Groups[objectID] {
+		return true
+	}
+	if !hasUpper(objectID) && !hasUpper(id.ID) {
+		return false
+	}
 	o := strings.ToLower(objectID)
 	return o == strings.ToLower(id.ID) || id.Groups[o]
+}
+
+func hasUpper(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 'A' && s[i] <= 'Z' {
+			return true
+		}
+	}
+	return false
 }
 
 // Request asks whether an identity may perform an operation at a scope.
