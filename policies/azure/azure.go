@@ -27,6 +27,27 @@ type Role struct {
 	ID          string       // /subscriptions/S/providers/Microsoft.Authorization/roleDefinitions/GUID or /providers/...
 	Name        string       // role name, e.g. AcrPush
 	Permissions []Permission `json:"permissions"`
+
+	lower []Permission // Permissions lower-cased, made on first use
+}
+
+func lowerAll(l []string) []string {
+	out := make([]string, len(l))
+	for i, x := range l {
+		out[i] = strings.ToLower(x)
+	}
+	return out
+}
+
+func (r *Role) lowered() []Permission {
+	if r.lower == nil || len(r.lower) != len(r.Permissions) {
+		r.lower = make([]Permission, len(r.Permissions))
+		for i, p := range r.Permissions {
+			r.lower[i] = Permission{Actions: lowerAll(p.Actions), NotActions: lowerAll(p.NotActions),
+				DataActions: lowerAll(p.DataActions), NotDataActions: lowerAll(p.NotDataActions), Condition: p.Condition}
+		}
+	}
+	return r.lower
 }
 
 // MatchOperation reports whether an operation pattern (actions entries:
@@ -70,9 +91,10 @@ func wildcard(p, s string) bool {
 	return pi == len(p)
 }
 
-func anyMatch(patterns []string, op string) bool {
+// anyMatchLower is MatchOperation over lower-cased patterns and operation.
+func anyMatchLower(patterns []string, op string) bool {
 	for _, p := range patterns {
-		if MatchOperation(p, op) {
+		if wildcard(p, op) || (strings.Contains(p, "/*/") && wildcard(strings.ReplaceAll(p, "/*/", "/"), op)) {
 			return true
 		}
 	}
@@ -92,12 +114,13 @@ func (r *Role) Grants(op string, data bool) bool {
 // with a condition grant the operation.
 func (r *Role) Access(op string, data bool) tri.Tri {
 	out := tri.False
-	for _, p := range r.Permissions {
+	op = strings.ToLower(op)
+	for _, p := range r.lowered() {
 		allow, not := p.Actions, p.NotActions
 		if data {
 			allow, not = p.DataActions, p.NotDataActions
 		}
-		if anyMatch(allow, op) && !anyMatch(not, op) {
+		if anyMatchLower(allow, op) && !anyMatchLower(not, op) {
 			if strings.TrimSpace(p.Condition) == "" {
 				return tri.True
 			}
