@@ -16,6 +16,7 @@ import (
 	"github.com/imagewarden/imagewarden/analyzer/catalog"
 	"github.com/imagewarden/imagewarden/analyzer/model"
 	"github.com/imagewarden/imagewarden/policies/azure"
+	"github.com/imagewarden/imagewarden/policies/glob"
 	"github.com/imagewarden/imagewarden/policies/tri"
 	builtin "github.com/imagewarden/imagewarden/rego"
 )
@@ -492,7 +493,7 @@ func (s *Snapshot) Evaluate(cat *catalog.Catalog) *model.Snapshot {
 	regsOf := make([][]*registry, len(actions))
 	for i, a := range actions {
 		for _, r := range regs {
-			if wildcard(a.pattern, azure.NormalizeScope(r.id)) && registryHonours(r, a.entry.Action) {
+			if glob.Match(a.pattern, azure.NormalizeScope(r.id)) && registryHonours(r, a.entry.Action) {
 				regsOf[i] = append(regsOf[i], r)
 			}
 		}
@@ -618,7 +619,7 @@ func (s *Snapshot) evaluatePrincipal(p *principal, id *azure.Identity, actions [
 			if reg, ok := s.registries[azure.NormalizeScope(sc)]; ok && !registryHonours(reg, a.entry.Action) {
 				continue // the registry's permission mode does not honour this operation
 			}
-			if isResource(sc) && !wildcard(a.pattern, strings.ToLower(sc)) {
+			if isResource(sc) && !glob.Match(a.pattern, strings.ToLower(sc)) {
 				continue // an assignment on one resource only reaches operations on it
 			}
 			r := s.decide(id, mine, a.entry.Action, a.data, sc)
@@ -722,21 +723,6 @@ func (s *Snapshot) target(r azure.Result, resource string, known, all bool) (mod
 		t.Via = append(t.Via, gr)
 	}
 	return t, true
-}
-
-func wildcard(p, s string) bool {
-	if p == "" {
-		return s == ""
-	}
-	if p[0] == '*' {
-		for i := 0; i <= len(s); i++ {
-			if wildcard(p[1:], s[i:]) {
-				return true
-			}
-		}
-		return false
-	}
-	return s != "" && p[0] == s[0] && wildcard(p[1:], s[1:])
 }
 
 // WhoCan decides one operation for every principal, on the scope given or

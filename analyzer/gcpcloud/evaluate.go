@@ -10,6 +10,7 @@ import (
 	"github.com/imagewarden/imagewarden/analyzer/catalog"
 	"github.com/imagewarden/imagewarden/analyzer/model"
 	"github.com/imagewarden/imagewarden/policies/gcp"
+	"github.com/imagewarden/imagewarden/policies/glob"
 	"github.com/imagewarden/imagewarden/policies/tri"
 	builtin "github.com/imagewarden/imagewarden/rego"
 )
@@ -280,7 +281,7 @@ func (s *Snapshot) evaluateIdentity(id *gcp.Identity, actions []action, resource
 		}
 		for _, n := range reached {
 			full := "//" + n.attrs.Service + "/" + n.attrs.Name
-			if !wildcardMatch(a.pattern, full) || (n.attrs.Service == "storage.googleapis.com" && !registryBucket(n.attrs.Name)) {
+			if !glob.Match(a.pattern, full) || (n.attrs.Service == "storage.googleapis.com" && !registryBucket(n.attrs.Name)) {
 				continue
 			}
 			attrs := n.attrs
@@ -401,23 +402,6 @@ func target(r gcp.Result, resource string, known, all bool) (model.Target, bool)
 	}
 	t.PublicOnly = publicOnly
 	return t, true
-}
-
-// wildcardMatch matches a name against a pattern where * is any run of
-// characters.
-func wildcardMatch(p, s string) bool {
-	if p == "" {
-		return s == ""
-	}
-	if p[0] == '*' {
-		for i := 0; i <= len(s); i++ {
-			if wildcardMatch(p[1:], s[i:]) {
-				return true
-			}
-		}
-		return false
-	}
-	return s != "" && p[0] == s[0] && wildcardMatch(p[1:], s[1:])
 }
 
 func bindingCovers(b gcp.Binding, id *gcp.Identity) bool {

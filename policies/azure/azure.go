@@ -7,6 +7,7 @@ package azure
 import (
 	"strings"
 
+	"github.com/imagewarden/imagewarden/policies/glob"
 	"github.com/imagewarden/imagewarden/policies/tri"
 )
 
@@ -58,43 +59,16 @@ func (r *Role) lowered() []Permission {
 // "userAssignedIdentities/assign/action".
 func MatchOperation(pattern, op string) bool {
 	p, o := strings.ToLower(pattern), strings.ToLower(op)
-	if wildcard(p, o) {
+	if glob.Match(p, o) {
 		return true
 	}
-	return strings.Contains(p, "/*/") && wildcard(strings.ReplaceAll(p, "/*/", "/"), o)
-}
-
-func wildcard(p, s string) bool {
-	star, mark := -1, 0
-	pi, si := 0, 0
-	for si < len(s) {
-		if pi < len(p) && p[pi] != '*' && p[pi] == s[si] {
-			pi++
-			si++
-			continue
-		}
-		if pi < len(p) && p[pi] == '*' {
-			star, mark = pi, si
-			pi++
-			continue
-		}
-		if star >= 0 {
-			pi, mark = star+1, mark+1
-			si = mark
-			continue
-		}
-		return false
-	}
-	for pi < len(p) && p[pi] == '*' {
-		pi++
-	}
-	return pi == len(p)
+	return strings.Contains(p, "/*/") && glob.Match(strings.ReplaceAll(p, "/*/", "/"), o)
 }
 
 // anyMatchLower is MatchOperation over lower-cased patterns and operation.
 func anyMatchLower(patterns []string, op string) bool {
 	for _, p := range patterns {
-		if wildcard(p, op) || (strings.Contains(p, "/*/") && wildcard(strings.ReplaceAll(p, "/*/", "/"), op)) {
+		if glob.Match(p, op) || (strings.Contains(p, "/*/") && glob.Match(strings.ReplaceAll(p, "/*/", "/"), op)) {
 			return true
 		}
 	}

@@ -3,6 +3,7 @@ package gcp
 import (
 	"strings"
 
+	"github.com/imagewarden/imagewarden/policies/glob"
 	"github.com/imagewarden/imagewarden/policies/tri"
 )
 
@@ -175,26 +176,11 @@ func DenyForm(permission string) string {
 // where "*" stands for any run of characters (e.g. compute.googleapis.com/images.*).
 func permissionIn(perm string, patterns []string) bool {
 	for _, p := range patterns {
-		if p == perm || (strings.Contains(p, "*") && wildcard(p, perm)) {
+		if p == perm || (strings.Contains(p, "*") && glob.Match(p, perm)) {
 			return true
 		}
 	}
 	return false
-}
-
-func wildcard(p, s string) bool {
-	if p == "" {
-		return s == ""
-	}
-	if p[0] == '*' {
-		for i := 0; i <= len(s); i++ {
-			if wildcard(p[1:], s[i:]) {
-				return true
-			}
-		}
-		return false
-	}
-	return s != "" && p[0] == s[0] && wildcard(p[1:], s[1:])
 }
 
 func appendOnce(l []string, s string) []string {
