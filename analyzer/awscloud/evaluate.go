@@ -1,7 +1,6 @@
 package awscloud
 
 import (
-	"sort"
 	"strings"
 
 	"github.com/imagewarden/imagewarden/analyzer/catalog"
@@ -131,30 +130,9 @@ func (p *principal) model() model.Principal {
 		External: p.external, Public: p.public, Groups: p.groups, Tags: p.tags}
 }
 
-// factKey groups targets by capability.
-type capTargets struct {
-	order   []string
-	targets map[string]*model.Target
-}
-
 func (s *Snapshot) evaluatePrincipal(p *principal, actions []action, known []knownResource) []model.Fact {
-	byCap := map[string]*capTargets{}
-	var capOrder []string
-	add := func(capability, act string, t model.Target) {
-		ct, ok := byCap[capability]
-		if !ok {
-			ct = &capTargets{targets: map[string]*model.Target{}}
-			byCap[capability] = ct
-			capOrder = append(capOrder, capability)
-		}
-		t.Actions = []string{act}
-		if cur, ok := ct.targets[t.Resource]; ok {
-			cur.Merge(t)
-			return
-		}
-		ct.targets[t.Resource] = &t
-		ct.order = append(ct.order, t.Resource)
-	}
+	b := model.NewFactBuilder(p.arn, cloudName)
+	add := b.Add
 	for _, a := range actions {
 		e := a.entry
 		for _, k := range known {
@@ -178,29 +156,7 @@ func (s *Snapshot) evaluatePrincipal(p *principal, actions []action, known []kno
 			add(e.Capability, e.Action, t)
 		}
 	}
-	facts := make([]model.Fact, 0, len(capOrder))
-	for _, c := range capOrder {
-		ct := byCap[c]
-		f := model.Fact{Principal: p.arn, Cloud: cloudName, Capability: c, Access: model.Conditional}
-		acts := map[string]bool{}
-		for _, r := range ct.order {
-			t := ct.targets[r]
-			sort.Strings(t.Actions)
-			if t.Access == model.Allowed {
-				f.Access = model.Allowed
-			}
-			for _, a := range t.Actions {
-				acts[a] = true
-			}
-			f.Targets = append(f.Targets, *t)
-		}
-		for a := range acts {
-			f.Actions = append(f.Actions, a)
-		}
-		sort.Strings(f.Actions)
-		facts = append(facts, f)
-	}
-	return facts
+	return b.Facts()
 }
 
 // patternTargets decides an action on the resources of its type in the

@@ -571,27 +571,8 @@ func (s *Snapshot) assignmentsOf(id *azure.Identity) []azure.Assignment {
 }
 
 func (s *Snapshot) evaluatePrincipal(p *principal, id *azure.Identity, actions []action, regsOf [][]*registry, unknown map[string]bool) []model.Fact {
-	type capTargets struct {
-		order   []string
-		targets map[string]*model.Target
-	}
-	byCap := map[string]*capTargets{}
-	var capOrder []string
-	add := func(c, op string, t model.Target) {
-		ct, ok := byCap[c]
-		if !ok {
-			ct = &capTargets{targets: map[string]*model.Target{}}
-			byCap[c] = ct
-			capOrder = append(capOrder, c)
-		}
-		t.Actions = []string{op}
-		if cur, ok := ct.targets[t.Resource]; ok {
-			cur.Merge(t)
-			return
-		}
-		ct.targets[t.Resource] = &t
-		ct.order = append(ct.order, t.Resource)
-	}
+	b := model.NewFactBuilder(p.id, cloudName)
+	add := b.Add
 	scopes := s.scopes(id)
 	mine := s.assignmentsOf(id)
 	held := map[string]bool{}
@@ -641,29 +622,7 @@ func (s *Snapshot) evaluatePrincipal(p *principal, id *azure.Identity, actions [
 			}
 		}
 	}
-	var facts []model.Fact
-	for _, c := range capOrder {
-		ct := byCap[c]
-		f := model.Fact{Principal: p.id, Cloud: cloudName, Capability: c, Access: model.Conditional}
-		acts := map[string]bool{}
-		for _, r := range ct.order {
-			t := ct.targets[r]
-			sort.Strings(t.Actions)
-			if t.Access == model.Allowed {
-				f.Access = model.Allowed
-			}
-			for _, a := range t.Actions {
-				acts[a] = true
-			}
-			f.Targets = append(f.Targets, *t)
-		}
-		for a := range acts {
-			f.Actions = append(f.Actions, a)
-		}
-		sort.Strings(f.Actions)
-		facts = append(facts, f)
-	}
-	return facts
+	return b.Facts()
 }
 
 // isResource tells a resource scope (.../providers/NS/type/name) from a

@@ -215,26 +215,8 @@ func reaches(n *node, bound map[string]bool) bool {
 }
 
 func (s *Snapshot) evaluateIdentity(id *gcp.Identity, actions []action, resources []*node) []model.Fact {
-	byCap := map[string]map[string]*model.Target{}
-	var capOrder []string
-	var targetOrder = map[string][]string{}
-	add := func(capability, perm string, t model.Target) {
-		ts, ok := byCap[capability]
-		if !ok {
-			ts = map[string]*model.Target{}
-			byCap[capability] = ts
-			capOrder = append(capOrder, capability)
-		}
-		t.Actions = []string{perm}
-		if cur, ok := ts[t.Resource]; ok {
-			cur.Merge(t)
-			return
-		}
-		ts[t.Resource] = &t
-		targetOrder[capability] = append(targetOrder[capability], t.Resource)
-	}
-	// The chain of each node, reduced to the bindings that cover this
-	// identity: decided once per node, not once per permission.
+	b := model.NewFactBuilder(id.Member, cloudName)
+	add := b.Add
 	bound := s.boundNodes(id)
 	chains := map[string]chainEntry{}
 	chainFor := func(n *node) ([]gcp.NodeBindings, []gcp.NodeDenies) {
@@ -293,28 +275,7 @@ func (s *Snapshot) evaluateIdentity(id *gcp.Identity, actions []action, resource
 			}
 		}
 	}
-	var facts []model.Fact
-	for _, c := range capOrder {
-		f := model.Fact{Principal: id.Member, Cloud: cloudName, Capability: c, Access: model.Conditional}
-		acts := map[string]bool{}
-		for _, r := range targetOrder[c] {
-			t := byCap[c][r]
-			sort.Strings(t.Actions)
-			if t.Access == model.Allowed {
-				f.Access = model.Allowed
-			}
-			for _, a := range t.Actions {
-				acts[a] = true
-			}
-			f.Targets = append(f.Targets, *t)
-		}
-		for a := range acts {
-			f.Actions = append(f.Actions, a)
-		}
-		sort.Strings(f.Actions)
-		facts = append(facts, f)
-	}
-	return facts
+	return b.Facts()
 }
 
 // onlyThroughAllUsers: allAuthenticatedUsers is part of allUsers, so

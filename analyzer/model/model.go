@@ -221,3 +221,68 @@ func (t *Target) Merge(o Target) {
 	}
 	t.PublicOnly = t.PublicOnly && o.PublicOnly
 }
+
+// FactBuilder gathers one principal's targets by capability, merging the
+// decisions of several actions on the same resource, and turns them into
+// facts: the step every cloud plug-in ends with.
+type FactBuilder struct {
+	principal, cloud string
+	caps             []string
+	byCap            map[string]*capTargets
+}
+
+type capTargets struct {
+	order   []string
+	targets map[string]*Target
+}
+
+// NewFactBuilder starts the facts of a principal.
+func NewFactBuilder(principal, cloud string) *FactBuilder {
+	return &FactBuilder{principal: principal, cloud: cloud, byCap: map[string]*capTargets{}}
+}
+
+// Add records that action, of capability, is allowed (or conditional) on
+// the target.
+func (b *FactBuilder) Add(capability, action string, t Target) {
+	ct, ok := b.byCap[capability]
+	if !ok {
+		ct = &capTargets{targets: map[string]*Target{}}
+		b.byCap[capability] = ct
+		b.caps = append(b.caps, capability)
+	}
+	t.Actions = []string{action}
+	if cur, ok := ct.targets[t.Resource]; ok {
+		cur.Merge(t)
+		return
+	}
+	ct.targets[t.Resource] = &t
+	ct.order = append(ct.order, t.Resource)
+}
+
+// Facts returns one fact per capability, in the order first seen, targets in
+// the order first seen and actions sorted.
+func (b *FactBuilder) Facts() []Fact {
+	facts := make([]Fact, 0, len(b.caps))
+	for _, c := range b.caps {
+		ct := b.byCap[c]
+		f := Fact{Principal: b.principal, Cloud: b.cloud, Capability: c, Access: Conditional}
+		acts := map[string]bool{}
+		for _, r := range ct.order {
+			t := ct.targets[r]
+			sort.Strings(t.Actions)
+			if t.Access == Allowed {
+				f.Access = Allowed
+			}
+			for _, a := range t.Actions {
+				acts[a] = true
+			}
+			f.Targets = append(f.Targets, *t)
+		}
+		for a := range acts {
+			f.Actions = append(f.Actions, a)
+		}
+		sort.Strings(f.Actions)
+		facts = append(facts, f)
+	}
+	return facts
+}
