@@ -32,27 +32,7 @@ func prepare(entries []catalog.Entry) []action {
 // into a pattern: the partition is aws, the account the given one, every
 // other ${Placeholder} a wildcard.
 func instantiate(format, account string) string {
-	var b strings.Builder
-	for i := 0; i < len(format); {
-		if strings.HasPrefix(format[i:], "${") {
-			end := strings.IndexByte(format[i:], '}')
-			if end > 0 {
-				switch format[i+2 : i+end] {
-				case "Partition":
-					b.WriteString("aws")
-				case "Account":
-					b.WriteString(account)
-				default:
-					b.WriteByte('*')
-				}
-				i += end + 1
-				continue
-			}
-		}
-		b.WriteByte(format[i])
-		i++
-	}
-	return b.String()
+	return catalog.Entry{Resource: format}.Pattern(map[string]string{"Partition": "aws", "Account": account})
 }
 
 // knownResource is a resource from the inputs, with its policy.

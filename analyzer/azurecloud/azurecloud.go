@@ -438,20 +438,7 @@ type action struct {
 func prepare(entries []catalog.Entry) []action {
 	var out []action
 	for _, e := range entries {
-		var b strings.Builder
-		f := e.Resource
-		for i := 0; i < len(f); {
-			if strings.HasPrefix(f[i:], "${") {
-				if end := strings.IndexByte(f[i:], '}'); end > 0 {
-					b.WriteByte('*')
-					i += end + 1
-					continue
-				}
-			}
-			b.WriteByte(f[i])
-			i++
-		}
-		out = append(out, action{entry: e, pattern: strings.ToLower(b.String()), data: isData(e.Action)})
+		out = append(out, action{entry: e, pattern: strings.ToLower(e.Pattern(nil)), data: isData(e.Action)})
 	}
 	return out
 }

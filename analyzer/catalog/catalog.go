@@ -174,3 +174,26 @@ func (c *Catalog) ActionsOf(cloud, capability string) []string {
 	}
 	return out
 }
+
+// Pattern turns the entry's resource format into a pattern: each
+// ${Placeholder} takes its value from values, or becomes the wildcard "*".
+func (e Entry) Pattern(values map[string]string) string {
+	var b strings.Builder
+	f := e.Resource
+	for i := 0; i < len(f); {
+		if strings.HasPrefix(f[i:], "${") {
+			if end := strings.IndexByte(f[i:], '}'); end > 0 {
+				if v, ok := values[f[i+2:i+end]]; ok {
+					b.WriteString(v)
+				} else {
+					b.WriteByte('*')
+				}
+				i += end + 1
+				continue
+			}
+		}
+		b.WriteByte(f[i])
+		i++
+	}
+	return b.String()
+}

@@ -57,28 +57,12 @@ type action struct {
 func prepare(entries []catalog.Entry) []action {
 	var out []action
 	for _, e := range entries {
-		pat := placeholders(e.Resource)
+		pat := e.Pattern(nil)
 		rest := strings.TrimPrefix(pat, "//")
 		svc, rel, _ := strings.Cut(rest, "/")
 		out = append(out, action{entry: e, pattern: pat, attrs: gcp.ResourceAttrs{Service: svc, Type: typeFromName(svc, rel)}})
 	}
 	return out
-}
-
-func placeholders(f string) string {
-	var b strings.Builder
-	for i := 0; i < len(f); {
-		if strings.HasPrefix(f[i:], "${") {
-			if end := strings.IndexByte(f[i:], '}'); end > 0 {
-				b.WriteByte('*')
-				i += end + 1
-				continue
-			}
-		}
-		b.WriteByte(f[i])
-		i++
-	}
-	return b.String()
 }
 
 // Evaluate decides every catalog permission for every member: at each
