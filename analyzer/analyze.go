@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/imagewarden/imagewarden/analyzer/catalog"
+	"github.com/imagewarden/imagewarden/analyzer/graph"
 	"github.com/imagewarden/imagewarden/analyzer/model"
 	"github.com/imagewarden/imagewarden/analyzer/rules"
 )
@@ -18,6 +19,8 @@ type Options struct {
 	CatalogFiles []string // --catalog: extra catalog entries
 	// Now stamps the report; zero means time.Now (tests fix it).
 	Now time.Time
+	// MaxDepth bounds the chains of transitive access; 0 means unlimited.
+	MaxDepth int
 }
 
 // Report is everything the renderers need.
@@ -29,6 +32,8 @@ type Report struct {
 	Principals  []model.Principal `json:"principals"`
 	Resources   []model.Resource  `json:"resources"`
 	Facts       []model.Fact      `json:"facts"`
+	Edges       []model.Edge      `json:"edges"`
+	Paths       []graph.Path      `json:"paths"`
 	Findings    []model.Finding   `json:"findings"`
 	Warnings    []model.Warning   `json:"warnings"`
 	Summary     Summary           `json:"summary"`
@@ -80,8 +85,10 @@ func Analyze(ctx context.Context, opts Options) (*Report, error) {
 		rep.Resources = append(rep.Resources, snap.Resources...)
 		rep.Facts = append(rep.Facts, snap.Facts...)
 		rep.Warnings = append(rep.Warnings, snap.Warnings...)
+		rep.Edges = append(rep.Edges, p.Edges()...)
 	}
-	rep.Findings, err = engine.Eval(ctx, &rules.Input{Principals: rep.Principals, Resources: rep.Resources, Facts: rep.Facts})
+	rep.Paths = graph.Paths(rep.Facts, rep.Edges, opts.MaxDepth)
+	rep.Findings, err = engine.Eval(ctx, &rules.Input{Principals: rep.Principals, Resources: rep.Resources, Facts: rep.Facts, Paths: rep.Paths})
 	if err != nil {
 		return nil, err
 	}

@@ -42,6 +42,9 @@ type Provider interface {
 	Owns(permission string) bool
 	// WhoCan decides one action for every principal.
 	WhoCan(action, resource string) []model.Answer
+	// Edges are the "can act as" edges among the principals (after
+	// Evaluate or WhoCan).
+	Edges() []model.Edge
 }
 
 // Providers returns a fresh instance of every cloud plug-in.

@@ -705,3 +705,6 @@ func (s *Snapshot) WhoCan(op, resource string) []model.Answer {
 	}
 	return out
 }
+
+// Edges are the "can act as" edges among the principals.
+func (s *Snapshot) Edges() []model.Edge { return s.edges() }

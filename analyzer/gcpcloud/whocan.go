@@ -73,3 +73,6 @@ func (s *Snapshot) WhoCan(permission, resource string) []model.Answer {
 	}
 	return out
 }
+
+// Edges are the "can act as" edges among the principals.
+func (s *Snapshot) Edges() []model.Edge { return s.edges() }

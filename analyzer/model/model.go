@@ -132,6 +132,7 @@ type Finding struct {
 	Access      Access     `json:"access,omitempty"`
 	Message     string     `json:"message"`
 	Targets     []Target   `json:"targets,omitempty"`
+	Path        []Edge     `json:"path,omitempty"` // for transitive access: the chain
 }
 
 // SeverityRank orders severities, most severe highest.
@@ -285,4 +286,58 @@ func (b *FactBuilder) Facts() []Fact {
 		facts = append(facts, f)
 	}
 	return facts
+}
+
+// Edge says that From can act as To: assume it, impersonate it, run code
+// as it, or change what it may do. To may be an admin node (AdminPrefix +
+// scope) for a principal that can grant itself anything at a scope.
+type Edge struct {
+	From        string   `json:"from"`
+	To          string   `json:"to"`
+	Cloud       string   `json:"cloud"`
+	Kind        string   `json:"kind"` // assume-role, pass-role, self-escalation, impersonate, role-assignment, ...
+	Permissions []string `json:"permissions"`
+	Via         []Grant  `json:"via,omitempty"`
+	Conditional bool     `json:"conditional,omitempty"`
+	// Assumed marks an edge drawn without the inventory that would settle
+	// it (a PassRole edge when no compute that runs as the role is known).
+	Assumed bool   `json:"assumed,omitempty"`
+	Note    string `json:"note,omitempty"`
+}
+
+// AdminPrefix names the admin node of a scope: whoever reaches it can
+// grant itself every permission there (AWS account, GCP project or folder,
+// Azure scope).
+const AdminPrefix = "admin:"
+
+// MergeEdges folds edges with the same ends and kind into one (their
+// permissions and grants together; conditional only if every one is), and
+// sorts them.
+func MergeEdges(edges []Edge) []Edge {
+	idx := map[[3]string]int{}
+	var out []Edge
+	for _, e := range edges {
+		k := [3]string{e.From, e.To, e.Kind}
+		i, ok := idx[k]
+		if !ok {
+			idx[k] = len(out)
+			out = append(out, e)
+			continue
+		}
+		cur := &out[i]
+		cur.Permissions = append(cur.Permissions, e.Permissions...)
+		cur.Via = append(cur.Via, e.Via...)
+		cur.Conditional = cur.Conditional && e.Conditional
+		cur.Assumed = cur.Assumed && e.Assumed
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].From != out[j].From {
+			return out[i].From < out[j].From
+		}
+		if out[i].To != out[j].To {
+			return out[i].To < out[j].To
+		}
+		return out[i].Kind < out[j].Kind
+	})
+	return out
 }

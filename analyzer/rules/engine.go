@@ -204,6 +204,7 @@ type Input struct {
 	Principals []model.Principal `json:"principals"`
 	Resources  []model.Resource  `json:"resources"`
 	Facts      []model.Fact      `json:"facts"`
+	Paths      any               `json:"paths"` // []graph.Path: chains of "can act as" to a capability
 }
 
 // Eval runs every rule and returns the findings, sorted by severity, then

@@ -107,3 +107,18 @@ internal_findings(capability, wide, narrow, verb) := {finding(f, targets, sev, m
 	sev := severity_for(targets, wide, narrow)
 	msg := sprintf("%s %s %s", [label(p), verb, describe(targets)])
 }
+
+# A chain of "can act as" edges, as text: "a -(assume-role)-> b -> ...".
+describe_path(p) := concat(" ", [sprintf("-(%s)-> %s", [s.kind, s.to]) | some s in p.steps])
+
+path_access(p) := "conditional" if p.conditional
+
+else := "allowed"
+
+# A path is approved when its starting principal is an approved publisher
+# for the capability at its end.
+approved_path(p) if {
+	some a in data.imagewarden.approved_publishers
+	glob.match(a.principal, null, p.from)
+	capability_ok(a, p.capability)
+}

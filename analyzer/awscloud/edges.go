@@ -1,0 +1,311 @@
+package awscloud
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/imagewarden/imagewarden/analyzer/model"
+	iam "github.com/imagewarden/imagewarden/policies/aws"
+)
+
+// serviceRunners are, for each service a role can trust, the actions that
+// make the service run code as a role passed to it.
+var serviceRunners = map[string][]string{
+	"ec2.amazonaws.com":                     {"ec2:RunInstances"},
+	"lambda.amazonaws.com":                  {"lambda:CreateFunction", "lambda:UpdateFunctionConfiguration"},
+	"codebuild.amazonaws.com":               {"codebuild:CreateProject", "codebuild:UpdateProject"},
+	"cloudformation.amazonaws.com":          {"cloudformation:CreateStack", "cloudformation:UpdateStack", "cloudformation:CreateStackSet"},
+	"glue.amazonaws.com":                    {"glue:CreateDevEndpoint", "glue:CreateJob", "glue:UpdateJob", "glue:CreateSession"},
+	"sagemaker.amazonaws.com":               {"sagemaker:CreateNotebookInstance", "sagemaker:CreateTrainingJob", "sagemaker:CreateProcessingJob"},
+	"ecs-tasks.amazonaws.com":               {"ecs:RunTask", "ecs:RegisterTaskDefinition"},
+	"datapipeline.amazonaws.com":            {"datapipeline:CreatePipeline"},
+	"tasks.apprunner.amazonaws.com":         {"apprunner:CreateService", "apprunner:UpdateService"},
+	"build.apprunner.amazonaws.com":         {"apprunner:CreateService"},
+	"imagebuilder.amazonaws.com":            {"imagebuilder:CreateImage", "imagebuilder:CreateImagePipeline"},
+	"states.amazonaws.com":                  {"states:CreateStateMachine", "states:UpdateStateMachine"},
+	"ssm.amazonaws.com":                     {"ssm:CreateAssociation"},
+	"elasticmapreduce.amazonaws.com":        {"elasticmapreduce:RunJobFlow"},
+	"batch.amazonaws.com":                   {"batch:SubmitJob", "batch:RegisterJobDefinition"},
+	"events.amazonaws.com":                  {"events:PutTargets"},
+	"scheduler.amazonaws.com":               {"scheduler:CreateSchedule"},
+	"codepipeline.amazonaws.com":            {"codepipeline:CreatePipeline", "codepipeline:UpdatePipeline"},
+	"autoscaling.amazonaws.com":             {"autoscaling:CreateAutoScalingGroup"},
+	"bedrock-agentcore.amazonaws.com":       {"bedrock-agentcore:CreateCodeInterpreter"},
+	"elasticbeanstalk.amazonaws.com":        {"elasticbeanstalk:CreateEnvironment"},
+	"eks.amazonaws.com":                     {"eks:CreateCluster"},
+	"ec2.amazonaws.com.cn":                  {"ec2:RunInstances"},
+	"cloudformation.amazonaws.com.cn":       {"cloudformation:CreateStack"},
+	"airflow-env.amazonaws.com":             {"airflow:CreateEnvironment"},
+	"transfer.amazonaws.com":                {"transfer:CreateServer"},
+	"gamelift.amazonaws.com":                {"gamelift:CreateFleet"},
+	"mediaconvert.amazonaws.com":            {"mediaconvert:CreateJob"},
+	"redshift.amazonaws.com":                {"redshift:CreateCluster"},
+	"kinesisanalytics.amazonaws.com":        {"kinesisanalytics:CreateApplication"},
+	"databrew.amazonaws.com":                {"databrew:CreateJob"},
+	"appflow.amazonaws.com":                 {"appflow:CreateFlow"},
+	"emr-serverless.amazonaws.com":          {"emr-serverless:StartJobRun"},
+	"iot.amazonaws.com":                     {"iot:CreateTopicRule"},
+	"pipes.amazonaws.com":                   {"pipes:CreatePipe"},
+	"codestar.amazonaws.com":                {"codestar:CreateProject"},
+	"opsworks.amazonaws.com":                {"opsworks:CreateStack"},
+	"servicecatalog.amazonaws.com":          {"servicecatalog:ProvisionProduct"},
+	"greengrass.amazonaws.com":              {"greengrass:CreateDeployment"},
+	"robomaker.amazonaws.com":               {"robomaker:CreateSimulationJob"},
+	"dms.amazonaws.com":                     {"dms:CreateReplicationInstance"},
+	"mwaa.amazonaws.com":                    {"airflow:CreateEnvironment"},
+	"bedrock.amazonaws.com":                 {"bedrock:CreateAgent"},
+	"ecs.amazonaws.com":                     {"ecs:CreateService"},
+	"application-autoscaling.amazonaws.com": {"application-autoscaling:RegisterScalableTarget"},
+}
+
+// Edges are the "can act as" edges among AWS principals, decided with the
+// same engine as every other request: assuming a role (its trust policy is
+// the resource policy of the request), passing a role to a service that
+// runs code as it, and changing IAM to grant oneself anything.
+func (s *Snapshot) Edges() []model.Edge {
+	s.resolve()
+	var out []model.Edge
+	byAccount := map[string][]*principal{}
+	for _, p := range s.principals {
+		if !p.public {
+			byAccount[p.account] = append(byAccount[p.account], p)
+		}
+	}
+	var roles []*principal
+	for _, p := range s.principals {
+		if p.kind == "role" && !p.external && p.trust != nil {
+			roles = append(roles, p)
+		}
+	}
+	// Per principal, the rights that could start an edge at all, decided
+	// on patterns once, so that most (principal, role) pairs need no
+	// decision.
+	type powers struct {
+		passRole bool
+		runs     map[string]bool // service -> can start it
+	}
+	pw := map[string]*powers{}
+	for _, p := range s.principals {
+		if p.external || p.public {
+			continue
+		}
+		w := &powers{runs: map[string]bool{}}
+		w.passRole = s.allowedOn(p, "iam:PassRole", "arn:aws:iam::"+p.account+":role/*", true)
+		if w.passRole {
+			for svc, acts := range serviceRunners {
+				for _, a := range acts {
+					if s.allowedOn(p, a, "*", false) || s.allowedOn(p, a, "arn:aws:"+strings.SplitN(a, ":", 2)[0]+":*:"+p.account+":*", true) {
+						w.runs[svc] = true
+						break
+					}
+				}
+			}
+		}
+		pw[p.arn] = w
+	}
+	for _, r := range roles {
+		for _, p := range s.trustCandidates(r, byAccount) {
+			if p.arn == r.arn {
+				continue
+			}
+			res := iam.Decide(&iam.Request{Principal: p.arn, Action: "sts:AssumeRole", Resource: r.arn, ResourceAccount: r.account, Context: p.ctx},
+				p.policies(&iam.NamedPolicy{Name: "trust:" + r.name, Policy: r.trust}))
+			if e, ok := edgeFrom(res, p.arn, r.arn, "assume-role", "sts:AssumeRole"); ok {
+				out = append(out, e)
+			}
+		}
+		// PassRole to a service the role trusts.
+		for _, svc := range trustedServices(r.trust) {
+			if _, known := serviceRunners[svc]; !known {
+				continue
+			}
+			for _, p := range byAccount[r.account] {
+				w := pw[p.arn]
+				if w == nil || !w.passRole || !w.runs[svc] || p.arn == r.arn {
+					continue
+				}
+				res := iam.Decide(&iam.Request{Principal: p.arn, Action: "iam:PassRole", Resource: r.arn, Context: p.ctx}, p.policies(nil))
+				e, ok := edgeFrom(res, p.arn, r.arn, "pass-role", "iam:PassRole")
+				if !ok {
+					continue
+				}
+				e.Permissions = append(e.Permissions, serviceRunners[svc]...)
+				e.Note = "passes the role to " + svc + ", which runs code as it"
+				out = append(out, e)
+			}
+		}
+	}
+	out = append(out, s.escalationEdges()...)
+	return model.MergeEdges(out)
+}
+
+// allowedOn reports whether p may do action on a resource (or pattern).
+func (s *Snapshot) allowedOn(p *principal, action, resource string, pattern bool) bool {
+	r := iam.Decide(&iam.Request{Principal: p.arn, Action: action, Resource: resource, ResourcePattern: pattern, ResourceAccount: p.account, Context: p.ctx}, p.policies(nil))
+	return r.Decision == iam.Allowed || r.Decision == iam.Conditional
+}
+
+// trustCandidates are the principals a trust policy may let in: those it
+// names, everyone in the accounts it names, or everyone for "*".
+func (s *Snapshot) trustCandidates(r *principal, byAccount map[string][]*principal) []*principal {
+	seen := map[string]bool{}
+	var out []*principal
+	add := func(p *principal) {
+		if !seen[p.arn] {
+			seen[p.arn] = true
+			out = append(out, p)
+		}
+	}
+	for _, st := range r.trust.Statements {
+		if st.Principal == nil || st.Effect != iam.Allow {
+			continue
+		}
+		if st.Principal.HasWildcard() || st.NotPrincipal {
+			for _, ps := range byAccount {
+				for _, p := range ps {
+					add(p)
+				}
+			}
+			continue
+		}
+		for _, v := range st.Principal.Values["AWS"] {
+			pi := iam.ParsePrincipal(v)
+			switch {
+			case len(v) == 12 || pi.Type == "root":
+				acct := v
+				if pi.Type == "root" {
+					acct = pi.Account
+				}
+				for _, p := range byAccount[acct] {
+					add(p)
+				}
+			default:
+				if p, ok := s.byARN[v]; ok {
+					add(p)
+				}
+			}
+		}
+	}
+	return out
+}
+
+func trustedServices(trust *iam.Policy) []string {
+	var out []string
+	for _, st := range trust.Statements {
+		if st.Principal == nil || st.Effect != iam.Allow || st.NotPrincipal {
+			continue
+		}
+		out = append(out, st.Principal.Values["Service"]...)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func edgeFrom(res iam.Result, from, to, kind, perm string) (model.Edge, bool) {
+	if res.Decision != iam.Allowed && res.Decision != iam.Conditional {
+		return model.Edge{}, false
+	}
+	e := model.Edge{From: from, To: to, Cloud: cloudName, Kind: kind, Permissions: []string{perm}, Conditional: res.Decision == iam.Conditional}
+	for _, r := range res.Reasons {
+		e.Via = append(e.Via, model.Grant(r))
+	}
+	return e, true
+}
+
+// escalationEdges: a principal that can rewrite its own permissions
+// reaches the account's admin node; one that can rewrite another role's
+// trust policy, or mint another user's credentials, reaches that
+// principal.
+func (s *Snapshot) escalationEdges() []model.Edge {
+	var out []model.Edge
+	for _, p := range s.principals {
+		if p.external || p.public {
+			continue
+		}
+		admin := model.AdminPrefix + "aws:" + p.account
+		var selfActs []string
+		switch p.kind {
+		case "user":
+			selfActs = []string{"iam:PutUserPolicy", "iam:AttachUserPolicy"}
+		case "role":
+			selfActs = []string{"iam:PutRolePolicy", "iam:AttachRolePolicy"}
+		}
+		for _, a := range selfActs {
+			res := iam.Decide(&iam.Request{Principal: p.arn, Action: a, Resource: p.arn, Context: p.ctx}, p.policies(nil))
+			if e, ok := edgeFrom(res, p.arn, admin, "self-escalation", a); ok {
+				e.Note = "can add any policy to itself"
+				out = append(out, e)
+			}
+		}
+		// New default versions of the customer managed policies it holds.
+		for _, np := range p.identity {
+			if !strings.HasPrefix(np.Name, "arn:aws:iam::"+p.account+":policy/") {
+				continue
+			}
+			res := iam.Decide(&iam.Request{Principal: p.arn, Action: "iam:CreatePolicyVersion", Resource: np.Name, Context: p.ctx}, p.policies(nil))
+			if e, ok := edgeFrom(res, p.arn, admin, "self-escalation", "iam:CreatePolicyVersion"); ok {
+				e.Note = "can write a new default version of " + np.Name + ", which it holds"
+				out = append(out, e)
+			}
+		}
+		if p.kind == "user" {
+			res := iam.Decide(&iam.Request{Principal: p.arn, Action: "iam:AddUserToGroup", Resource: "arn:aws:iam::" + p.account + ":group/*", ResourcePattern: true, Context: p.ctx}, p.policies(nil))
+			if e, ok := edgeFrom(res, p.arn, admin, "self-escalation", "iam:AddUserToGroup"); ok && s.anyGroupAdmin(p.account) {
+				e.Note = "can join a group whose policies grant administrative access"
+				e.Assumed = true
+				out = append(out, e)
+			}
+		}
+		// Other principals: rewrite a role's trust, mint a user's credentials.
+		if s.allowedOn(p, "iam:UpdateAssumeRolePolicy", "arn:aws:iam::"+p.account+":role/*", true) {
+			for _, r := range s.principals {
+				if r.kind != "role" || r.account != p.account || r.external || r.arn == p.arn {
+					continue
+				}
+				res := iam.Decide(&iam.Request{Principal: p.arn, Action: "iam:UpdateAssumeRolePolicy", Resource: r.arn, Context: p.ctx}, p.policies(nil))
+				if e, ok := edgeFrom(res, p.arn, r.arn, "trust-rewrite", "iam:UpdateAssumeRolePolicy"); ok {
+					e.Note = "can rewrite the role's trust policy to let itself in"
+					out = append(out, e)
+				}
+			}
+		}
+		for _, a := range []string{"iam:CreateAccessKey", "iam:CreateLoginProfile", "iam:UpdateLoginProfile"} {
+			if !s.allowedOn(p, a, "arn:aws:iam::"+p.account+":user/*", true) {
+				continue
+			}
+			for _, u := range s.principals {
+				if u.kind != "user" || u.account != p.account || u.arn == p.arn {
+					continue
+				}
+				res := iam.Decide(&iam.Request{Principal: p.arn, Action: a, Resource: u.arn, Context: p.ctx}, p.policies(nil))
+				if e, ok := edgeFrom(res, p.arn, u.arn, "credentials", a); ok {
+					e.Note = "can create credentials for the user and sign in as it"
+					out = append(out, e)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// anyGroupAdmin reports whether some group of the account carries an
+// attached or inline policy that allows everything.
+func (s *Snapshot) anyGroupAdmin(account string) bool {
+	for _, g := range s.groups {
+		if g.account != account {
+			continue
+		}
+		pols := append([]iam.NamedPolicy(nil), g.inline...)
+		for _, a := range g.attached {
+			if m, ok := s.managed[a.PolicyArn]; ok {
+				pols = append(pols, iam.NamedPolicy{Name: m.arn, Policy: m.policy})
+			}
+		}
+		r := iam.Decide(&iam.Request{Principal: "arn:aws:iam::" + account + ":user/probe", Action: "iam:AttachUserPolicy", Resource: "arn:aws:iam::" + account + ":user/probe"},
+			&iam.Policies{Identity: pols})
+		if r.Decision == iam.Allowed {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,153 @@
+package gcpcloud
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/imagewarden/imagewarden/analyzer/model"
+	"github.com/imagewarden/imagewarden/policies/gcp"
+	"github.com/imagewarden/imagewarden/policies/tri"
+)
+
+// impersonation are the permissions that let a member act as a service
+// account directly.
+var impersonation = []string{
+	"iam.serviceAccounts.getAccessToken", "iam.serviceAccounts.signBlob", "iam.serviceAccounts.signJwt",
+	"iam.serviceAccounts.implicitDelegation", "iam.serviceAccounts.getOpenIdToken", "iam.serviceAccountKeys.create",
+}
+
+// setIamPolicy lets a member grant itself any role on a node and below.
+var setIamPolicy = map[string]string{
+	"organization": "resourcemanager.organizations.setIamPolicy",
+	"folder":       "resourcemanager.folders.setIamPolicy",
+	"project":      "resourcemanager.projects.setIamPolicy",
+}
+
+// edges: impersonating a service account, attaching it to compute the
+// member runs (actAs), and rewriting the allow policy of a node.
+func (s *Snapshot) edges() []model.Edge {
+	s.resolveAncestors()
+	s.completeRoles()
+	var out []model.Edge
+	ids := s.identities()
+	sas := s.serviceAccounts()
+	for _, id := range ids {
+		bound := s.boundNodes(id)
+		if len(bound) == 0 {
+			continue
+		}
+		for _, sa := range sas {
+			if sa.member == id.Member || !reaches(sa.node, bound) {
+				continue
+			}
+			chain, denies := s.chain(sa.node)
+			attrs := sa.node.attrs
+			for _, perm := range impersonation {
+				r := gcp.Decide(&gcp.Request{Identity: id, Permission: perm, Resource: &attrs}, chain, denies, s.roles, s.conds)
+				if e, ok := gcpEdge(r, id.Member, sa.member, "impersonate", perm); ok {
+					e.Note = "can mint credentials of the service account"
+					out = append(out, e)
+				}
+			}
+			r := gcp.Decide(&gcp.Request{Identity: id, Permission: "iam.serviceAccounts.actAs", Resource: &attrs}, chain, denies, s.roles, s.conds)
+			if e, ok := gcpEdge(r, id.Member, sa.member, "act-as", "iam.serviceAccounts.actAs"); ok {
+				e.Note = "can run compute as the service account"
+				// Cloud Build is the one runner the offline role table can
+				// settle; other compute creation is assumed.
+				if proj := s.nodes[projectNode(sa.node)]; proj != nil {
+					pc, pd := s.chain(proj)
+					b := gcp.Decide(&gcp.Request{Identity: id, Permission: "cloudbuild.builds.create", Resource: &gcp.ResourceAttrs{Service: "cloudbuild.googleapis.com"}}, pc, pd, s.roles, s.conds)
+					if b.Allowed != tri.False {
+						e.Permissions = append(e.Permissions, "cloudbuild.builds.create")
+					} else {
+						e.Assumed = true
+						e.Note += " (if it can also create compute there: not settled offline)"
+					}
+				} else {
+					e.Assumed = true
+				}
+				out = append(out, e)
+			}
+		}
+		for _, n := range s.scopes(id) {
+			perm, ok := setIamPolicy[n.kind]
+			if !ok {
+				continue
+			}
+			chain, denies := s.chain(n)
+			r := gcp.Decide(&gcp.Request{Identity: id, Permission: perm, Resource: &gcp.ResourceAttrs{Service: "cloudresourcemanager.googleapis.com"}}, chain, denies, s.roles, s.conds)
+			if e, ok := gcpEdge(r, id.Member, model.AdminPrefix+"gcp:"+n.name, "set-iam-policy", perm); ok {
+				e.Note = "can grant itself any role on " + n.name + " and below"
+				out = append(out, e)
+			}
+		}
+	}
+	return model.MergeEdges(out)
+}
+
+type serviceAccount struct {
+	member string
+	node   *node
+}
+
+// serviceAccounts are the service accounts the inputs name, each with its
+// node (its own resource when it has a policy, else its project).
+func (s *Snapshot) serviceAccounts() []serviceAccount {
+	seen := map[string]bool{}
+	var out []serviceAccount
+	add := func(email string) {
+		email = strings.ToLower(email)
+		if seen[email] {
+			return
+		}
+		seen[email] = true
+		_, dom, _ := strings.Cut(email, "@")
+		proj, ok := strings.CutSuffix(dom, ".iam.gserviceaccount.com")
+		if !ok {
+			return // service agents and default accounts of unknown projects
+		}
+		full := "//iam.googleapis.com/projects/" + proj + "/serviceAccounts/" + email
+		n, ok := s.nodes[s.canonical(full)]
+		if !ok {
+			if _, known := s.nodes["projects/"+proj]; !known {
+				return
+			}
+			n = s.resource(full, "iam.googleapis.com/ServiceAccount", "")
+			s.resolveAncestors()
+			s.chains = nil
+		}
+		out = append(out, serviceAccount{member: "serviceAccount:" + email, node: n})
+	}
+	for _, n := range s.sortedNodes() {
+		if n.attrs.Type == "iam.googleapis.com/ServiceAccount" {
+			add(n.attrs.Name[strings.LastIndexByte(n.attrs.Name, '/')+1:])
+		}
+	}
+	for _, id := range s.identities() {
+		if gcp.Kind(id.Member) == "serviceAccount" {
+			add(strings.TrimPrefix(id.Member, "serviceAccount:"))
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].member < out[j].member })
+	return out
+}
+
+func projectNode(n *node) string {
+	if n.kind == "project" {
+		return n.name
+	}
+	for a := range n.ancestors {
+		if strings.HasPrefix(a, "projects/") {
+			return a
+		}
+	}
+	return ""
+}
+
+func gcpEdge(r gcp.Result, from, to, kind, perm string) (model.Edge, bool) {
+	if r.Allowed == tri.False {
+		return model.Edge{}, false
+	}
+	t, _ := target(r, to, false, false)
+	return model.Edge{From: from, To: to, Cloud: cloudName, Kind: kind, Permissions: []string{perm}, Via: t.Via, Conditional: r.Allowed == tri.Unknown}, true
+}

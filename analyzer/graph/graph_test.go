@@ -1,0 +1,68 @@
+package graph
+
+import (
+	"testing"
+
+	"github.com/imagewarden/imagewarden/analyzer/model"
+)
+
+func edge(from, to string, cond bool) model.Edge {
+	return model.Edge{From: from, To: to, Kind: "assume-role", Conditional: cond}
+}
+
+func TestPaths(t *testing.T) {
+	facts := []model.Fact{{Principal: "pusher", Capability: "image.push"}}
+	edges := []model.Edge{
+		edge("dev", "builder", false),
+		edge("builder", "pusher", false),
+		edge("intern", "dev", true),
+		edge("loop-a", "loop-b", false), edge("loop-b", "loop-a", false), // a cycle that reaches nothing
+		edge("pusher", "pusher", false), // self-loop
+		edge("short", "pusher", true), edge("short", "builder", false),
+	}
+	paths := Paths(facts, edges, 0)
+	got := map[string]Path{}
+	for _, p := range paths {
+		got[p.From+"|"+p.Capability] = p
+	}
+	if p := got["dev|image.push"]; len(p.Steps) != 2 || p.Through != "pusher" || p.Conditional {
+		t.Errorf("dev: %+v", p)
+	}
+	if p := got["intern|image.push"]; len(p.Steps) != 3 || !p.Conditional {
+		t.Errorf("intern reaches through a conditional edge: %+v", p)
+	}
+	if _, ok := got["pusher|image.push"]; ok {
+		t.Error("a holder gets no transitive path")
+	}
+	if _, ok := got["loop-a|image.push"]; ok {
+		t.Error("a cycle that reaches no holder gives no path")
+	}
+	if p := got["short|image.push"]; len(p.Steps) != 1 {
+		t.Errorf("the shortest path wins, even if conditional: %+v", p)
+	}
+	limited := Paths(facts, edges, 1)
+	for _, p := range limited {
+		if len(p.Steps) > 1 {
+			t.Errorf("maxDepth 1 allows one step: %+v", p)
+		}
+	}
+}
+
+func TestAdminNodesHoldEveryCapability(t *testing.T) {
+	edges := []model.Edge{{From: "frank", To: model.AdminPrefix + "aws:111122223333", Kind: "self-escalation"}}
+	paths := Paths(nil, edges, 0)
+	caps := map[string]bool{}
+	for _, p := range paths {
+		if p.From == "frank" {
+			caps[p.Capability] = true
+		}
+	}
+	for _, c := range []string{"image.push", "image.create", "pipeline.modify"} {
+		if !caps[c] {
+			t.Errorf("frank reaches %s through the admin node", c)
+		}
+	}
+	if caps["iam.escalate"] {
+		t.Error("iam.escalate is not reported transitively")
+	}
+}
