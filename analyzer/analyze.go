@@ -87,7 +87,7 @@ func Analyze(ctx context.Context, opts Options) (*Report, error) {
 		rep.Warnings = append(rep.Warnings, snap.Warnings...)
 		rep.Edges = append(rep.Edges, p.Edges()...)
 	}
-	rep.Paths = graph.Paths(rep.Facts, rep.Edges, opts.MaxDepth)
+	rep.Paths = graph.Paths(rep.Facts, rep.Edges, opts.MaxDepth, adminHolds(providers, cat))
 	rep.Findings, err = engine.Eval(ctx, &rules.Input{Principals: rep.Principals, Resources: rep.Resources, Facts: rep.Facts, Paths: rep.Paths})
 	if err != nil {
 		return nil, err
@@ -109,4 +109,32 @@ func summarize(r *Report) Summary {
 		s.BySeverity[f.Severity]++
 	}
 	return s
+}
+
+// adminHolds decides, once per admin node and capability, whether the
+// node's cloud lets a self-made admin use some action of the capability.
+func adminHolds(providers []Provider, cat *catalog.Catalog) graph.AdminHolds {
+	byCloud := map[string]Provider{}
+	for _, p := range providers {
+		byCloud[p.Cloud()] = p
+	}
+	memo := map[[2]string]bool{}
+	return func(admin, capability string) bool {
+		k := [2]string{admin, capability}
+		if v, ok := memo[k]; ok {
+			return v
+		}
+		cloud, _, _, _ := model.ParseAdminNode(admin)
+		v := false
+		if p := byCloud[cloud]; p != nil {
+			for _, a := range cat.ActionsOf(cloud, capability) {
+				if p.AdminHolds(admin, a, "") != "" {
+					v = true
+					break
+				}
+			}
+		}
+		memo[k] = v
+		return v
+	}
 }

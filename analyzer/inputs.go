@@ -45,6 +45,10 @@ type Provider interface {
 	// Edges are the "can act as" edges among the principals (after
 	// Evaluate or WhoCan).
 	Edges() []model.Edge
+	// AdminHolds decides a permission (on a resource, or anywhere in the
+	// scope when resource is "") for an admin node of this cloud: the
+	// access left once the principal has granted itself everything it can.
+	AdminHolds(admin, permission, resource string) model.Access
 }
 
 // Providers returns a fresh instance of every cloud plug-in.

@@ -88,7 +88,7 @@ func TestAWSChains(t *testing.T) {
 	}{
 		{"assume-role through the trust policy and the identity policy", u("dev"), "arn:aws:iam::111122223333:role/pusher", "assume-role", false},
 		{"pass-role to a service the role trusts", u("passer"), "arn:aws:iam::111122223333:role/builder", "pass-role", false},
-		{"self-escalation with a policy variable", u("selfer"), "admin:aws:111122223333", "self-escalation", false},
+		{"self-escalation with a policy variable", u("selfer"), "admin:aws:111122223333#" + u("selfer"), "self-escalation", false},
 		{"credentials of another user", u("keymaker"), u("pushuser"), "credentials", false},
 		{"a condition makes the chain conditional, not allowed", u("mfa"), "arn:aws:iam::111122223333:role/pusher", "assume-role", true},
 	} {
@@ -141,7 +141,7 @@ func TestGCPChains(t *testing.T) {
 	if p, ok := paths["user:ned@example.com|image.push"]; ok {
 		t.Errorf("the deny policy breaks ned's chain: %+v", p)
 	}
-	if p, ok := paths["user:ian@example.com|image.push"]; !ok || p.Steps[0].Kind != "set-iam-policy" || p.Through != "admin:gcp:projects/p1" {
+	if p, ok := paths["user:ian@example.com|image.push"]; !ok || p.Steps[0].Kind != "set-iam-policy" || p.Through != "admin:gcp:projects/p1#user:ian@example.com" {
 		t.Errorf("ian can grant himself any role on the project: %+v", p)
 	}
 }
@@ -158,7 +158,7 @@ const azureDeny = `{"value": [{"id": "d1", "properties": {"denyAssignmentName": 
 
 func TestAzureChains(t *testing.T) {
 	paths := pathsOf(t, writeFiles(t, map[string]string{"assignments.json": azureChains, "deny.json": azureDeny}))
-	if p, ok := paths["u-uaa|image.push"]; !ok || p.Steps[0].Kind != "role-assignment" || p.Through != "admin:azure:/subscriptions/s1/resourceGroups/rg1" || p.Conditional {
+	if p, ok := paths["u-uaa|image.push"]; !ok || p.Steps[0].Kind != "role-assignment" || p.Through != "admin:azure:/subscriptions/s1/resourceGroups/rg1#u-uaa" || p.Conditional {
 		t.Errorf("User Access Administrator can assign itself any role in the resource group: %+v", p)
 	}
 	if p, ok := paths["u-blocked|image.push"]; ok {

@@ -3,7 +3,10 @@ package analyzer
 import (
 	"fmt"
 	"sort"
+	"strings"
 
+	"github.com/imagewarden/imagewarden/analyzer/catalog"
+	"github.com/imagewarden/imagewarden/analyzer/graph"
 	"github.com/imagewarden/imagewarden/analyzer/model"
 )
 
@@ -56,6 +59,99 @@ func WhoCan(opts Options, permission, resource string) (*WhoCanResult, error) {
 			}
 		}
 	}
+	for _, p := range providers {
+		if !(isCapability || p.Owns(permission)) || (resource != "" && cloudOfResource(resource) != p.Cloud()) {
+			continue
+		}
+		var direct []model.Answer
+		for _, a := range res.Principals {
+			if a.Cloud == p.Cloud() {
+				direct = append(direct, a)
+			}
+		}
+		for _, a := range actionsFor(cat, p, permission, isCapability) {
+			res.Principals = append(res.Principals, transitiveAnswers(p, direct, a, resource, opts.MaxDepth)...)
+		}
+	}
+	res.Principals = dedupeAnswers(res.Principals)
 	sort.SliceStable(res.Principals, func(i, j int) bool { return res.Principals[i].ID < res.Principals[j].ID })
 	return res, nil
+}
+
+// transitiveAnswers are the principals that can act, through a chain, as
+// one of the direct answers or as an admin node.
+func transitiveAnswers(p Provider, direct []model.Answer, action, resource string, maxDepth int) []model.Answer {
+	edges := p.Edges()
+	holders := map[string]bool{}
+	for _, a := range direct {
+		holders[a.ID] = true
+	}
+	for _, e := range edges {
+		if graph.IsAdmin(e.To) && p.AdminHolds(e.To, action, resource) != "" {
+			holders[e.To] = true
+		}
+	}
+	var out []model.Answer
+	for from, steps := range graph.New(edges).ToHolders(holders, maxDepth) {
+		if holders[from] || graph.IsAdmin(from) {
+			continue
+		}
+		a := model.Answer{ID: from, Cloud: steps[0].Cloud, Kind: "transitive", Access: model.Allowed, Resource: steps[len(steps)-1].To, Path: steps, Via: steps[0].Via}
+		for _, s := range steps {
+			if s.Conditional || s.Assumed {
+				a.Access = model.Conditional
+			}
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+// actionsFor lists the actions of a permission for a provider: its own
+// action, or the capability's actions in that cloud.
+func actionsFor(cat *catalog.Catalog, p Provider, permission string, isCapability bool) []string {
+	if isCapability {
+		return cat.ActionsOf(p.Cloud(), permission)
+	}
+	return []string{permission}
+}
+
+// cloudOfResource tells the cloud of a resource name by its form.
+func cloudOfResource(r string) string {
+	switch {
+	case strings.HasPrefix(r, "arn:"):
+		return "aws"
+	case strings.HasPrefix(r, "//"):
+		return "gcp"
+	case strings.HasPrefix(strings.ToLower(r), "/subscriptions/"), strings.HasPrefix(strings.ToLower(r), "/providers/"):
+		return "azure"
+	}
+	return ""
+}
+
+// dedupeAnswers keeps one answer per principal: a direct one over a
+// transitive one, allowed over conditional, the shorter chain.
+func dedupeAnswers(in []model.Answer) []model.Answer {
+	idx := map[string]int{}
+	var out []model.Answer
+	better := func(a, b model.Answer) bool {
+		if (len(a.Path) == 0) != (len(b.Path) == 0) {
+			return len(a.Path) == 0
+		}
+		if a.Access != b.Access {
+			return a.Access == model.Allowed
+		}
+		return len(a.Path) < len(b.Path)
+	}
+	for _, a := range in {
+		if i, ok := idx[a.ID]; ok {
+			if better(a, out[i]) {
+				out[i] = a
+			}
+			continue
+		}
+		idx[a.ID] = len(out)
+		out = append(out, a)
+	}
+	return out
 }

@@ -222,7 +222,7 @@ func (s *Snapshot) escalationEdges() []model.Edge {
 		if p.external || p.public {
 			continue
 		}
-		admin := model.AdminPrefix + "aws:" + p.account
+		admin := model.AdminNode(cloudName, p.account, p.arn)
 		var selfActs []string
 		switch p.kind {
 		case "user":
@@ -308,4 +308,35 @@ func (s *Snapshot) anyGroupAdmin(account string) bool {
 		}
 	}
 	return false
+}
+
+// AdminHolds decides a permission for a principal that has granted itself
+// everything in its account: its SCPs and permissions boundary still apply.
+func (s *Snapshot) AdminHolds(admin, action, resource string) model.Access {
+	_, account, arn, ok := model.ParseAdminNode(admin)
+	p := s.byARN[arn]
+	if !ok || p == nil {
+		return ""
+	}
+	pattern := true
+	if resource == "" {
+		resource = "arn:aws:" + strings.SplitN(action, ":", 2)[0] + ":*:" + account + ":*"
+		for _, f := range s.catalogFormats(action) {
+			resource = instantiate(f, account)
+			if f == "*" {
+				resource, pattern = "*", false
+			}
+		}
+	} else {
+		pattern = strings.ContainsAny(resource, "*?")
+	}
+	r := iam.Decide(&iam.Request{Principal: p.arn, Action: action, Resource: resource, ResourcePattern: pattern, ResourceAccount: account, Context: p.ctx},
+		&iam.Policies{Identity: externalAdmin, Boundary: p.bound, SCPs: p.scps})
+	switch r.Decision {
+	case iam.Allowed:
+		return model.Allowed
+	case iam.Conditional:
+		return model.Conditional
+	}
+	return ""
 }

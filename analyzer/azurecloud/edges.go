@@ -19,10 +19,43 @@ func (s *Snapshot) edges() []model.Edge {
 				continue
 			}
 			t, _ := s.target(r, s.name(azure.NormalizeScope(sc)), false, true)
-			out = append(out, model.Edge{From: p.id, To: model.AdminPrefix + "azure:" + s.name(azure.NormalizeScope(sc)), Cloud: cloudName,
+			out = append(out, model.Edge{From: p.id, To: model.AdminNode(cloudName, s.name(azure.NormalizeScope(sc)), p.id), Cloud: cloudName,
 				Kind: "role-assignment", Permissions: []string{"Microsoft.Authorization/roleAssignments/write"}, Via: t.Via,
 				Conditional: r.Allowed == tri.Unknown, Note: "can assign itself any role at the scope and below"})
 		}
 	}
 	return model.MergeEdges(out)
+}
+
+// AdminHolds decides an operation for a principal that has assigned itself
+// any role at a scope: deny assignments still apply.
+func (s *Snapshot) AdminHolds(admin, op, resource string) model.Access {
+	_, scope, principal, ok := model.ParseAdminNode(admin)
+	if !ok {
+		return ""
+	}
+	target := scope
+	if resource != "" {
+		inside := false
+		for _, a := range s.ancestors(resource) {
+			if a == azure.NormalizeScope(scope) {
+				inside = true
+			}
+		}
+		if !inside {
+			return ""
+		}
+		target = resource
+	}
+	id := s.identity(principal)
+	any := map[string]*azure.Role{"any": {Permissions: []azure.Permission{{Actions: []string{"*"}, DataActions: []string{"*"}}}}}
+	r := azure.Decide(&azure.Request{Identity: id, Operation: op, Data: isData(op), Scope: target, Ancestors: s.ancestors(target)},
+		[]azure.Assignment{{PrincipalID: id.ID, RoleID: "any", Scope: azure.NormalizeScope(scope)}}, any, s.denies)
+	switch r.Allowed {
+	case tri.True:
+		return model.Allowed
+	case tri.Unknown:
+		return model.Conditional
+	}
+	return ""
 }

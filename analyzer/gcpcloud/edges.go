@@ -4,6 +4,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/imagewarden/imagewarden/analyzer/catalog"
 	"github.com/imagewarden/imagewarden/analyzer/model"
 	"github.com/imagewarden/imagewarden/policies/gcp"
 	"github.com/imagewarden/imagewarden/policies/tri"
@@ -76,7 +77,7 @@ func (s *Snapshot) edges() []model.Edge {
 			}
 			chain, denies := s.chain(n)
 			r := gcp.Decide(&gcp.Request{Identity: id, Permission: perm, Resource: &gcp.ResourceAttrs{Service: "cloudresourcemanager.googleapis.com"}}, chain, denies, s.roles, s.conds)
-			if e, ok := gcpEdge(r, id.Member, model.AdminPrefix+"gcp:"+n.name, "set-iam-policy", perm); ok {
+			if e, ok := gcpEdge(r, id.Member, model.AdminNode(cloudName, n.name, id.Member), "set-iam-policy", perm); ok {
 				e.Note = "can grant itself any role on " + n.name + " and below"
 				out = append(out, e)
 			}
@@ -150,4 +151,41 @@ func gcpEdge(r gcp.Result, from, to, kind, perm string) (model.Edge, bool) {
 	}
 	t, _ := target(r, to, false, false)
 	return model.Edge{From: from, To: to, Cloud: cloudName, Kind: kind, Permissions: []string{perm}, Via: t.Via, Conditional: r.Allowed == tri.Unknown}, true
+}
+
+// AdminHolds decides a permission for a member that has granted itself any
+// role on a node: deny policies still apply.
+func (s *Snapshot) AdminHolds(admin, permission, resource string) model.Access {
+	_, scope, member, ok := model.ParseAdminNode(admin)
+	if !ok {
+		return ""
+	}
+	s.resolveAncestors()
+	target := s.nodes[scope]
+	if target == nil {
+		return ""
+	}
+	attrs := gcp.ResourceAttrs{}
+	if resource != "" {
+		n, known := s.nodes[s.canonical(resource)]
+		if !known || (n.name != scope && !n.ancestors[scope]) {
+			return ""
+		}
+		target, attrs = n, n.attrs
+	} else if s.cat != nil {
+		for _, e := range s.cat.Lookup(cloudName, permission) {
+			attrs = prepare([]catalog.Entry{e})[0].attrs
+		}
+	}
+	_, denies := s.chain(target)
+	id := &gcp.Identity{Member: member, Groups: s.groupsOf(member)}
+	grant := []gcp.NodeBindings{{Node: scope, Bindings: []gcp.Binding{{Role: "(any)", Members: []string{member}}}}}
+	r := gcp.Decide(&gcp.Request{Identity: id, Permission: permission, Resource: &attrs}, grant, denies, anyRole(permission), s.conds)
+	switch r.Allowed {
+	case tri.True:
+		return model.Allowed
+	case tri.Unknown:
+		return model.Conditional
+	}
+	return ""
 }

@@ -99,9 +99,14 @@ func betterEdge(a, b model.Edge) bool {
 	return a.Kind < b.Kind
 }
 
+// AdminHolds tells whether an admin node holds a capability: the
+// principal, having granted itself everything, is still bound by the
+// guardrails it cannot remove. Nil means every admin node holds everything.
+type AdminHolds func(admin, capability string) bool
+
 // Paths finds, for every capability, the principals that reach a holder of
-// it (or an admin node of their cloud) only through other principals.
-func Paths(facts []model.Fact, edges []model.Edge, maxDepth int) []Path {
+// it (or an admin node that holds it) only through other principals.
+func Paths(facts []model.Fact, edges []model.Edge, maxDepth int, adminHolds AdminHolds) []Path {
 	g := New(edges)
 	holders := map[string]map[string]bool{} // capability -> principals holding it
 	direct := map[string]map[string]bool{}  // principal -> capabilities held
@@ -144,7 +149,9 @@ func Paths(facts []model.Fact, edges []model.Edge, maxDepth int) []Path {
 			hs[h] = true
 		}
 		for _, a := range admins {
-			hs[a] = true
+			if adminHolds == nil || adminHolds(a, c) {
+				hs[a] = true
+			}
 		}
 		for from, steps := range g.ToHolders(hs, maxDepth) {
 			if IsAdmin(from) || direct[from][c] {

@@ -20,7 +20,7 @@ func TestPaths(t *testing.T) {
 		edge("pusher", "pusher", false), // self-loop
 		edge("short", "pusher", true), edge("short", "builder", false),
 	}
-	paths := Paths(facts, edges, 0)
+	paths := Paths(facts, edges, 0, nil)
 	got := map[string]Path{}
 	for _, p := range paths {
 		got[p.From+"|"+p.Capability] = p
@@ -40,7 +40,7 @@ func TestPaths(t *testing.T) {
 	if p := got["short|image.push"]; len(p.Steps) != 1 {
 		t.Errorf("the shortest path wins, even if conditional: %+v", p)
 	}
-	limited := Paths(facts, edges, 1)
+	limited := Paths(facts, edges, 1, nil)
 	for _, p := range limited {
 		if len(p.Steps) > 1 {
 			t.Errorf("maxDepth 1 allows one step: %+v", p)
@@ -49,8 +49,8 @@ func TestPaths(t *testing.T) {
 }
 
 func TestAdminNodesHoldEveryCapability(t *testing.T) {
-	edges := []model.Edge{{From: "frank", To: model.AdminPrefix + "aws:111122223333", Kind: "self-escalation"}}
-	paths := Paths(nil, edges, 0)
+	edges := []model.Edge{{From: "frank", To: model.AdminNode("aws", "111122223333", "frank"), Kind: "self-escalation"}}
+	paths := Paths(nil, edges, 0, nil)
 	caps := map[string]bool{}
 	for _, p := range paths {
 		if p.From == "frank" {
@@ -64,5 +64,18 @@ func TestAdminNodesHoldEveryCapability(t *testing.T) {
 	}
 	if caps["iam.escalate"] {
 		t.Error("iam.escalate is not reported transitively")
+	}
+}
+
+func TestAdminGuardrails(t *testing.T) {
+	admin := model.AdminNode("aws", "111122223333", "frank")
+	edges := []model.Edge{{From: "frank", To: admin, Kind: "self-escalation"}}
+	onlyPush := func(a, c string) bool { return c == "image.push" }
+	caps := map[string]bool{}
+	for _, p := range Paths(nil, edges, 0, onlyPush) {
+		caps[p.Capability] = true
+	}
+	if !caps["image.push"] || caps["image.share"] {
+		t.Errorf("an admin node holds only what its guardrails leave: %v", caps)
 	}
 }

@@ -7,6 +7,7 @@ package model
 import (
 	"encoding/json"
 	"sort"
+	"strings"
 )
 
 // Access says how sure a fact is.
@@ -166,6 +167,9 @@ type Answer struct {
 	Resource string   `json:"resource"`
 	Via      []Grant  `json:"via"`
 	Except   []string `json:"except,omitempty"`
+	// Path is set for an answer reached through other principals: the
+	// chain of "can act as" edges to one that can.
+	Path []Edge `json:"path,omitempty"`
 }
 
 // Document is a decoded input file: one JSON object, or a list of objects
@@ -305,10 +309,31 @@ type Edge struct {
 	Note    string `json:"note,omitempty"`
 }
 
-// AdminPrefix names the admin node of a scope: whoever reaches it can
-// grant itself every permission there (AWS account, GCP project or folder,
-// Azure scope).
+// AdminPrefix names the admin node of a principal at a scope: the principal
+// once it has granted itself every permission it can grant there (AWS
+// account, GCP organization, folder or project, Azure scope). Guardrails it
+// cannot remove (SCPs, permission boundaries, deny policies and deny
+// assignments) still apply to it.
 const AdminPrefix = "admin:"
+
+// AdminNode names the admin node of principal at scope in cloud.
+func AdminNode(cloud, scope, principal string) string {
+	return AdminPrefix + cloud + ":" + scope + "#" + principal
+}
+
+// ParseAdminNode splits an admin node name.
+func ParseAdminNode(id string) (cloud, scope, principal string, ok bool) {
+	rest, ok := strings.CutPrefix(id, AdminPrefix)
+	if !ok {
+		return "", "", "", false
+	}
+	cloud, rest, _ = strings.Cut(rest, ":")
+	i := strings.LastIndexByte(rest, '#')
+	if i < 0 {
+		return "", "", "", false
+	}
+	return cloud, rest[:i], rest[i+1:], true
+}
 
 // MergeEdges folds edges with the same ends and kind into one (their
 // permissions and grants together; conditional only if every one is), and

@@ -39,6 +39,7 @@ func newAnalyzeCmd() *cobra.Command {
 	f.StringArrayVar(&o.PolicyDirs, "policy", nil, "directory or file of extra Rego rules (repeatable)")
 	f.StringArrayVar(&o.DataFiles, "data", nil, "JSON or YAML data merged into the rules' data, e.g. approved publishers (repeatable)")
 	f.StringArrayVar(&o.CatalogFiles, "catalog", nil, "extra capability catalog file (repeatable)")
+	f.IntVar(&o.MaxDepth, "max-depth", 0, "longest chain of transitive access to follow (0: unlimited)")
 	f.StringVar(&o.failOn, "fail-on", "", "exit with code 3 when a finding has at least this severity (low, medium, high, critical)")
 	return cmd
 }

@@ -32,7 +32,7 @@ func newRoot() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newAnalyzeCmd(), newWhoCanCmd(), newSimulateCmd())
+	root.AddCommand(newAnalyzeCmd(), newWhoCanCmd(), newSimulateCmd(), newPathCmd())
 	return root
 }
 

@@ -42,6 +42,7 @@ func newWhoCanCmd() *cobra.Command {
 	cmd.Flags().StringVar(&o.resource, "resource", "", "decide for this resource ARN (default: anywhere in each principal's account, and every resource in the inputs)")
 	cmd.Flags().StringVarP(&o.format, "format", "f", "table", "output format: table or json")
 	cmd.Flags().StringArrayVar(&o.CatalogFiles, "catalog", nil, "extra capability catalog file (repeatable)")
+	cmd.Flags().IntVar(&o.MaxDepth, "max-depth", 0, "longest chain of transitive access to follow (0: unlimited)")
 	return cmd
 }
 
@@ -63,6 +64,9 @@ func whoCanTable(w io.Writer, res *analyzer.WhoCanResult) error {
 				}
 				grants = append(grants, s)
 			}
+		}
+		for _, s := range a.Path {
+			grants = append(grants, "-("+s.Kind+")-> "+s.To)
 		}
 		if err := t.Append(a.ID, a.Kind, string(a.Access), a.Resource, strings.Join(grants, "\n")); err != nil {
 			return err
