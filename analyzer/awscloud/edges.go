@@ -11,10 +11,10 @@ import (
 // serviceRunners are, for each service a role can trust, the actions that
 // make the service run code as a role passed to it.
 var serviceRunners = map[string][]string{
-	"ec2.amazonaws.com":                     {"ec2:RunInstances"},
+	"ec2.amazonaws.com":                     {"ec2:RunInstances", "ec2:RequestSpotInstances"},
 	"lambda.amazonaws.com":                  {"lambda:CreateFunction", "lambda:UpdateFunctionConfiguration"},
 	"codebuild.amazonaws.com":               {"codebuild:CreateProject", "codebuild:UpdateProject"},
-	"cloudformation.amazonaws.com":          {"cloudformation:CreateStack", "cloudformation:UpdateStack", "cloudformation:CreateStackSet"},
+	"cloudformation.amazonaws.com":          {"cloudformation:CreateStack", "cloudformation:UpdateStack", "cloudformation:CreateStackSet", "cloudformation:UpdateStackSet"},
 	"glue.amazonaws.com":                    {"glue:CreateDevEndpoint", "glue:CreateJob", "glue:UpdateJob", "glue:CreateSession"},
 	"sagemaker.amazonaws.com":               {"sagemaker:CreateNotebookInstance", "sagemaker:CreateTrainingJob", "sagemaker:CreateProcessingJob"},
 	"ecs-tasks.amazonaws.com":               {"ecs:RunTask", "ecs:RegisterTaskDefinition"},
@@ -136,7 +136,46 @@ func (s *Snapshot) Edges() []model.Edge {
 		}
 	}
 	out = append(out, s.escalationEdges()...)
+	out = append(out, s.rewriteEdges(out)...)
 	return model.MergeEdges(out)
+}
+
+// policyWrites are the IAM actions that change what a user or role may do.
+var policyWrites = map[string][]string{
+	"user": {"iam:PutUserPolicy", "iam:AttachUserPolicy"},
+	"role": {"iam:PutRolePolicy", "iam:AttachRolePolicy"},
+}
+
+// rewriteEdges: a principal that can already act as another one (assume
+// it, mint its credentials, rewrite its trust) and can also change that
+// one's policies reaches what the changed policies could grant: the other
+// principal's admin node.
+func (s *Snapshot) rewriteEdges(edges []model.Edge) []model.Edge {
+	var out []model.Edge
+	for _, e := range edges {
+		from, to := s.byARN[e.From], s.byARN[e.To]
+		if from == nil || to == nil || from.external || to.account != from.account {
+			continue
+		}
+		acts := append([]string(nil), policyWrites[to.kind]...)
+		for _, np := range to.identity {
+			if strings.HasPrefix(np.Name, "arn:aws:iam::"+to.account+":policy/") {
+				acts = append(acts, "iam:CreatePolicyVersion|"+np.Name)
+			}
+		}
+		for _, a := range acts {
+			action, resource, _ := strings.Cut(a, "|")
+			if resource == "" {
+				resource = to.arn
+			}
+			res := iam.Decide(&iam.Request{Principal: from.arn, Action: action, Resource: resource, Context: from.ctx}, from.policies(nil))
+			if r, ok := edgeFrom(res, from.arn, model.AdminNode(cloudName, to.account, to.arn), "policy-rewrite", action); ok {
+				r.Note = "can change the policies of " + to.arn + ", which it can act as"
+				out = append(out, r)
+			}
+		}
+	}
+	return out
 }
 
 // allowedOn reports whether p may do action on a resource (or pattern).
@@ -249,6 +288,20 @@ func (s *Snapshot) escalationEdges() []model.Edge {
 			}
 		}
 		if p.kind == "user" {
+			// The policies of the groups it is in.
+			for _, g := range p.groups {
+				gr, ok := s.groups[p.account+"/"+g]
+				if !ok {
+					continue
+				}
+				for _, a := range []string{"iam:PutGroupPolicy", "iam:AttachGroupPolicy"} {
+					res := iam.Decide(&iam.Request{Principal: p.arn, Action: a, Resource: gr.arn, Context: p.ctx}, p.policies(nil))
+					if e, ok := edgeFrom(res, p.arn, admin, "self-escalation", a); ok {
+						e.Note = "can add any policy to its group " + g
+						out = append(out, e)
+					}
+				}
+			}
 			res := iam.Decide(&iam.Request{Principal: p.arn, Action: "iam:AddUserToGroup", Resource: "arn:aws:iam::" + p.account + ":group/*", ResourcePattern: true, Context: p.ctx}, p.policies(nil))
 			if e, ok := edgeFrom(res, p.arn, admin, "self-escalation", "iam:AddUserToGroup"); ok && s.anyGroupAdmin(p.account) {
 				e.Note = "can join a group whose policies grant administrative access"
@@ -340,3 +393,7 @@ func (s *Snapshot) AdminHolds(admin, action, resource string) model.Access {
 	}
 	return ""
 }
+
+// ServiceRunners lists, for each service a role can trust, the actions that
+// make it run code as a passed role (for tests and documentation).
+func ServiceRunners() map[string][]string { return serviceRunners }
