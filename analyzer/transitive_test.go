@@ -122,16 +122,32 @@ const gcpChains = `[
    {"role": "roles/iam.serviceAccountTokenCreator", "members": ["user:wes@example.com", "user:ned@example.com"]},
    {"role": "roles/iam.serviceAccountTokenCreator", "members": ["user:tia@example.com"], "condition": {"title": "until", "expression": "request.time < timestamp(\"2027-01-01T00:00:00Z\")"}},
    {"role": "roles/resourcemanager.projectIamAdmin", "members": ["user:ian@example.com"]},
-   {"role": "roles/artifactregistry.writer", "members": ["serviceAccount:builder@p1.iam.gserviceaccount.com"]}
+   {"role": "roles/artifactregistry.writer", "members": ["serviceAccount:builder@p1.iam.gserviceaccount.com"]},
+   {"role": "roles/iam.serviceAccountUser", "members": ["user:abe@example.com"]},
+   {"role": "roles/cloudbuild.builds.editor", "members": ["user:abe@example.com", "user:cb@example.com"]},
+   {"role": "roles/cloudbuild.builds.builder", "members": ["serviceAccount:11@cloudbuild.gserviceaccount.com"]},
+   {"role": "projects/p1/roles/tagger", "members": ["user:cru@example.com"]},
+   {"role": "roles/iam.roleAdmin", "members": ["user:cru@example.com"]}
   ]}}
 ]`
+
+const gcpRoles = `{"roles": [{"name": "projects/p1/roles/tagger", "includedPermissions": ["artifactregistry.tags.update"]}]}`
 
 const gcpDeny = `[{"name": "policies/cloudresourcemanager.googleapis.com%2Fprojects%2Fp1/denypolicies/no-tokens", "kind": "DenyPolicy",
  "rules": [{"denyRule": {"deniedPrincipals": ["principal://goog/subject/ned@example.com"], "deniedPermissions": ["iam.googleapis.com/serviceAccounts.*"]}}]}]`
 
 func TestGCPChains(t *testing.T) {
-	paths := pathsOf(t, writeFiles(t, map[string]string{"policies.json": gcpChains, "deny.json": gcpDeny}))
+	paths := pathsOf(t, writeFiles(t, map[string]string{"policies.json": gcpChains, "deny.json": gcpDeny, "roles.json": gcpRoles}))
 	sa := "serviceAccount:builder@p1.iam.gserviceaccount.com"
+	if p, ok := paths["user:abe@example.com|image.push"]; !ok || p.Assumed || p.Steps[0].Kind == "" {
+		t.Errorf("abe can act as a service account and run Cloud Build builds: %+v", p)
+	}
+	if p, ok := paths["user:cb@example.com|image.push"]; !ok || p.Through != "serviceAccount:11@cloudbuild.gserviceaccount.com" || p.Steps[0].Kind != "cloud-build" {
+		t.Errorf("cb's builds run as the default Cloud Build service account: %+v", p)
+	}
+	if p, ok := paths["user:cru@example.com|image.create"]; !ok || p.Steps[0].Kind != "custom-role-update" {
+		t.Errorf("cru can add any permission to the custom role it holds: %+v", p)
+	}
 	if p, ok := paths["user:wes@example.com|image.push"]; !ok || p.Through != sa || p.Steps[0].Kind != "impersonate" || p.Conditional {
 		t.Errorf("wes impersonates the builder: %+v", p)
 	}

@@ -70,6 +70,7 @@ func (s *Snapshot) edges() []model.Edge {
 				out = append(out, e)
 			}
 		}
+		out = append(out, s.customRoleEdges(id)...)
 		for _, n := range s.scopes(id) {
 			perm, ok := setIamPolicy[n.kind]
 			if !ok {
@@ -83,7 +84,69 @@ func (s *Snapshot) edges() []model.Edge {
 			}
 		}
 	}
+	out = append(out, s.cloudBuildEdges(ids)...)
 	return model.MergeEdges(out)
+}
+
+// customRoleEdges: a member that holds a custom role at a node and can
+// update that role can add any permission to it there.
+func (s *Snapshot) customRoleEdges(id *gcp.Identity) []model.Edge {
+	var out []model.Edge
+	for _, n := range s.scopes(id) {
+		for _, b := range s.bindings[n.name] {
+			if isPredefined(b.Role) || !bindingCovers(b, id) || (b.Condition != nil && b.Condition.Expression != "") {
+				continue
+			}
+			// The role's own resource: projects/P/roles/R or organizations/O/roles/R.
+			roleNode := s.node(b.Role)
+			if !strings.HasPrefix(b.Role, "projects/") && !strings.HasPrefix(b.Role, "organizations/") {
+				continue
+			}
+			parent := s.canonical(b.Role[:strings.Index(b.Role, "/roles/")])
+			if !roleNode.ancestors[parent] {
+				roleNode.ancestors[parent] = true
+				s.resolveAncestors()
+				s.chains = nil
+			}
+			chain, denies := s.chain(roleNode)
+			r := gcp.Decide(&gcp.Request{Identity: id, Permission: "iam.roles.update", Resource: &gcp.ResourceAttrs{Name: b.Role, Service: "iam.googleapis.com", Type: "iam.googleapis.com/Role"}}, chain, denies, s.roles, s.conds)
+			if e, ok := gcpEdge(r, id.Member, model.AdminNode(cloudName, n.name, id.Member), "custom-role-update", "iam.roles.update"); ok {
+				e.Note = "can add any permission to " + b.Role + ", which it holds on " + n.name
+				out = append(out, e)
+			}
+		}
+	}
+	return out
+}
+
+// cloudBuildEdges: members that can start Cloud Build builds in a project
+// run them as the project's default Cloud Build service account
+// (NUMBER@cloudbuild.gserviceaccount.com) unless a build names another.
+func (s *Snapshot) cloudBuildEdges(ids []*gcp.Identity) []model.Edge {
+	var out []model.Edge
+	for _, sa := range ids {
+		email := strings.TrimPrefix(sa.Member, "serviceAccount:")
+		num, ok := strings.CutSuffix(email, "@cloudbuild.gserviceaccount.com")
+		if !ok || gcp.Kind(sa.Member) != "serviceAccount" {
+			continue
+		}
+		proj := s.nodes[s.canonical("projects/"+num)]
+		if proj == nil {
+			continue
+		}
+		chain, denies := s.chain(proj)
+		for _, id := range ids {
+			if id.Member == sa.Member {
+				continue
+			}
+			r := gcp.Decide(&gcp.Request{Identity: id, Permission: "cloudbuild.builds.create", Resource: &gcp.ResourceAttrs{Service: "cloudbuild.googleapis.com"}}, chain, denies, s.roles, s.conds)
+			if e, ok := gcpEdge(r, id.Member, sa.Member, "cloud-build", "cloudbuild.builds.create"); ok {
+				e.Note = "builds in " + proj.name + " run as its default Cloud Build service account"
+				out = append(out, e)
+			}
+		}
+	}
+	return out
 }
 
 type serviceAccount struct {
