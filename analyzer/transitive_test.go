@@ -172,6 +172,26 @@ const azureDeny = `{"value": [{"id": "d1", "properties": {"denyAssignmentName": 
  "permissions": [{"actions": ["Microsoft.Authorization/roleAssignments/write"], "notActions": [], "dataActions": [], "notDataActions": []}],
  "principals": [{"id": "u-blocked", "type": "User"}], "excludePrincipals": []}}]}`
 
+const azureIdentityAssignments = `[
+ {"principalId": "mi-1", "principalName": "id-pusher", "principalType": "ServicePrincipal", "roleDefinitionId": "/providers/Microsoft.Authorization/roleDefinitions/8311e382-0749-4cb8-b61a-304f252e45ec", "scope": "/subscriptions/s1/resourceGroups/rg2/providers/Microsoft.ContainerRegistry/registries/acr"},
+ {"principalId": "u-op", "principalType": "User", "roleDefinitionId": "/providers/Microsoft.Authorization/roleDefinitions/f1a07417-d97a-45cb-824c-7a7467783830", "scope": "/subscriptions/s1/resourceGroups/rg2"},
+ {"principalId": "u-op", "principalType": "User", "roleDefinitionId": "/providers/Microsoft.Authorization/roleDefinitions/9980e02c-c2be-4d73-94e8-173b1dc7cf3c", "scope": "/subscriptions/s1/resourceGroups/rg2"},
+ {"principalId": "u-oponly", "principalType": "User", "roleDefinitionId": "/providers/Microsoft.Authorization/roleDefinitions/f1a07417-d97a-45cb-824c-7a7467783830", "scope": "/subscriptions/s1/resourceGroups/rg2"}
+]`
+
+const azureIdentities = `[{"id": "/subscriptions/s1/resourceGroups/rg2/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-pusher", "name": "id-pusher",
+ "principalId": "mi-1", "clientId": "c-1", "type": "Microsoft.ManagedIdentity/userAssignedIdentities"}]`
+
+func TestAzureIdentityChain(t *testing.T) {
+	paths := pathsOf(t, writeFiles(t, map[string]string{"assignments.json": azureIdentityAssignments, "identities.json": azureIdentities}))
+	if p, ok := paths["u-op|image.push"]; !ok || p.Steps[0].Kind != "assign-identity" || p.Through != "mi-1" {
+		t.Errorf("Managed Identity Operator plus VM Contributor can run code as the identity that pushes: %+v", p)
+	}
+	if p, ok := paths["u-oponly|image.push"]; ok {
+		t.Errorf("assigning an identity without compute to attach it to is no chain: %+v", p)
+	}
+}
+
 func TestAzureChains(t *testing.T) {
 	paths := pathsOf(t, writeFiles(t, map[string]string{"assignments.json": azureChains, "deny.json": azureDeny}))
 	if p, ok := paths["u-uaa|image.push"]; !ok || p.Steps[0].Kind != "role-assignment" || p.Through != "admin:azure:/subscriptions/s1/resourceGroups/rg1#u-uaa" || p.Conditional {

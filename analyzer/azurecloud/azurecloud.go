@@ -29,6 +29,7 @@ const (
 	FormatManagementGroups = "azure-management-groups"
 	FormatGroupMembers     = "azure-group-members"
 	FormatRegistries       = "azure-container-registries"
+	FormatIdentities       = "azure-managed-identities"
 	cloudName              = "azure"
 	// BuiltinRolesFile is the offline table of built-in roles that grant an
 	// image operation.
@@ -63,6 +64,7 @@ type Snapshot struct {
 	byPrincipal   map[string][]azure.Assignment
 	ancestorCache map[string][]string
 	display       map[string]string // normalised scope -> as first written (a registry's own id wins)
+	identities    map[string]string // user-assigned identity resource id -> its principal id
 }
 
 // name returns a normalised scope as the inputs wrote it.
@@ -86,7 +88,7 @@ func (s *Snapshot) remember(scope string, override bool) {
 // New returns an empty snapshot with the built-in role table.
 func New() *Snapshot {
 	s := &Snapshot{roles: map[string]*azure.Role{}, parents: map[string]string{}, members: map[string][]string{},
-		groupNames: map[string]string{}, principals: map[string]*principal{}, registries: map[string]*registry{}}
+		groupNames: map[string]string{}, principals: map[string]*principal{}, registries: map[string]*registry{}, identities: map[string]string{}}
 	s.builtinErr = s.loadBuiltinRoles()
 	return s
 }
@@ -196,6 +198,8 @@ func (s *Snapshot) Recognize(doc *model.Document) string {
 		return FormatDenyAssignments
 	case has("groupId") && has("members"):
 		return FormatGroupMembers
+	case has("principalId") && has("clientId") && strings.Contains(str("type"), "userassignedidentities"):
+		return FormatIdentities
 	case has("loginServer") || strings.HasSuffix(str("type"), "microsoft.containerregistry/registries"):
 		return FormatRegistries
 	case has("parent") && (strings.Contains(str("type"), "managementgroups") || str("type") == "/subscriptions"):
@@ -315,6 +319,15 @@ func (s *Snapshot) Load(file, format string, doc *model.Document) error {
 			}
 			s.remember(r.ID, true)
 			s.registries[azure.NormalizeScope(r.ID)] = &registry{id: r.ID, name: r.Name, mode: strings.ToLower(r.RoleAssignmentMode), adminUser: r.AdminUserEnabled}
+		case FormatIdentities:
+			var m struct{ ID, Name, PrincipalID string }
+			if err := decode(it, &m); err != nil || m.ID == "" || m.PrincipalID == "" {
+				s.warn(file, where, "a managed identity without id or principalId")
+				continue
+			}
+			s.remember(m.ID, true)
+			s.identities[azure.NormalizeScope(m.ID)] = strings.ToLower(m.PrincipalID)
+			s.principal(m.PrincipalID, m.Name, "ManagedIdentity")
 		case FormatManagementGroups:
 			var e struct {
 				ID     string
@@ -411,7 +424,7 @@ func (s *Snapshot) identity(id string) *azure.Identity {
 
 // identities are the principals to decide for: every principal, except
 // groups whose members are known (their members are decided instead).
-func (s *Snapshot) identities() []*principal {
+func (s *Snapshot) principalsToDecide() []*principal {
 	var out []*principal
 	for id, p := range s.principals {
 		if _, expanded := s.members[id]; expanded {
@@ -486,7 +499,7 @@ func (s *Snapshot) Evaluate(cat *catalog.Catalog) *model.Snapshot {
 		}
 	}
 	unknown := map[string]bool{}
-	for _, p := range s.identities() {
+	for _, p := range s.principalsToDecide() {
 		id := s.identity(p.id)
 		out.Principals = append(out.Principals, model.Principal{ID: p.id, Cloud: cloudName, Kind: p.kind, Name: p.name,
 			External: p.kind == "ForeignGroup", Groups: s.groupLabels(id)})
@@ -676,7 +689,7 @@ func (s *Snapshot) target(r azure.Result, resource string, known, all bool) (mod
 func (s *Snapshot) WhoCan(op, resource string) []model.Answer {
 	data := isData(op)
 	var out []model.Answer
-	for _, p := range s.identities() {
+	for _, p := range s.principalsToDecide() {
 		id := s.identity(p.id)
 		mine := s.assignmentsOf(id)
 		var best *model.Answer

@@ -1,6 +1,8 @@
 package azurecloud
 
 import (
+	"strings"
+
 	"github.com/imagewarden/imagewarden/analyzer/model"
 	"github.com/imagewarden/imagewarden/policies/azure"
 	"github.com/imagewarden/imagewarden/policies/tri"
@@ -10,7 +12,7 @@ import (
 // itself anything there (the scope's admin node).
 func (s *Snapshot) edges() []model.Edge {
 	var out []model.Edge
-	for _, p := range s.identities() {
+	for _, p := range s.principalsToDecide() {
 		id := s.identity(p.id)
 		mine := s.assignmentsOf(id)
 		for _, sc := range s.scopes(id) {
@@ -24,7 +26,56 @@ func (s *Snapshot) edges() []model.Edge {
 				Conditional: r.Allowed == tri.Unknown, Note: "can assign itself any role at the scope and below"})
 		}
 	}
+	out = append(out, s.identityEdges()...)
 	return model.MergeEdges(out)
+}
+
+// computeWrites are operations that start or change compute that can run
+// with a user-assigned managed identity attached.
+var computeWrites = []string{
+	"Microsoft.Compute/virtualMachines/write", "Microsoft.Compute/virtualMachineScaleSets/write",
+	"Microsoft.Web/sites/write", "Microsoft.ContainerInstance/containerGroups/write",
+	"Microsoft.App/containerApps/write", "Microsoft.App/jobs/write", "Microsoft.Automation/automationAccounts/write",
+}
+
+// identityEdges: a principal that can assign a user-assigned managed
+// identity and create compute in its resource group can run code as the
+// identity.
+func (s *Snapshot) identityEdges() []model.Edge {
+	var out []model.Edge
+	for res, mi := range s.identities {
+		rg := res
+		if i := strings.Index(rg, "/providers/"); i > 0 {
+			rg = rg[:i]
+		}
+		for _, p := range s.principalsToDecide() {
+			if p.id == mi {
+				continue
+			}
+			id := s.identity(p.id)
+			mine := s.assignmentsOf(id)
+			if len(mine) == 0 {
+				continue
+			}
+			r := s.decide(id, mine, "Microsoft.ManagedIdentity/userAssignedIdentities/assign/action", false, res)
+			if r.Allowed == tri.False {
+				continue
+			}
+			for _, op := range computeWrites {
+				c := s.decide(id, mine, op, false, rg)
+				if c.Allowed == tri.False {
+					continue
+				}
+				t, _ := s.target(r, s.name(res), true, false)
+				out = append(out, model.Edge{From: p.id, To: mi, Cloud: cloudName, Kind: "assign-identity",
+					Permissions: []string{"Microsoft.ManagedIdentity/userAssignedIdentities/assign/action", op}, Via: t.Via,
+					Conditional: r.Allowed == tri.Unknown || c.Allowed == tri.Unknown,
+					Note:        "can attach the managed identity " + s.name(res) + " to compute it creates and run code as it"})
+				break
+			}
+		}
+	}
+	return out
 }
 
 // AdminHolds decides an operation for a principal that has assigned itself
