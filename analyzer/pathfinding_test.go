@@ -126,6 +126,17 @@ func pathFixture(t *testing.T, id string, perms []string) string {
 			}
 		}
 	}
+	for svc, sets := range awscloud.ServiceTakeovers() {
+		for _, set := range sets {
+			for _, a := range set {
+				for _, p := range perms {
+					if strings.EqualFold(a, p) {
+						service = svc
+					}
+				}
+			}
+		}
+	}
 	doc := func(effect string, actions []string) map[string]any {
 		return map[string]any{"Version": "2012-10-17", "Statement": []any{map[string]any{"Effect": effect, "Action": actions, "Resource": "*"}}}
 	}

@@ -53,7 +53,10 @@ const awsChains = `{
    "RolePolicyList": [{"PolicyName": "push", "PolicyDocument": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "ecr:PutImage", "Resource": "*"}]}}]},
   {"RoleName": "builder", "Arn": "arn:aws:iam::111122223333:role/builder",
    "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "codebuild.amazonaws.com"}, "Action": "sts:AssumeRole"}]},
-   "RolePolicyList": [{"PolicyName": "push", "PolicyDocument": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "ecr:PutImage", "Resource": "*"}]}}]}
+   "RolePolicyList": [{"PolicyName": "push", "PolicyDocument": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "ecr:PutImage", "Resource": "*"}]}}]},
+  {"RoleName": "closed", "Arn": "arn:aws:iam::111122223333:role/closed",
+   "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:role/builder"}, "Action": "sts:AssumeRole"}]},
+   "RolePolicyList": [{"PolicyName": "ami", "PolicyDocument": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "ec2:CreateImage", "Resource": "*"}]}}]}
  ],
  "Policies": [
   {"PolicyName": "no-sts", "Arn": "arn:aws:iam::111122223333:policy/no-sts", "DefaultVersionId": "v1", "PolicyVersionList": [{"VersionId": "v1", "IsDefaultVersion": true, "Document": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}}]}
@@ -113,6 +116,14 @@ func TestAWSChains(t *testing.T) {
 				t.Errorf("unexpected path: %+v", p)
 			}
 		})
+	}
+	// denied holds sts:AssumeRole on every role, but closed's trust policy
+	// names only the builder role: no chain to image.create through it.
+	if p, ok := paths[u("denied")+"|image.create"]; ok {
+		t.Errorf("a trust policy that does not name the caller breaks the chain: %+v", p)
+	}
+	if p, ok := paths[u("dev")+"|image.create"]; ok {
+		t.Errorf("dev may assume pusher only, not closed: %+v", p)
 	}
 }
 

@@ -58,6 +58,20 @@ var serviceRunners = map[string][]string{
 	"application-autoscaling.amazonaws.com": {"application-autoscaling:RegisterScalableTarget"},
 }
 
+// serviceTakeovers are the action sets that take over compute already
+// running as a role of the service. Without the inventory of that compute,
+// the edge is drawn to every role the service may assume, marked assumed.
+var serviceTakeovers = map[string][][]string{
+	"lambda.amazonaws.com":            {{"lambda:UpdateFunctionCode"}},
+	"ec2.amazonaws.com":               {{"ssm:SendCommand"}, {"ssm:StartSession"}, {"ec2-instance-connect:SendSSHPublicKey"}, {"ec2:CreateLaunchTemplateVersion", "ec2:ModifyLaunchTemplate"}, {"ec2:ModifyInstanceAttribute", "ec2:StopInstances", "ec2:StartInstances"}},
+	"codebuild.amazonaws.com":         {{"codebuild:StartBuild"}, {"codebuild:StartBuildBatch"}},
+	"cloudformation.amazonaws.com":    {{"cloudformation:UpdateStack"}, {"cloudformation:CreateChangeSet", "cloudformation:ExecuteChangeSet"}},
+	"glue.amazonaws.com":              {{"glue:UpdateDevEndpoint"}},
+	"sagemaker.amazonaws.com":         {{"sagemaker:CreatePresignedNotebookInstanceUrl"}, {"sagemaker:CreateNotebookInstanceLifecycleConfig", "sagemaker:StopNotebookInstance", "sagemaker:UpdateNotebookInstance", "sagemaker:StartNotebookInstance"}},
+	"tasks.apprunner.amazonaws.com":   {{"apprunner:UpdateService"}},
+	"bedrock-agentcore.amazonaws.com": {{"bedrock-agentcore:StartCodeInterpreterSession", "bedrock-agentcore:InvokeCodeInterpreter"}},
+}
+
 // Edges are the "can act as" edges among AWS principals, decided with the
 // same engine as every other request: assuming a role (its trust policy is
 // the resource policy of the request), passing a role to a service that
@@ -103,6 +117,28 @@ func (s *Snapshot) Edges() []model.Edge {
 		}
 		pw[p.arn] = w
 	}
+	// Which takeover action sets each principal holds, anywhere.
+	tk := map[string]map[string]bool{}
+	for _, p := range s.principals {
+		if p.external || p.public {
+			continue
+		}
+		tk[p.arn] = map[string]bool{}
+		for _, sets := range serviceTakeovers {
+			for _, set := range sets {
+				all := true
+				for _, a := range set {
+					if !s.allowedOn(p, a, "*", false) && !s.allowedOn(p, a, "arn:aws:"+strings.SplitN(a, ":", 2)[0]+":*:"+p.account+":*", true) {
+						all = false
+						break
+					}
+				}
+				if all {
+					tk[p.arn][strings.Join(set, "+")] = true
+				}
+			}
+		}
+	}
 	for _, r := range roles {
 		for _, p := range s.trustCandidates(r, byAccount) {
 			if p.arn == r.arn {
@@ -112,6 +148,18 @@ func (s *Snapshot) Edges() []model.Edge {
 				p.policies(&iam.NamedPolicy{Name: "trust:" + r.name, Policy: r.trust}))
 			if e, ok := edgeFrom(res, p.arn, r.arn, "assume-role", "sts:AssumeRole"); ok {
 				out = append(out, e)
+			}
+		}
+		// Take over compute of a service the role trusts (assumed).
+		for _, svc := range trustedServices(r.trust) {
+			for _, set := range serviceTakeovers[svc] {
+				for _, p := range byAccount[r.account] {
+					if p.external || p.arn == r.arn || !tk[p.arn][strings.Join(set, "+")] {
+						continue
+					}
+					out = append(out, model.Edge{From: p.arn, To: r.arn, Cloud: cloudName, Kind: "takeover", Permissions: set, Assumed: true,
+						Note: "can take over " + svc + " compute if some runs as this role (the inputs list no such compute)"})
+				}
 			}
 		}
 		// PassRole to a service the role trusts.
@@ -397,3 +445,7 @@ func (s *Snapshot) AdminHolds(admin, action, resource string) model.Access {
 // ServiceRunners lists, for each service a role can trust, the actions that
 // make it run code as a passed role (for tests and documentation).
 func ServiceRunners() map[string][]string { return serviceRunners }
+
+// ServiceTakeovers lists the takeover action sets per service (for tests
+// and documentation).
+func ServiceTakeovers() map[string][][]string { return serviceTakeovers }
