@@ -93,7 +93,7 @@ func transitiveAnswers(p Provider, direct []model.Answer, action, resource strin
 	}
 	var out []model.Answer
 	for from, steps := range graph.New(edges).ToHolders(holders, maxDepth) {
-		if holders[from] || graph.IsAdmin(from) {
+		if holders[from] || model.IsVirtual(from) {
 			continue
 		}
 		a := model.Answer{ID: from, Cloud: steps[0].Cloud, Kind: "transitive", Access: model.Allowed, Resource: steps[len(steps)-1].To, Path: steps, Via: steps[0].Via}

@@ -96,6 +96,7 @@ func (s *Snapshot) Edges() []model.Edge {
 	// decision.
 	type powers struct {
 		passRole bool
+		passAll  bool            // may pass every role of the account, with no deny on any
 		runs     map[string]bool // service -> can start it
 	}
 	pw := map[string]*powers{}
@@ -106,6 +107,11 @@ func (s *Snapshot) Edges() []model.Edge {
 		w := &powers{runs: map[string]bool{}}
 		w.passRole = s.allowedOn(p, "iam:PassRole", "arn:aws:iam::"+p.account+":role/*", true)
 		if w.passRole {
+			whole := &iam.Request{Principal: p.arn, Action: "iam:PassRole", Resource: "arn:aws:iam::" + p.account + ":role/*", ResourcePattern: true,
+				AllowWhole: true, DenyPart: true, ResourceAccount: p.account, Context: p.ctx}
+			if res := iam.Decide(whole, p.policies(nil)); res.Decision == iam.Allowed || res.Decision == iam.Conditional {
+				w.passAll = true
+			}
 			for svc, acts := range serviceRunners {
 				for _, a := range acts {
 					if s.allowedOn(p, a, "*", false) || s.allowedOn(p, a, "arn:aws:"+strings.SplitN(a, ":", 2)[0]+":*:"+p.account+":*", true) {
@@ -116,6 +122,17 @@ func (s *Snapshot) Edges() []model.Edge {
 			}
 		}
 		pw[p.arn] = w
+		if w.passAll {
+			res := iam.Decide(&iam.Request{Principal: p.arn, Action: "iam:PassRole", Resource: "arn:aws:iam::" + p.account + ":role/*", ResourcePattern: true,
+				AllowWhole: true, ResourceAccount: p.account, Context: p.ctx}, p.policies(nil))
+			for svc := range w.runs {
+				if e, ok := edgeFrom(res, p.arn, launchNode(p.account, svc), "pass-role", "iam:PassRole"); ok {
+					e.Permissions = append(e.Permissions, serviceRunners[svc]...)
+					e.Note = "can pass any role of the account to " + svc + ", which runs code as it"
+					out = append(out, e)
+				}
+			}
+		}
 	}
 	// Which takeover action sets each principal holds, anywhere.
 	tk := map[string]map[string]bool{}
@@ -139,6 +156,17 @@ func (s *Snapshot) Edges() []model.Edge {
 			}
 		}
 	}
+	// Taking over a service's compute in one's account.
+	for _, p := range s.principals {
+		for svc, sets := range serviceTakeovers {
+			for _, set := range sets {
+				if tk[p.arn][strings.Join(set, "+")] {
+					out = append(out, model.Edge{From: p.arn, To: computeNode(p.account, svc), Cloud: cloudName, Kind: "takeover", Permissions: set, Assumed: true,
+						Note: "can take over " + svc + " compute in the account"})
+				}
+			}
+		}
+	}
 	for _, r := range roles {
 		for _, p := range s.trustCandidates(r, byAccount) {
 			if p.arn == r.arn {
@@ -150,16 +178,12 @@ func (s *Snapshot) Edges() []model.Edge {
 				out = append(out, e)
 			}
 		}
-		// Take over compute of a service the role trusts (assumed).
+		// Compute of a service the role trusts may run as it (assumed,
+		// until the inputs list that compute).
 		for _, svc := range trustedServices(r.trust) {
-			for _, set := range serviceTakeovers[svc] {
-				for _, p := range byAccount[r.account] {
-					if p.external || p.arn == r.arn || !tk[p.arn][strings.Join(set, "+")] {
-						continue
-					}
-					out = append(out, model.Edge{From: p.arn, To: r.arn, Cloud: cloudName, Kind: "takeover", Permissions: set, Assumed: true,
-						Note: "can take over " + svc + " compute if some runs as this role (the inputs list no such compute)"})
-				}
+			if _, ok := serviceTakeovers[svc]; ok {
+				out = append(out, model.Edge{From: computeNode(r.account, svc), To: r.arn, Cloud: cloudName, Kind: "runs-as", Assumed: true,
+					Note: svc + " compute may run as this role (the inputs list no such compute)"})
 			}
 		}
 		// PassRole to a service the role trusts.
@@ -167,10 +191,12 @@ func (s *Snapshot) Edges() []model.Edge {
 			if _, known := serviceRunners[svc]; !known {
 				continue
 			}
+			out = append(out, model.Edge{From: launchNode(r.account, svc), To: r.arn, Cloud: cloudName, Kind: "runs-as",
+				Note: svc + " runs code as the role passed to it"})
 			for _, p := range byAccount[r.account] {
 				w := pw[p.arn]
-				if w == nil || !w.passRole || !w.runs[svc] || p.arn == r.arn {
-					continue
+				if w == nil || !w.passRole || !w.runs[svc] || p.arn == r.arn || w.passAll {
+					continue // passAll: one edge to the launch node stands for all roles
 				}
 				res := iam.Decide(&iam.Request{Principal: p.arn, Action: "iam:PassRole", Resource: r.arn, Context: p.ctx}, p.policies(nil))
 				e, ok := edgeFrom(res, p.arn, r.arn, "pass-role", "iam:PassRole")
@@ -449,3 +475,11 @@ func ServiceRunners() map[string][]string { return serviceRunners }
 // ServiceTakeovers lists the takeover action sets per service (for tests
 // and documentation).
 func ServiceTakeovers() map[string][][]string { return serviceTakeovers }
+
+func computeNode(account, service string) string {
+	return model.ComputePrefix + "aws:" + account + ":" + service
+}
+
+func launchNode(account, service string) string {
+	return model.LaunchPrefix + "aws:" + account + ":" + service
+}

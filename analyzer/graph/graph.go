@@ -154,7 +154,7 @@ func Paths(facts []model.Fact, edges []model.Edge, maxDepth int, adminHolds Admi
 			}
 		}
 		for from, steps := range g.ToHolders(hs, maxDepth) {
-			if IsAdmin(from) || direct[from][c] {
+			if model.IsVirtual(from) || direct[from][c] {
 				continue // holds it already: the direct finding says so
 			}
 			p := Path{From: from, Through: steps[len(steps)-1].To, Capability: c, Steps: steps}

@@ -316,6 +316,21 @@ type Edge struct {
 // assignments) still apply to it.
 const AdminPrefix = "admin:"
 
+// ComputePrefix names a service's compute in an account (compute:aws:
+// ACCOUNT:SERVICE): a node between the principals that can take it over and
+// the roles it may run as, so that n principals and m roles make n+m edges,
+// not n*m.
+const ComputePrefix = "compute:"
+
+// LaunchPrefix names the compute a principal can start with any role of an
+// account passed to it (launch:aws:ACCOUNT:SERVICE).
+const LaunchPrefix = "launch:"
+
+// IsVirtual reports nodes that stand for something other than a principal.
+func IsVirtual(id string) bool {
+	return strings.HasPrefix(id, AdminPrefix) || strings.HasPrefix(id, ComputePrefix) || strings.HasPrefix(id, LaunchPrefix)
+}
+
 // AdminNode names the admin node of principal at scope in cloud.
 func AdminNode(cloud, scope, principal string) string {
 	return AdminPrefix + cloud + ":" + scope + "#" + principal
