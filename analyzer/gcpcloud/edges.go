@@ -33,15 +33,15 @@ func (s *Snapshot) edges() []model.Edge {
 	ids := s.identities()
 	sas := s.serviceAccounts()
 	for _, id := range ids {
-		bound := s.boundNodes(id)
-		if len(bound) == 0 {
+		chains := s.chainsOf(id)
+		if len(chains.bound) == 0 {
 			continue
 		}
 		for _, sa := range sas {
-			if sa.member == id.Member || !reaches(sa.node, bound) {
+			if sa.member == id.Member || !reaches(sa.node, chains.bound) {
 				continue
 			}
-			chain, denies := s.chain(sa.node)
+			chain, denies := chains.get(sa.node)
 			attrs := sa.node.attrs
 			for _, perm := range impersonation {
 				r := gcp.Decide(&gcp.Request{Identity: id, Permission: perm, Resource: &attrs}, chain, denies, s.roles, s.conds)
@@ -56,7 +56,7 @@ func (s *Snapshot) edges() []model.Edge {
 				// Cloud Build is the one runner the offline role table can
 				// settle; other compute creation is assumed.
 				if proj := s.nodes[projectNode(sa.node)]; proj != nil {
-					pc, pd := s.chain(proj)
+					pc, pd := chains.get(proj)
 					b := gcp.Decide(&gcp.Request{Identity: id, Permission: "cloudbuild.builds.create", Resource: &gcp.ResourceAttrs{Service: "cloudbuild.googleapis.com"}}, pc, pd, s.roles, s.conds)
 					if b.Allowed != tri.False {
 						e.Permissions = append(e.Permissions, "cloudbuild.builds.create")
@@ -76,7 +76,7 @@ func (s *Snapshot) edges() []model.Edge {
 			if !ok {
 				continue
 			}
-			chain, denies := s.chain(n)
+			chain, denies := chains.get(n)
 			r := gcp.Decide(&gcp.Request{Identity: id, Permission: perm, Resource: &gcp.ResourceAttrs{Service: "cloudresourcemanager.googleapis.com"}}, chain, denies, s.roles, s.conds)
 			if e, ok := gcpEdge(r, id.Member, model.AdminNode(cloudName, n.name, id.Member), "set-iam-policy", perm); ok {
 				e.Note = "can grant itself any role on " + n.name + " and below"
@@ -134,11 +134,15 @@ func (s *Snapshot) cloudBuildEdges(ids []*gcp.Identity) []model.Edge {
 		if proj == nil {
 			continue
 		}
-		chain, denies := s.chain(proj)
 		for _, id := range ids {
 			if id.Member == sa.Member {
 				continue
 			}
+			chains := s.chainsOf(id)
+			if !reaches(proj, chains.bound) {
+				continue
+			}
+			chain, denies := chains.get(proj)
 			r := gcp.Decide(&gcp.Request{Identity: id, Permission: "cloudbuild.builds.create", Resource: &gcp.ResourceAttrs{Service: "cloudbuild.googleapis.com"}}, chain, denies, s.roles, s.conds)
 			if e, ok := gcpEdge(r, id.Member, sa.Member, "cloud-build", "cloudbuild.builds.create"); ok {
 				e.Note = "builds in " + proj.name + " run as its default Cloud Build service account"

@@ -201,31 +201,9 @@ func reaches(n *node, bound map[string]bool) bool {
 func (s *Snapshot) evaluateIdentity(id *gcp.Identity, actions []action, resources []*node) []model.Fact {
 	b := model.NewFactBuilder(id.Member, cloudName)
 	add := b.Add
-	bound := s.boundNodes(id)
-	chains := map[string]chainEntry{}
-	chainFor := func(n *node) ([]gcp.NodeBindings, []gcp.NodeDenies) {
-		if c, ok := chains[n.name]; ok {
-			return c.bindings, c.denies
-		}
-		nb, nd := s.chain(n)
-		var mine []gcp.NodeBindings
-		for _, x := range nb {
-			if !bound[x.Node] {
-				continue // no binding there names the identity, its groups or everyone
-			}
-			var bs []gcp.Binding
-			for _, b := range x.Bindings {
-				if bindingCovers(b, id) {
-					bs = append(bs, b)
-				}
-			}
-			if len(bs) > 0 {
-				mine = append(mine, gcp.NodeBindings{Node: x.Node, Bindings: bs})
-			}
-		}
-		chains[n.name] = chainEntry{mine, nd}
-		return mine, nd
-	}
+	chains := s.chainsOf(id)
+	chainFor := chains.get
+	bound := chains.bound
 	scopes := s.scopes(id)
 	var reached []*node
 	for _, r := range resources {
@@ -364,4 +342,42 @@ func bindingCovers(b gcp.Binding, id *gcp.Identity) bool {
 // not an image capability.
 func registryBucket(name string) bool {
 	return strings.HasSuffix(name, ".appspot.com") && (strings.HasPrefix(name, "artifacts.") || strings.Contains(name, ".artifacts."))
+}
+
+// identityChains gives each node's chain reduced to the bindings that may
+// cover one identity (its own, its groups', its domain's, everyone's):
+// decided once per node, not once per permission.
+type identityChains struct {
+	s     *Snapshot
+	id    *gcp.Identity
+	bound map[string]bool
+	memo  map[string]chainEntry
+}
+
+func (s *Snapshot) chainsOf(id *gcp.Identity) *identityChains {
+	return &identityChains{s: s, id: id, bound: s.boundNodes(id), memo: map[string]chainEntry{}}
+}
+
+func (c *identityChains) get(n *node) ([]gcp.NodeBindings, []gcp.NodeDenies) {
+	if e, ok := c.memo[n.name]; ok {
+		return e.bindings, e.denies
+	}
+	nb, nd := c.s.chain(n)
+	var mine []gcp.NodeBindings
+	for _, x := range nb {
+		if !c.bound[x.Node] {
+			continue // no binding there names the identity, its groups or everyone
+		}
+		var bs []gcp.Binding
+		for _, b := range x.Bindings {
+			if bindingCovers(b, c.id) {
+				bs = append(bs, b)
+			}
+		}
+		if len(bs) > 0 {
+			mine = append(mine, gcp.NodeBindings{Node: x.Node, Bindings: bs})
+		}
+	}
+	c.memo[n.name] = chainEntry{mine, nd}
+	return mine, nd
 }
