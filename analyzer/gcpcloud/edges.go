@@ -106,7 +106,7 @@ func (s *Snapshot) customRoleEdges(id *gcp.Identity) []model.Edge {
 			if !roleNode.ancestors[parent] {
 				roleNode.ancestors[parent] = true
 				s.resolveAncestors()
-				s.chains = nil
+				s.chains, s.idChains = nil, nil
 			}
 			chain, denies := s.chain(roleNode)
 			r := gcp.Decide(&gcp.Request{Identity: id, Permission: "iam.roles.update", Resource: &gcp.ResourceAttrs{Name: b.Role, Service: "iam.googleapis.com", Type: "iam.googleapis.com/Role"}}, chain, denies, s.roles, s.conds)
@@ -182,7 +182,7 @@ func (s *Snapshot) serviceAccounts() []serviceAccount {
 			}
 			n = s.resource(full, "iam.googleapis.com/ServiceAccount", "")
 			s.resolveAncestors()
-			s.chains = nil
+			s.chains, s.idChains = nil, nil
 		}
 		out = append(out, serviceAccount{member: "serviceAccount:" + email, node: n})
 	}

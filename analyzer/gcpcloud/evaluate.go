@@ -355,7 +355,15 @@ type identityChains struct {
 }
 
 func (s *Snapshot) chainsOf(id *gcp.Identity) *identityChains {
-	return &identityChains{s: s, id: id, bound: s.boundNodes(id), memo: map[string]chainEntry{}}
+	if c, ok := s.idChains[id.Member]; ok {
+		return c
+	}
+	if s.idChains == nil {
+		s.idChains = map[string]*identityChains{}
+	}
+	c := &identityChains{s: s, id: id, bound: s.boundNodes(id), memo: map[string]chainEntry{}}
+	s.idChains[id.Member] = c
+	return c
 }
 
 func (c *identityChains) get(n *node) ([]gcp.NodeBindings, []gcp.NodeDenies) {

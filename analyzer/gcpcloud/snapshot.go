@@ -37,6 +37,7 @@ type Snapshot struct {
 	byMember     map[string]map[string]bool // lower-case member -> nodes binding it
 	denyList     []*node
 	chains       map[string]chainEntry
+	idChains     map[string]*identityChains // per identity, shared by Evaluate and Edges
 }
 
 type chainEntry struct {
