@@ -26,7 +26,11 @@ func Table(w io.Writer, r *analyzer.Report) error {
 		t := tablewriter.NewTable(w, tablewriter.WithRowAutoWrap(tw.WrapNormal))
 		t.Header("Severity", "Rule", "Principal", "Capability", "Access", "Resources", "Grant")
 		for _, f := range r.Findings {
-			if err := t.Append(f.Severity, f.RuleID, principalLabel(f), f.Capability, string(f.Access), targetsCell(f.Targets), grantsCell(f.Targets)); err != nil {
+			where, grants := targetsCell(f.Targets), grantsCell(f.Targets)
+			if len(f.Path) > 0 {
+				where, grants = pathCell(f.Path), pathGrantsCell(f.Path)
+			}
+			if err := t.Append(f.Severity, f.RuleID, principalLabel(f), f.Capability, string(f.Access), where, grants); err != nil {
 				return err
 			}
 		}
@@ -92,6 +96,8 @@ func principalLabel(f model.Finding) string {
 		return "account " + p.Account
 	case p.Account != "":
 		return p.Kind + "/" + p.Name + "\n" + p.Account
+	case p.Name != "" && p.Name != p.ID:
+		return p.Kind + "/" + p.Name
 	}
 	return p.ID
 }
@@ -186,6 +192,30 @@ func grantsCell(ts []model.Target) string {
 	}
 	if len(lines) > maxTargets {
 		lines = append(lines[:maxTargets], fmt.Sprintf("... and %d more", len(lines)-maxTargets))
+	}
+	return strings.Join(lines, "\n")
+}
+
+// pathCell shows a chain of transitive access, a step a line.
+func pathCell(steps []model.Edge) string {
+	var lines []string
+	for _, s := range steps {
+		l := "-(" + s.Kind + ")-> " + s.To
+		if s.Conditional {
+			l += " (conditional)"
+		}
+		if s.Assumed {
+			l += " (assumed)"
+		}
+		lines = append(lines, l)
+	}
+	return strings.Join(lines, "\n")
+}
+
+func pathGrantsCell(steps []model.Edge) string {
+	var lines []string
+	for _, s := range steps {
+		lines = append(lines, strings.Join(s.Permissions, ", "))
 	}
 	return strings.Join(lines, "\n")
 }
