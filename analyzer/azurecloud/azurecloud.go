@@ -662,13 +662,8 @@ func (s *Snapshot) deniesBelow(id *azure.Identity, op string, data bool, scope s
 }
 
 func (s *Snapshot) target(r azure.Result, resource string, known, all bool) (model.Target, bool) {
-	var access model.Access
-	switch r.Allowed {
-	case tri.True:
-		access = model.Allowed
-	case tri.Unknown:
-		access = model.Conditional
-	default:
+	access, ok := model.AccessOf(r.Allowed)
+	if !ok {
 		return model.Target{}, false
 	}
 	t := model.Target{Resource: resource, Known: known, All: all, Access: access}

@@ -293,13 +293,8 @@ func anyRole(perm string) *gcp.Roles {
 
 // target turns a decision into a target with its evidence.
 func target(r gcp.Result, resource string, known, all bool) (model.Target, bool) {
-	var access model.Access
-	switch r.Allowed {
-	case tri.True:
-		access = model.Allowed
-	case tri.Unknown:
-		access = model.Conditional
-	default:
+	access, ok := model.AccessOf(r.Allowed)
+	if !ok {
 		return model.Target{}, false
 	}
 	t := model.Target{Resource: resource, Known: known, All: all, Access: access}

@@ -8,6 +8,8 @@ import (
 	"encoding/json"
 	"sort"
 	"strings"
+
+	"github.com/imagewarden/imagewarden/policies/tri"
 )
 
 // Access says how sure a fact is.
@@ -380,4 +382,16 @@ func MergeEdges(edges []Edge) []Edge {
 		return out[i].Kind < out[j].Kind
 	})
 	return out
+}
+
+// AccessOf turns a three-valued decision into access: allowed, conditional,
+// or none (ok false).
+func AccessOf(t tri.Tri) (Access, bool) {
+	switch t {
+	case tri.True:
+		return Allowed, true
+	case tri.Unknown:
+		return Conditional, true
+	}
+	return "", false
 }
