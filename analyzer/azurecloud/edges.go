@@ -102,11 +102,6 @@ func (s *Snapshot) AdminHolds(admin, op, resource string) model.Access {
 	any := map[string]*azure.Role{"any": {Permissions: []azure.Permission{{Actions: []string{"*"}, DataActions: []string{"*"}}}}}
 	r := azure.Decide(&azure.Request{Identity: id, Operation: op, Data: isData(op), Scope: target, Ancestors: s.ancestors(target)},
 		[]azure.Assignment{{PrincipalID: id.ID, RoleID: "any", Scope: azure.NormalizeScope(scope)}}, any, s.denies)
-	switch r.Allowed {
-	case tri.True:
-		return model.Allowed
-	case tri.Unknown:
-		return model.Conditional
-	}
-	return ""
+	a, _ := model.AccessOf(r.Allowed)
+	return a
 }

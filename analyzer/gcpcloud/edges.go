@@ -248,11 +248,6 @@ func (s *Snapshot) AdminHolds(admin, permission, resource string) model.Access {
 	id := &gcp.Identity{Member: member, Groups: s.groupsOf(member)}
 	grant := []gcp.NodeBindings{{Node: scope, Bindings: []gcp.Binding{{Role: "(any)", Members: []string{member}}}}}
 	r := gcp.Decide(&gcp.Request{Identity: id, Permission: permission, Resource: &attrs}, grant, denies, anyRole(permission), s.conds)
-	switch r.Allowed {
-	case tri.True:
-		return model.Allowed
-	case tri.Unknown:
-		return model.Conditional
-	}
-	return ""
+	a, _ := model.AccessOf(r.Allowed)
+	return a
 }
