@@ -139,7 +139,8 @@ const gcpChains = `[
    {"role": "roles/cloudbuild.builds.editor", "members": ["user:abe@example.com", "user:cb@example.com"]},
    {"role": "roles/cloudbuild.builds.builder", "members": ["serviceAccount:11@cloudbuild.gserviceaccount.com"]},
    {"role": "projects/p1/roles/tagger", "members": ["user:cru@example.com"]},
-   {"role": "roles/iam.roleAdmin", "members": ["user:cru@example.com"]}
+   {"role": "roles/iam.roleAdmin", "members": ["user:cru@example.com"]},
+   {"role": "roles/iam.serviceAccountAdmin", "members": ["user:sip@example.com"]}
   ]}}
 ]`
 
@@ -156,6 +157,9 @@ func TestGCPChains(t *testing.T) {
 	}
 	if p, ok := paths["user:cb@example.com|image.push"]; !ok || p.Through != "serviceAccount:11@cloudbuild.gserviceaccount.com" || p.Steps[0].Kind != "cloud-build" {
 		t.Errorf("cb's builds run as the default Cloud Build service account: %+v", p)
+	}
+	if p, ok := paths["user:sip@example.com|image.push"]; !ok || p.Through != sa {
+		t.Errorf("sip can rewrite the service account's policy and then act as it: %+v", p)
 	}
 	if p, ok := paths["user:cru@example.com|image.create"]; !ok || p.Steps[0].Kind != "custom-role-update" {
 		t.Errorf("cru can add any permission to the custom role it holds: %+v", p)
@@ -193,6 +197,24 @@ const azureIdentityAssignments = `[
 
 const azureIdentities = `[{"id": "/subscriptions/s1/resourceGroups/rg2/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-pusher", "name": "id-pusher",
  "principalId": "mi-1", "clientId": "c-1", "type": "Microsoft.ManagedIdentity/userAssignedIdentities"}]`
+
+const azureRoleDefAssignments = `[
+ {"principalId": "u-rd", "principalType": "User", "roleDefinitionId": "/subscriptions/s1/providers/Microsoft.Authorization/roleDefinitions/custom-1", "scope": "/subscriptions/s1/resourceGroups/rg1"},
+ {"principalId": "u-rdbuiltin", "principalType": "User", "roleDefinitionId": "/providers/Microsoft.Authorization/roleDefinitions/acdd72a7-3385-48ef-bd42-f606fba81ae7", "scope": "/subscriptions/s1/resourceGroups/rg1"}
+]`
+
+const azureRoleDefs = `[{"id": "/subscriptions/s1/providers/Microsoft.Authorization/roleDefinitions/custom-1", "name": "custom-1", "roleName": "Role Editor",
+ "permissions": [{"actions": ["Microsoft.Authorization/roleDefinitions/write", "*/read"], "notActions": [], "dataActions": [], "notDataActions": []}]}]`
+
+func TestAzureRoleDefinitionChain(t *testing.T) {
+	paths := pathsOf(t, writeFiles(t, map[string]string{"assignments.json": azureRoleDefAssignments, "roles.json": azureRoleDefs}))
+	if p, ok := paths["u-rd|image.push"]; !ok || p.Steps[0].Kind != "role-definition" {
+		t.Errorf("a principal that can rewrite its own custom role can grant itself anything: %+v", p)
+	}
+	if p, ok := paths["u-rdbuiltin|image.push"]; ok {
+		t.Errorf("built-in roles cannot be rewritten: %+v", p)
+	}
+}
 
 func TestAzureIdentityChain(t *testing.T) {
 	paths := pathsOf(t, writeFiles(t, map[string]string{"assignments.json": azureIdentityAssignments, "identities.json": azureIdentities}))

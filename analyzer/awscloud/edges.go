@@ -350,15 +350,33 @@ func (s *Snapshot) escalationEdges() []model.Edge {
 				out = append(out, e)
 			}
 		}
-		// New default versions of the customer managed policies it holds.
+		// New default versions of the customer managed policies it holds;
+		// an older version made default again is marked assumed (its content
+		// is only known when the export lists every version).
 		for _, np := range p.identity {
 			if !strings.HasPrefix(np.Name, "arn:aws:iam::"+p.account+":policy/") {
 				continue
 			}
-			res := iam.Decide(&iam.Request{Principal: p.arn, Action: "iam:CreatePolicyVersion", Resource: np.Name, Context: p.ctx}, p.policies(nil))
-			if e, ok := edgeFrom(res, p.arn, admin, "self-escalation", "iam:CreatePolicyVersion"); ok {
-				e.Note = "can write a new default version of " + np.Name + ", which it holds"
-				out = append(out, e)
+			for _, a := range []string{"iam:CreatePolicyVersion", "iam:SetDefaultPolicyVersion"} {
+				res := iam.Decide(&iam.Request{Principal: p.arn, Action: a, Resource: np.Name, Context: p.ctx}, p.policies(nil))
+				if e, ok := edgeFrom(res, p.arn, admin, "self-escalation", a); ok {
+					e.Note = "can change the default version of " + np.Name + ", which it holds"
+					e.Assumed = a == "iam:SetDefaultPolicyVersion"
+					out = append(out, e)
+				}
+			}
+		}
+		// Removing its permissions boundary lifts the limit on what its own
+		// policies grant: the admin node is then bound by SCPs alone.
+		if p.bound != nil {
+			a := map[string]string{"user": "iam:DeleteUserPermissionsBoundary", "role": "iam:DeleteRolePermissionsBoundary"}[p.kind]
+			if a != "" {
+				res := iam.Decide(&iam.Request{Principal: p.arn, Action: a, Resource: p.arn, Context: p.ctx}, p.policies(nil))
+				if e, ok := edgeFrom(res, p.arn, admin, "boundary-removal", a); ok {
+					e.Note = "can remove its permissions boundary (what it gains is what its own policies allow)"
+					e.Assumed = true
+					out = append(out, e)
+				}
 			}
 		}
 		if p.kind == "user" {

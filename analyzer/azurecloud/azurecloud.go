@@ -65,6 +65,7 @@ type Snapshot struct {
 	ancestorCache map[string][]string
 	display       map[string]string // normalised scope -> as first written (a registry's own id wins)
 	identities    map[string]string // user-assigned identity resource id -> its principal id
+	builtin       map[string]bool   // role keys of built-in roles
 }
 
 // name returns a normalised scope as the inputs wrote it.
@@ -108,8 +109,10 @@ func (s *Snapshot) loadBuiltinRoles() error {
 	if err := yaml.Unmarshal(b, &t); err != nil {
 		return err
 	}
+	s.builtin = map[string]bool{}
 	for _, r := range t.Roles {
 		s.roles[azure.RoleKey(r.ID)] = &azure.Role{ID: r.ID, Name: r.Name, Permissions: r.Permissions}
+		s.builtin[azure.RoleKey(r.ID)] = true
 	}
 	// Every other built-in role is known to grant no image operation.
 	nb, err := fs.ReadFile(builtin.FS, BuiltinRoleNamesFile)
@@ -123,6 +126,7 @@ func (s *Snapshot) loadBuiltinRoles() error {
 		return err
 	}
 	for id, name := range names.Roles {
+		s.builtin[azure.RoleKey(id)] = true
 		if _, ok := s.roles[azure.RoleKey(id)]; !ok {
 			s.roles[azure.RoleKey(id)] = &azure.Role{ID: id, Name: name}
 		}

@@ -27,7 +27,34 @@ func (s *Snapshot) edges() []model.Edge {
 		}
 	}
 	out = append(out, s.identityEdges()...)
+	out = append(out, s.roleDefinitionEdges()...)
 	return model.MergeEdges(out)
+}
+
+// roleDefinitionEdges: a principal that can write the definition of a
+// custom role assigned to it can add any operation to the role, at every
+// scope of that assignment.
+func (s *Snapshot) roleDefinitionEdges() []model.Edge {
+	var out []model.Edge
+	for _, p := range s.principalsToDecide() {
+		id := s.identity(p.id)
+		mine := s.assignmentsOf(id)
+		for _, a := range mine {
+			role, ok := s.roles[azure.RoleKey(a.RoleID)]
+			if !ok || s.builtin[azure.RoleKey(a.RoleID)] {
+				continue // built-in roles cannot be changed
+			}
+			r := s.decide(id, mine, "Microsoft.Authorization/roleDefinitions/write", false, a.Scope)
+			if r.Allowed == tri.False {
+				continue
+			}
+			t, _ := s.target(r, s.name(a.Scope), false, true)
+			out = append(out, model.Edge{From: p.id, To: model.AdminNode(cloudName, s.name(a.Scope), p.id), Cloud: cloudName, Kind: "role-definition",
+				Permissions: []string{"Microsoft.Authorization/roleDefinitions/write"}, Via: t.Via, Conditional: r.Allowed == tri.Unknown,
+				Note: "can add any operation to " + role.Name + ", which is assigned to it at " + s.name(a.Scope)})
+		}
+	}
+	return out
 }
 
 // computeWrites are operations that start or change compute that can run

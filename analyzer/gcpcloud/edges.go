@@ -50,6 +50,14 @@ func (s *Snapshot) edges() []model.Edge {
 					out = append(out, e)
 				}
 			}
+			// Rewriting the account's own allow policy lets the member grant
+			// itself token creation on it.
+			if r := gcp.Decide(&gcp.Request{Identity: id, Permission: "iam.serviceAccounts.setIamPolicy", Resource: &attrs}, chain, denies, s.roles, s.conds); r.Allowed != tri.False {
+				if e, ok := gcpEdge(r, id.Member, sa.member, "set-iam-policy", "iam.serviceAccounts.setIamPolicy"); ok {
+					e.Note = "can grant itself any role on the service account"
+					out = append(out, e)
+				}
+			}
 			r := gcp.Decide(&gcp.Request{Identity: id, Permission: "iam.serviceAccounts.actAs", Resource: &attrs}, chain, denies, s.roles, s.conds)
 			if e, ok := gcpEdge(r, id.Member, sa.member, "act-as", "iam.serviceAccounts.actAs"); ok {
 				e.Note = "can run compute as the service account"
