@@ -32,13 +32,34 @@ func (s *Snapshot) edges() []model.Edge {
 	var out []model.Edge
 	ids := s.identities()
 	sas := s.serviceAccounts()
+	// The service accounts at or below each node, so that each identity
+	// visits only the accounts its bindings reach.
+	under := map[string][]int{}
+	for i, sa := range sas {
+		under[sa.node.name] = append(under[sa.node.name], i)
+		for a := range sa.node.ancestors {
+			under[a] = append(under[a], i)
+		}
+	}
 	for _, id := range ids {
 		chains := s.chainsOf(id)
 		if len(chains.bound) == 0 {
 			continue
 		}
-		for _, sa := range sas {
-			if sa.member == id.Member || !reaches(sa.node, chains.bound) {
+		seen := map[int]bool{}
+		var reached []int
+		for n := range chains.bound {
+			for _, i := range under[n] {
+				if !seen[i] {
+					seen[i] = true
+					reached = append(reached, i)
+				}
+			}
+		}
+		sort.Ints(reached)
+		for _, i := range reached {
+			sa := sas[i]
+			if sa.member == id.Member {
 				continue
 			}
 			chain, denies := chains.get(sa.node)
@@ -169,6 +190,7 @@ type serviceAccount struct {
 // serviceAccounts are the service accounts the inputs name, each with its
 // node (its own resource when it has a policy, else its project).
 func (s *Snapshot) serviceAccounts() []serviceAccount {
+	added := false
 	seen := map[string]bool{}
 	var out []serviceAccount
 	add := func(email string) {
@@ -203,6 +225,12 @@ func (s *Snapshot) serviceAccounts() []serviceAccount {
 		if gcp.Kind(id.Member) == "serviceAccount" {
 			add(strings.TrimPrefix(id.Member, "serviceAccount:"))
 		}
+	}
+	if added {
+		// New nodes: close their ancestry once, and drop the caches built
+		// without them.
+		s.resolveAncestors()
+		s.chains, s.idChains, s.denyList = nil, nil, nil
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].member < out[j].member })
 	return out

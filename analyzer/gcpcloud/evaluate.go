@@ -347,6 +347,7 @@ type identityChains struct {
 	id    *gcp.Identity
 	bound map[string]bool
 	memo  map[string]chainEntry
+	own   map[string][]gcp.Binding // node -> the identity's bindings there
 }
 
 func (s *Snapshot) chainsOf(id *gcp.Identity) *identityChains {
@@ -356,7 +357,7 @@ func (s *Snapshot) chainsOf(id *gcp.Identity) *identityChains {
 	if s.idChains == nil {
 		s.idChains = map[string]*identityChains{}
 	}
-	c := &identityChains{s: s, id: id, bound: s.boundNodes(id), memo: map[string]chainEntry{}}
+	c := &identityChains{s: s, id: id, bound: s.boundNodes(id), memo: map[string]chainEntry{}, own: map[string][]gcp.Binding{}}
 	s.idChains[id.Member] = c
 	return c
 }
@@ -365,22 +366,36 @@ func (c *identityChains) get(n *node) ([]gcp.NodeBindings, []gcp.NodeDenies) {
 	if e, ok := c.memo[n.name]; ok {
 		return e.bindings, e.denies
 	}
-	nb, nd := c.s.chain(n)
+	_, nd := c.s.chain(n)
 	var mine []gcp.NodeBindings
-	for _, x := range nb {
-		if !c.bound[x.Node] {
+	names := []string{n.name}
+	for a := range n.ancestors {
+		names = append(names, a)
+	}
+	sort.Strings(names[1:])
+	for _, name := range names {
+		if !c.bound[name] {
 			continue // no binding there names the identity, its groups or everyone
 		}
-		var bs []gcp.Binding
-		for _, b := range x.Bindings {
-			if bindingCovers(b, c.id) {
-				bs = append(bs, b)
-			}
-		}
-		if len(bs) > 0 {
-			mine = append(mine, gcp.NodeBindings{Node: x.Node, Bindings: bs})
+		if bs := c.at(name); len(bs) > 0 {
+			mine = append(mine, gcp.NodeBindings{Node: name, Bindings: bs})
 		}
 	}
 	c.memo[n.name] = chainEntry{mine, nd}
 	return mine, nd
+}
+
+// at is the identity's bindings on one node, found once.
+func (c *identityChains) at(name string) []gcp.Binding {
+	if bs, ok := c.own[name]; ok {
+		return bs
+	}
+	var bs []gcp.Binding
+	for _, b := range c.s.bindings[name] {
+		if bindingCovers(b, c.id) {
+			bs = append(bs, b)
+		}
+	}
+	c.own[name] = bs
+	return bs
 }
