@@ -211,8 +211,7 @@ func (s *Snapshot) serviceAccounts() []serviceAccount {
 				return
 			}
 			n = s.resource(full, "iam.googleapis.com/ServiceAccount", "")
-			s.resolveAncestors()
-			s.chains, s.idChains = nil, nil
+			added = true
 		}
 		out = append(out, serviceAccount{member: "serviceAccount:" + email, node: n})
 	}
