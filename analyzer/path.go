@@ -38,6 +38,9 @@ func Path(ctx context.Context, opts Options, from, to string) (*PathResult, erro
 		}
 		edges = append(edges, p.Edges()...)
 	}
+	for _, e := range edges {
+		known[e.From] = true
+	}
 	if !known[from] {
 		return nil, fmt.Errorf("%q is not a principal of the inputs", from)
 	}

@@ -238,3 +238,15 @@ func TestAzureChains(t *testing.T) {
 		t.Errorf("a conditional assignment makes the chain conditional: %+v", p)
 	}
 }
+
+// TestFederatedChain: GitHub Actions' OIDC provider reaches the ci-deployer
+// role of the demo through sts:AssumeRoleWithWebIdentity, conditionally
+// (the trust policy checks the token's subject).
+func TestFederatedChain(t *testing.T) {
+	paths := pathsOf(t, demoDir)
+	fed := "federated:arn:aws:iam::210987654321:oidc-provider/token.actions.githubusercontent.com"
+	p, ok := paths[fed+"|image.push"]
+	if !ok || p.Through != shared+"role/ci-deployer" || !p.Conditional || p.Steps[0].Permissions[0] != "sts:AssumeRoleWithWebIdentity" {
+		t.Errorf("the OIDC provider reaches ci-deployer conditionally: %+v", p)
+	}
+}

@@ -167,6 +167,25 @@ func (s *Snapshot) Edges() []model.Edge {
 			}
 		}
 	}
+	// Federated identities (OIDC providers such as GitHub Actions, SAML
+	// providers) that a trust policy lets in.
+	for _, r := range roles {
+		for _, st := range r.trust.Statements {
+			if st.Principal == nil || st.Effect != iam.Allow || st.NotPrincipal {
+				continue
+			}
+			for _, fed := range st.Principal.Values["Federated"] {
+				for _, act := range []string{"sts:AssumeRoleWithWebIdentity", "sts:AssumeRoleWithSAML"} {
+					res := iam.Decide(&iam.Request{Principal: fed, Action: act, Resource: r.arn, ResourceAccount: r.account, Context: iam.NewContext(false)},
+						&iam.Policies{Resource: &iam.NamedPolicy{Name: "trust:" + r.name, Policy: r.trust}})
+					if e, ok := edgeFrom(res, model.FederatedPrefix+fed, r.arn, "assume-role", act); ok {
+						e.Note = "identities of " + fed + " that meet the trust policy's conditions"
+						out = append(out, e)
+					}
+				}
+			}
+		}
+	}
 	for _, r := range roles {
 		for _, p := range s.trustCandidates(r, byAccount) {
 			if p.arn == r.arn {

@@ -324,6 +324,11 @@ const AdminPrefix = "admin:"
 // not n*m.
 const ComputePrefix = "compute:"
 
+// FederatedPrefix names an identity provider (OIDC, SAML) whose users a
+// trust policy lets in: federated:PROVIDER. It is a principal of the graph,
+// outside the analysed accounts.
+const FederatedPrefix = "federated:"
+
 // LaunchPrefix names the compute a principal can start with any role of an
 // account passed to it (launch:aws:ACCOUNT:SERVICE).
 const LaunchPrefix = "launch:"
