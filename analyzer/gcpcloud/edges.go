@@ -63,6 +63,9 @@ func (s *Snapshot) edges() []model.Edge {
 				continue
 			}
 			chain, denies := chains.get(sa.node)
+			if !s.anyEdgePermission(chain) {
+				continue // no role on the way holds a permission that makes an edge
+			}
 			attrs := sa.node.attrs
 			for _, perm := range impersonation {
 				r := gcp.Decide(&gcp.Request{Identity: id, Permission: perm, Resource: &attrs}, chain, denies, s.roles, s.conds)
@@ -180,6 +183,40 @@ func (s *Snapshot) cloudBuildEdges(ids []*gcp.Identity) []model.Edge {
 		}
 	}
 	return out
+}
+
+// saEdgePermissions are the permissions that draw an edge to a service
+// account.
+var saEdgePermissions = append(append([]string{}, impersonation...), "iam.serviceAccounts.actAs", "iam.serviceAccounts.setIamPolicy")
+
+// anyEdgePermission reports whether some role of the chain holds (or may
+// hold, when unknown) a permission that draws an edge to a service account.
+func (s *Snapshot) anyEdgePermission(chain []gcp.NodeBindings) bool {
+	for _, nb := range chain {
+		for _, b := range nb.Bindings {
+			if v, ok := s.edgeRoles[b.Role]; ok {
+				if v {
+					return true
+				}
+				continue
+			}
+			v := false
+			for _, p := range saEdgePermissions {
+				if has, known := s.roles.Has(b.Role, p); has || !known {
+					v = true
+					break
+				}
+			}
+			if s.edgeRoles == nil {
+				s.edgeRoles = map[string]bool{}
+			}
+			s.edgeRoles[b.Role] = v
+			if v {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 type serviceAccount struct {

@@ -38,6 +38,7 @@ type Snapshot struct {
 	denyList     []*node
 	chains       map[string]chainEntry
 	idChains     map[string]*identityChains // per identity, shared by Evaluate and Edges
+	edgeRoles    map[string]bool            // role -> holds a permission that draws an edge to a service account
 }
 
 type chainEntry struct {
