@@ -78,7 +78,7 @@ func Analyze(ctx context.Context, opts Options) (*Report, error) {
 	if now.IsZero() {
 		now = time.Now().UTC()
 	}
-	rep := &Report{Tool: "imagewarden", GeneratedAt: now, Inputs: sources, Rules: engine.Rules()}
+	rep := &Report{Tool: "imagewarden", GeneratedAt: now, Inputs: sources, Rules: engine.Rules(), Warnings: manifestWarnings(sources)}
 	for _, p := range providers {
 		snap := p.Evaluate(cat)
 		rep.Principals = append(rep.Principals, snap.Principals...)

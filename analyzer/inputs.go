@@ -56,6 +56,30 @@ func Providers() []Provider {
 	return []Provider{awscloud.New(), gcpcloud.New(), azurecloud.New()}
 }
 
+// FormatCollectionManifest is the collection.json that `imagewarden
+// collect` writes: what was collected and what was skipped.
+const FormatCollectionManifest = "imagewarden-collection-manifest"
+
+// manifestWarnings turns the skipped scopes of collection manifests into
+// warnings: every report then says the snapshot is incomplete.
+func manifestWarnings(sources []model.Source) []model.Warning {
+	var out []model.Warning
+	for _, s := range sources {
+		if s.Kind != FormatCollectionManifest || s.Detail == "" || s.Detail == "null" {
+			continue
+		}
+		var skipped []struct{ Name, Error string }
+		if err := json.Unmarshal([]byte(s.Detail), &skipped); err != nil {
+			out = append(out, model.Warning{Where: s.Path, Message: "unreadable list of skipped scopes: " + err.Error()})
+			continue
+		}
+		for _, k := range skipped {
+			out = append(out, model.Warning{Where: s.Path, Message: "incomplete collection: scope " + k.Name + " was not collected (" + k.Error + "): findings there are missing"})
+		}
+	}
+	return out
+}
+
 // maxInputSize bounds one input file; exports of very large organisations
 // are split into several files by the CLIs that write them.
 const maxInputSize = 1 << 30
@@ -120,6 +144,11 @@ func loadFile(path string, providers []Provider) model.Source {
 	if doc.Object == nil && len(doc.Items) == 0 {
 		src.Kind = "empty"
 		src.Detail = "an empty list: nothing to read"
+		return src
+	}
+	if doc.Object != nil && doc.Has("collected") && doc.Has("skipped") && doc.Has("tool") {
+		src.Kind = FormatCollectionManifest
+		src.Detail = string(doc.Object["skipped"])
 		return src
 	}
 	var kinds []string

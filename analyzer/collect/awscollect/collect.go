@@ -1,0 +1,308 @@
+// Package awscollect collects an AWS account read-only with the official
+// SDK and writes exactly the files that `imagewarden analyze` reads: the
+// IAM authorization details, the ECR repositories and their policies, and a
+// collection.json manifest that records what was collected and what was
+// not. Credentials never leave the SDK.
+package awscollect
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ecr"
+	ecrtypes "github.com/aws/aws-sdk-go-v2/service/ecr/types"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go"
+)
+
+// Options say what to collect and where to write it.
+type Options struct {
+	Out         string
+	Regions     []string
+	Concurrency int
+	// Config is the SDK configuration (credentials, retryer, endpoint).
+	Config aws.Config
+	// Now stamps the manifest; tests fix it.
+	Now func() time.Time
+}
+
+// Scope is one unit of collection and its outcome.
+type Scope struct {
+	Name  string   `json:"name"` // e.g. "iam", "ecr:us-east-1"
+	Error string   `json:"error,omitempty"`
+	Files []string `json:"files,omitempty"`
+}
+
+// Manifest is collection.json.
+type Manifest struct {
+	Tool      string    `json:"tool"`
+	Cloud     string    `json:"cloud"`
+	Caller    string    `json:"caller"`
+	Account   string    `json:"account"`
+	Started   time.Time `json:"started"`
+	Finished  time.Time `json:"finished"`
+	Complete  bool      `json:"complete"`
+	Collected []Scope   `json:"collected"`
+	Skipped   []Scope   `json:"skipped"`
+}
+
+// Collect runs the collection; scopes that fail are recorded in the
+// manifest and the rest goes on. It returns an error only when nothing can
+// be collected (no identity, no output directory).
+func Collect(ctx context.Context, o Options) (*Manifest, error) {
+	now := o.Now
+	if now == nil {
+		now = func() time.Time { return time.Now().UTC() }
+	}
+	if err := os.MkdirAll(o.Out, 0o755); err != nil {
+		return nil, err
+	}
+	m := &Manifest{Tool: "imagewarden", Cloud: "aws", Started: now()}
+	id, err := sts.NewFromConfig(o.Config).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil {
+		return nil, fmt.Errorf("sts:GetCallerIdentity: %w", err)
+	}
+	m.Caller, m.Account = aws.ToString(id.Arn), aws.ToString(id.Account)
+
+	var mu sync.Mutex
+	record := func(s Scope) {
+		mu.Lock()
+		defer mu.Unlock()
+		if s.Error != "" {
+			m.Skipped = append(m.Skipped, s)
+		} else {
+			m.Collected = append(m.Collected, s)
+		}
+	}
+	record(collectIAM(ctx, o, m.Account))
+
+	conc := o.Concurrency
+	if conc <= 0 {
+		conc = 4
+	}
+	sem := make(chan struct{}, conc)
+	var wg sync.WaitGroup
+	for _, region := range o.Regions {
+		wg.Add(1)
+		go func(region string) {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			record(collectECR(ctx, o, m.Account, region))
+		}(region)
+	}
+	wg.Wait()
+	sort.Slice(m.Collected, func(i, j int) bool { return m.Collected[i].Name < m.Collected[j].Name })
+	sort.Slice(m.Skipped, func(i, j int) bool { return m.Skipped[i].Name < m.Skipped[j].Name })
+	m.Finished = now()
+	m.Complete = len(m.Skipped) == 0 && ctx.Err() == nil
+	if err := writeJSON(filepath.Join(o.Out, "collection.json"), m); err != nil {
+		return m, err
+	}
+	return m, nil
+}
+
+func errText(err error) string {
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		return ae.ErrorCode() + ": " + ae.ErrorMessage()
+	}
+	return err.Error()
+}
+
+// collectIAM writes iam-ACCOUNT.json in the shape of
+// `aws iam get-account-authorization-details`.
+func collectIAM(ctx context.Context, o Options, account string) Scope {
+	s := Scope{Name: "iam"}
+	client := iam.NewFromConfig(o.Config)
+	out := authDetails{UserDetailList: []any{}, GroupDetailList: []any{}, RoleDetailList: []any{}, Policies: []any{}}
+	p := iam.NewGetAccountAuthorizationDetailsPaginator(client, &iam.GetAccountAuthorizationDetailsInput{})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			s.Error = "iam:GetAccountAuthorizationDetails: " + errText(err)
+			return s
+		}
+		for _, u := range page.UserDetailList {
+			out.UserDetailList = append(out.UserDetailList, userJSON(u))
+		}
+		for _, g := range page.GroupDetailList {
+			out.GroupDetailList = append(out.GroupDetailList, groupJSON(g))
+		}
+		for _, r := range page.RoleDetailList {
+			out.RoleDetailList = append(out.RoleDetailList, roleJSON(r))
+		}
+		for _, pol := range page.Policies {
+			out.Policies = append(out.Policies, policyJSON(pol))
+		}
+	}
+	name := "iam-" + account + ".json"
+	if err := writeJSON(filepath.Join(o.Out, name), out); err != nil {
+		s.Error = err.Error()
+		return s
+	}
+	s.Files = []string{name}
+	return s
+}
+
+type authDetails struct {
+	UserDetailList  []any `json:"UserDetailList"`
+	GroupDetailList []any `json:"GroupDetailList"`
+	RoleDetailList  []any `json:"RoleDetailList"`
+	Policies        []any `json:"Policies"`
+}
+
+// doc turns the URL-encoded document the API returns into the decoded JSON
+// object the CLI prints.
+func doc(s *string) json.RawMessage {
+	if s == nil {
+		return nil
+	}
+	d, err := url.QueryUnescape(*s)
+	if err != nil || !json.Valid([]byte(d)) {
+		b, _ := json.Marshal(*s) // kept as a string; analyze reads both
+		return b
+	}
+	return json.RawMessage(d)
+}
+
+func inline(l []iamtypes.PolicyDetail) []any {
+	out := []any{}
+	for _, p := range l {
+		out = append(out, map[string]any{"PolicyName": aws.ToString(p.PolicyName), "PolicyDocument": doc(p.PolicyDocument)})
+	}
+	return out
+}
+
+func attached(l []iamtypes.AttachedPolicy) []any {
+	out := []any{}
+	for _, p := range l {
+		out = append(out, map[string]any{"PolicyName": aws.ToString(p.PolicyName), "PolicyArn": aws.ToString(p.PolicyArn)})
+	}
+	return out
+}
+
+func boundary(b *iamtypes.AttachedPermissionsBoundary) any {
+	if b == nil {
+		return nil
+	}
+	return map[string]any{"PermissionsBoundaryType": string(b.PermissionsBoundaryType), "PermissionsBoundaryArn": aws.ToString(b.PermissionsBoundaryArn)}
+}
+
+func tags(l []iamtypes.Tag) []any {
+	out := []any{}
+	for _, t := range l {
+		out = append(out, map[string]any{"Key": aws.ToString(t.Key), "Value": aws.ToString(t.Value)})
+	}
+	return out
+}
+
+func userJSON(u iamtypes.UserDetail) map[string]any {
+	m := map[string]any{"Path": aws.ToString(u.Path), "UserName": aws.ToString(u.UserName), "UserId": aws.ToString(u.UserId), "Arn": aws.ToString(u.Arn),
+		"UserPolicyList": inline(u.UserPolicyList), "GroupList": append([]string{}, u.GroupList...), "AttachedManagedPolicies": attached(u.AttachedManagedPolicies),
+		"Tags": tags(u.Tags)}
+	if b := boundary(u.PermissionsBoundary); b != nil {
+		m["PermissionsBoundary"] = b
+	}
+	return m
+}
+
+func groupJSON(g iamtypes.GroupDetail) map[string]any {
+	return map[string]any{"Path": aws.ToString(g.Path), "GroupName": aws.ToString(g.GroupName), "GroupId": aws.ToString(g.GroupId), "Arn": aws.ToString(g.Arn),
+		"GroupPolicyList": inline(g.GroupPolicyList), "AttachedManagedPolicies": attached(g.AttachedManagedPolicies)}
+}
+
+func roleJSON(r iamtypes.RoleDetail) map[string]any {
+	profiles := []any{}
+	for _, ip := range r.InstanceProfileList {
+		profiles = append(profiles, map[string]any{"InstanceProfileName": aws.ToString(ip.InstanceProfileName), "Arn": aws.ToString(ip.Arn)})
+	}
+	m := map[string]any{"Path": aws.ToString(r.Path), "RoleName": aws.ToString(r.RoleName), "RoleId": aws.ToString(r.RoleId), "Arn": aws.ToString(r.Arn),
+		"AssumeRolePolicyDocument": doc(r.AssumeRolePolicyDocument), "InstanceProfileList": profiles, "RolePolicyList": inline(r.RolePolicyList),
+		"AttachedManagedPolicies": attached(r.AttachedManagedPolicies), "Tags": tags(r.Tags)}
+	if b := boundary(r.PermissionsBoundary); b != nil {
+		m["PermissionsBoundary"] = b
+	}
+	return m
+}
+
+func policyJSON(p iamtypes.ManagedPolicyDetail) map[string]any {
+	versions := []any{}
+	for _, v := range p.PolicyVersionList {
+		versions = append(versions, map[string]any{"Document": doc(v.Document), "VersionId": aws.ToString(v.VersionId), "IsDefaultVersion": v.IsDefaultVersion})
+	}
+	return map[string]any{"PolicyName": aws.ToString(p.PolicyName), "PolicyId": aws.ToString(p.PolicyId), "Arn": aws.ToString(p.Arn), "Path": aws.ToString(p.Path),
+		"DefaultVersionId": aws.ToString(p.DefaultVersionId), "PolicyVersionList": versions}
+}
+
+// collectECR writes ecr-repositories-REGION.json (describe-repositories) and
+// one ecr-policy-*.json per repository with a policy (get-repository-policy
+// plus the repository ARN).
+func collectECR(ctx context.Context, o Options, account, region string) Scope {
+	s := Scope{Name: "ecr:" + region}
+	client := ecr.NewFromConfig(o.Config, func(opt *ecr.Options) { opt.Region = region })
+	var repos []ecrtypes.Repository
+	p := ecr.NewDescribeRepositoriesPaginator(client, &ecr.DescribeRepositoriesInput{})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			s.Error = "ecr:DescribeRepositories: " + errText(err)
+			return s
+		}
+		repos = append(repos, page.Repositories...)
+	}
+	list := []any{}
+	for _, r := range repos {
+		list = append(list, map[string]any{"repositoryArn": aws.ToString(r.RepositoryArn), "registryId": aws.ToString(r.RegistryId),
+			"repositoryName": aws.ToString(r.RepositoryName), "repositoryUri": aws.ToString(r.RepositoryUri), "imageTagMutability": string(r.ImageTagMutability)})
+	}
+	name := "ecr-repositories-" + region + ".json"
+	if err := writeJSON(filepath.Join(o.Out, name), map[string]any{"repositories": list}); err != nil {
+		s.Error = err.Error()
+		return s
+	}
+	s.Files = append(s.Files, name)
+	for _, r := range repos {
+		pol, err := client.GetRepositoryPolicy(ctx, &ecr.GetRepositoryPolicyInput{RepositoryName: r.RepositoryName, RegistryId: r.RegistryId})
+		var nf *ecrtypes.RepositoryPolicyNotFoundException
+		if errors.As(err, &nf) {
+			continue // no policy: nothing to write
+		}
+		if err != nil {
+			s.Error = fmt.Sprintf("ecr:GetRepositoryPolicy %s: %s", aws.ToString(r.RepositoryName), errText(err))
+			return s
+		}
+		f := "ecr-policy-" + region + "-" + strings.NewReplacer("/", "-", "_", "-").Replace(aws.ToString(r.RepositoryName)) + ".json"
+		if err := writeJSON(filepath.Join(o.Out, f), map[string]any{"registryId": aws.ToString(pol.RegistryId), "repositoryName": aws.ToString(pol.RepositoryName),
+			"policyText": aws.ToString(pol.PolicyText), "repositoryArn": aws.ToString(r.RepositoryArn)}); err != nil {
+			s.Error = err.Error()
+			return s
+		}
+		s.Files = append(s.Files, f)
+	}
+	return s
+}
+
+func writeJSON(path string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path) // a file is either whole or absent
+}

@@ -1,0 +1,264 @@
+package awscollect
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+
+	"github.com/imagewarden/imagewarden/analyzer"
+)
+
+// readOnly is every operation the collector may call.
+var readOnly = map[string]bool{
+	"GetCallerIdentity": true, "GetAccountAuthorizationDetails": true,
+	"DescribeRepositories": true, "GetRepositoryPolicy": true,
+}
+
+// fakeAWS answers STS and IAM (query protocol, XML) and ECR (JSON 1.1) with
+// real response shapes, pages, a throttling error on the first call of each
+// operation, and AccessDenied for ECR in one region.
+type fakeAWS struct {
+	mu        sync.Mutex
+	calls     []string
+	throttled map[string]bool
+	deniedECR string // region whose ECR denies access
+	iamPages  int
+}
+
+func region(r *http.Request) string {
+	// Authorization: AWS4-HMAC-SHA256 Credential=AKID/DATE/REGION/SERVICE/aws4_request, ...
+	a := r.Header.Get("Authorization")
+	if i := strings.Index(a, "Credential="); i >= 0 {
+		parts := strings.Split(a[i+len("Credential="):], "/")
+		if len(parts) > 2 {
+			return parts[2]
+		}
+	}
+	return ""
+}
+
+func (f *fakeAWS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	var op string
+	if t := r.Header.Get("X-Amz-Target"); t != "" {
+		op = t[strings.LastIndexByte(t, '.')+1:]
+	} else {
+		r.ParseForm()
+		op = r.Form.Get("Action")
+	}
+	f.mu.Lock()
+	f.calls = append(f.calls, op)
+	first := !f.throttled[op+region(r)]
+	f.throttled[op+region(r)] = true
+	f.mu.Unlock()
+	json11 := r.Header.Get("X-Amz-Target") != ""
+	if first && op != "GetCallerIdentity" {
+		if json11 {
+			w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+			w.WriteHeader(400)
+			fmt.Fprint(w, `{"__type":"ThrottlingException","message":"Rate exceeded"}`)
+		} else {
+			w.Header().Set("Content-Type", "text/xml")
+			w.WriteHeader(400)
+			fmt.Fprint(w, `<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error><RequestId>r</RequestId></ErrorResponse>`)
+		}
+		return
+	}
+	switch op {
+	case "GetCallerIdentity":
+		w.Header().Set("Content-Type", "text/xml")
+		fmt.Fprint(w, `<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult><Arn>arn:aws:iam::111122223333:user/auditor</Arn><UserId>AIDA</UserId><Account>111122223333</Account></GetCallerIdentityResult><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></GetCallerIdentityResponse>`)
+	case "GetAccountAuthorizationDetails":
+		f.serveIAM(w, r)
+	case "DescribeRepositories", "GetRepositoryPolicy":
+		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+		if region(r) == f.deniedECR {
+			w.WriteHeader(400)
+			fmt.Fprint(w, `{"__type":"AccessDeniedException","message":"User is not authorized to perform: ecr:DescribeRepositories"}`)
+			return
+		}
+		var in map[string]any
+		json.NewDecoder(r.Body).Decode(&in)
+		if op == "DescribeRepositories" {
+			if in["nextToken"] == nil {
+				fmt.Fprintf(w, `{"repositories":[{"repositoryArn":"arn:aws:ecr:%s:111122223333:repository/golden/base","registryId":"111122223333","repositoryName":"golden/base","repositoryUri":"x","imageTagMutability":"MUTABLE"}],"nextToken":"p2"}`, region(r))
+				return
+			}
+			fmt.Fprintf(w, `{"repositories":[{"repositoryArn":"arn:aws:ecr:%s:111122223333:repository/public-push","registryId":"111122223333","repositoryName":"public-push","repositoryUri":"y","imageTagMutability":"IMMUTABLE"}]}`, region(r))
+			return
+		}
+		if in["repositoryName"] == "golden/base" {
+			w.WriteHeader(400)
+			fmt.Fprint(w, `{"__type":"RepositoryPolicyNotFoundException","message":"no policy"}`)
+			return
+		}
+		pol, _ := json.Marshal(`{"Version":"2012-10-17","Statement":[{"Sid":"Anyone","Effect":"Allow","Principal":"*","Action":["ecr:PutImage","ecr:InitiateLayerUpload"]}]}`)
+		fmt.Fprintf(w, `{"registryId":"111122223333","repositoryName":"public-push","policyText":%s}`, pol)
+	default:
+		w.WriteHeader(400)
+		fmt.Fprintf(w, `<ErrorResponse><Error><Code>InvalidAction</Code><Message>%s</Message></Error></ErrorResponse>`, op)
+	}
+}
+
+func enc(doc string) string { return url.QueryEscape(doc) }
+
+func (f *fakeAWS) serveIAM(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/xml")
+	f.mu.Lock()
+	f.iamPages++
+	f.mu.Unlock()
+	if r.Form.Get("Marker") == "" {
+		fmt.Fprintf(w, `<GetAccountAuthorizationDetailsResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><GetAccountAuthorizationDetailsResult>
+<IsTruncated>true</IsTruncated><Marker>page2</Marker>
+<UserDetailList><member><Path>/</Path><UserName>dev</UserName><UserId>AIDA1</UserId><Arn>arn:aws:iam::111122223333:user/dev</Arn><CreateDate>2024-01-01T00:00:00Z</CreateDate>
+<UserPolicyList><member><PolicyName>push</PolicyName><PolicyDocument>%s</PolicyDocument></member></UserPolicyList>
+<GroupList><member>devs</member></GroupList><AttachedManagedPolicies/><Tags/></member></UserDetailList>
+<GroupDetailList><member><Path>/</Path><GroupName>devs</GroupName><GroupId>AGPA1</GroupId><Arn>arn:aws:iam::111122223333:group/devs</Arn><CreateDate>2024-01-01T00:00:00Z</CreateDate><GroupPolicyList/><AttachedManagedPolicies/></member></GroupDetailList>
+<RoleDetailList/><Policies/>
+</GetAccountAuthorizationDetailsResult><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></GetAccountAuthorizationDetailsResponse>`,
+			enc(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ecr:PutImage","Resource":"*"}]}`))
+		return
+	}
+	fmt.Fprintf(w, `<GetAccountAuthorizationDetailsResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><GetAccountAuthorizationDetailsResult>
+<IsTruncated>false</IsTruncated><UserDetailList/><GroupDetailList/>
+<RoleDetailList><member><Path>/</Path><RoleName>builder</RoleName><RoleId>AROA1</RoleId><Arn>arn:aws:iam::111122223333:role/builder</Arn><CreateDate>2024-01-01T00:00:00Z</CreateDate>
+<AssumeRolePolicyDocument>%s</AssumeRolePolicyDocument><InstanceProfileList/><RolePolicyList/>
+<AttachedManagedPolicies><member><PolicyName>ami-builder</PolicyName><PolicyArn>arn:aws:iam::111122223333:policy/ami-builder</PolicyArn></member></AttachedManagedPolicies><Tags/></member></RoleDetailList>
+<Policies><member><PolicyName>ami-builder</PolicyName><PolicyId>ANPA1</PolicyId><Arn>arn:aws:iam::111122223333:policy/ami-builder</Arn><Path>/</Path><DefaultVersionId>v2</DefaultVersionId>
+<PolicyVersionList><member><Document>%s</Document><VersionId>v2</VersionId><IsDefaultVersion>true</IsDefaultVersion><CreateDate>2024-01-01T00:00:00Z</CreateDate></member>
+<member><Document>%s</Document><VersionId>v1</VersionId><IsDefaultVersion>false</IsDefaultVersion><CreateDate>2023-01-01T00:00:00Z</CreateDate></member></PolicyVersionList></member></Policies>
+</GetAccountAuthorizationDetailsResult><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></GetAccountAuthorizationDetailsResponse>`,
+		enc(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}`),
+		enc(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ec2:CreateImage","Resource":"*"}]}`),
+		enc(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`))
+}
+
+func testConfig(url string) aws.Config {
+	return aws.Config{
+		Region:       "us-east-1",
+		Credentials:  credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", ""),
+		BaseEndpoint: aws.String(url),
+		Retryer: func() aws.Retryer {
+			return retry.NewStandard(func(o *retry.StandardOptions) { o.MaxBackoff = 5 * time.Millisecond })
+		},
+	}
+}
+
+// TestCollect: pages are followed, throttling is retried, AccessDenied in
+// one region is recorded and the rest collected, only read operations are
+// called, and the files are what analyze reads.
+func TestCollect(t *testing.T) {
+	f := &fakeAWS{throttled: map[string]bool{}, deniedECR: "eu-west-1"}
+	srv := httptest.NewServer(f)
+	defer srv.Close()
+	out := t.TempDir()
+	fixed := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
+	m, err := Collect(context.Background(), Options{Out: out, Regions: []string{"us-east-1", "eu-west-1"}, Config: testConfig(srv.URL), Now: func() time.Time { return fixed }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range f.calls {
+		if !readOnly[c] {
+			t.Errorf("called %s, which is not a read-only operation of the allowlist", c)
+		}
+	}
+	if m.Account != "111122223333" || m.Complete {
+		t.Errorf("manifest: %+v", m)
+	}
+	if len(m.Skipped) != 1 || m.Skipped[0].Name != "ecr:eu-west-1" || !strings.Contains(m.Skipped[0].Error, "AccessDenied") {
+		t.Errorf("the denied region should be skipped with its error: %+v", m.Skipped)
+	}
+	iamCalls := 0
+	for _, c := range f.calls {
+		if c == "GetAccountAuthorizationDetails" {
+			iamCalls++
+		}
+	}
+	if iamCalls != 3 || f.iamPages != 2 { // a throttled call retried, then two pages
+		t.Errorf("IAM calls %d, pages served %d", iamCalls, f.iamPages)
+	}
+	files, _ := filepath.Glob(filepath.Join(out, "*.json"))
+	var names []string
+	for _, p := range files {
+		names = append(names, filepath.Base(p))
+	}
+	sort.Strings(names)
+	want := []string{"collection.json", "ecr-policy-us-east-1-public-push.json", "ecr-repositories-us-east-1.json", "iam-111122223333.json"}
+	if strings.Join(names, " ") != strings.Join(want, " ") {
+		t.Errorf("files %v, want %v", names, want)
+	}
+	b, _ := os.ReadFile(filepath.Join(out, "iam-111122223333.json"))
+	var details struct {
+		UserDetailList []struct {
+			UserName       string
+			UserPolicyList []struct{ PolicyDocument map[string]any }
+		}
+		RoleDetailList []struct{ AssumeRolePolicyDocument map[string]any }
+		Policies       []struct{ PolicyVersionList []struct{ VersionId string } }
+	}
+	if err := json.Unmarshal(b, &details); err != nil {
+		t.Fatal(err)
+	}
+	if len(details.UserDetailList) != 1 || details.UserDetailList[0].UserPolicyList[0].PolicyDocument["Version"] != "2012-10-17" {
+		t.Errorf("policy documents should be decoded JSON objects as the CLI prints them: %s", b)
+	}
+	if len(details.RoleDetailList) != 1 || details.RoleDetailList[0].AssumeRolePolicyDocument == nil || len(details.Policies[0].PolicyVersionList) != 2 {
+		t.Errorf("second page missing: %s", b)
+	}
+}
+
+// TestAnalyzeCollectedSnapshot: analyze reads what collect wrote, finds the
+// public push and the developer's push, and says the snapshot is incomplete.
+func TestAnalyzeCollectedSnapshot(t *testing.T) {
+	f := &fakeAWS{throttled: map[string]bool{}, deniedECR: "eu-west-1"}
+	srv := httptest.NewServer(f)
+	defer srv.Close()
+	out := t.TempDir()
+	if _, err := Collect(context.Background(), Options{Out: out, Regions: []string{"us-east-1", "eu-west-1"}, Config: testConfig(srv.URL)}); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := analyzer.Analyze(context.Background(), analyzer.Options{Paths: []string{out}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range rep.Inputs {
+		if s.Error != "" {
+			t.Errorf("%s skipped: %s", s.Path, s.Error)
+		}
+	}
+	got := map[string]bool{}
+	for _, f := range rep.Findings {
+		got[f.RuleID+" "+f.PrincipalID+" "+f.Capability] = true
+	}
+	for _, want := range []string{
+		"IW-001 * image.push",
+		"IW-003 arn:aws:iam::111122223333:user/dev image.push",
+		"IW-004 arn:aws:iam::111122223333:role/builder image.create",
+	} {
+		if !got[want] {
+			t.Errorf("missing finding %q; got %v", want, got)
+		}
+	}
+	incomplete := false
+	for _, w := range rep.Warnings {
+		if strings.Contains(w.Message, "incomplete collection: scope ecr:eu-west-1") {
+			incomplete = true
+		}
+	}
+	if !incomplete {
+		t.Errorf("the report should say ecr:eu-west-1 was not collected: %+v", rep.Warnings)
+	}
+}

@@ -1,0 +1,86 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/spf13/cobra"
+
+	"github.com/imagewarden/imagewarden/analyzer/collect/awscollect"
+)
+
+type collectOptions struct {
+	out         string
+	profile     string
+	regions     []string
+	concurrency int
+	quiet       bool
+}
+
+func newCollectCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "collect",
+		Short: "Collect a read-only snapshot from a cloud, in the files analyze reads",
+	}
+	cmd.AddCommand(newCollectAWSCmd())
+	return cmd
+}
+
+func newCollectAWSCmd() *cobra.Command {
+	o := &collectOptions{}
+	cmd := &cobra.Command{
+		Use:   "aws --out DIR",
+		Short: "Collect IAM authorization details and ECR repositories with their policies (read-only calls only)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if o.out == "" {
+				return fmt.Errorf("--out DIR is required")
+			}
+			var opts []func(*config.LoadOptions) error
+			if o.profile != "" {
+				opts = append(opts, config.WithSharedConfigProfile(o.profile))
+			}
+			// Throttling across many calls: more attempts and a longer,
+			// jittered backoff than the SDK's defaults.
+			opts = append(opts, config.WithRetryer(func() aws.Retryer {
+				return retry.AddWithMaxAttempts(retry.NewStandard(func(s *retry.StandardOptions) { s.MaxBackoff = 20e9 }), 10)
+			}))
+			cfg, err := config.LoadDefaultConfig(cmd.Context(), opts...)
+			if err != nil {
+				return err
+			}
+			regions := o.regions
+			if len(regions) == 0 {
+				if cfg.Region == "" {
+					return fmt.Errorf("no region: give --region or set one in the AWS configuration")
+				}
+				regions = []string{cfg.Region}
+			}
+			m, err := awscollect.Collect(cmd.Context(), awscollect.Options{Out: o.out, Regions: regions, Concurrency: o.concurrency, Config: cfg})
+			if err != nil {
+				return err
+			}
+			if !o.quiet {
+				w := cmd.ErrOrStderr()
+				fmt.Fprintf(w, "collected account %s as %s into %s\n", m.Account, m.Caller, o.out)
+				for _, s := range m.Collected {
+					fmt.Fprintf(w, "  collected %s: %s\n", s.Name, strings.Join(s.Files, ", "))
+				}
+				for _, s := range m.Skipped {
+					fmt.Fprintf(w, "  SKIPPED %s: %s\n", s.Name, s.Error)
+				}
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.out, "out", "", "directory to write the snapshot to")
+	f.StringVar(&o.profile, "profile", "", "AWS shared configuration profile")
+	f.StringArrayVar(&o.regions, "region", nil, "region to collect ECR from (repeatable; default: the configured region)")
+	f.IntVar(&o.concurrency, "concurrency", 4, "regions collected at once")
+	f.BoolVar(&o.quiet, "quiet", false, "no progress on standard error")
+	return cmd
+}
