@@ -18,6 +18,8 @@ type collectOptions struct {
 	regions     []string
 	concurrency int
 	quiet       bool
+	assumeRole  string
+	accounts    []string
 }
 
 func newCollectCmd() *cobra.Command {
@@ -33,7 +35,7 @@ func newCollectAWSCmd() *cobra.Command {
 	o := &collectOptions{}
 	cmd := &cobra.Command{
 		Use:   "aws --out DIR",
-		Short: "Collect IAM authorization details and ECR repositories with their policies (read-only calls only)",
+		Short: "Collect IAM authorization details and ECR repositories with their policies (read-only calls only), for one account or a whole organization",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if o.out == "" {
@@ -59,7 +61,12 @@ func newCollectAWSCmd() *cobra.Command {
 				}
 				regions = []string{cfg.Region}
 			}
-			m, err := awscollect.Collect(cmd.Context(), awscollect.Options{Out: o.out, Regions: regions, Concurrency: o.concurrency, Config: cfg})
+			opts2 := awscollect.Options{Out: o.out, Regions: regions, Concurrency: o.concurrency, Config: cfg, AssumeRole: o.assumeRole, Accounts: o.accounts}
+			if !o.quiet {
+				w := cmd.ErrOrStderr()
+				opts2.Progress = func(done, total int) { fmt.Fprintf(w, "accounts: %d/%d\n", done, total) }
+			}
+			m, err := awscollect.Collect(cmd.Context(), opts2)
 			if err != nil {
 				return err
 			}
@@ -82,5 +89,7 @@ func newCollectAWSCmd() *cobra.Command {
 	f.StringArrayVar(&o.regions, "region", nil, "region to collect ECR from (repeatable; default: the configured region)")
 	f.IntVar(&o.concurrency, "concurrency", 4, "regions collected at once")
 	f.BoolVar(&o.quiet, "quiet", false, "no progress on standard error")
+	f.StringVar(&o.assumeRole, "assume-role", "", "collect every account of the organization (or --accounts) by assuming this role name in each")
+	f.StringSliceVar(&o.accounts, "accounts", nil, "with --assume-role: only these account ids (default: all active accounts of the organization)")
 	return cmd
 }

@@ -19,10 +19,13 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	ecrtypes "github.com/aws/aws-sdk-go-v2/service/ecr/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
+	"github.com/aws/aws-sdk-go-v2/service/organizations"
+	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
 )
@@ -36,6 +39,13 @@ type Options struct {
 	Config aws.Config
 	// Now stamps the manifest; tests fix it.
 	Now func() time.Time
+	// AssumeRole, when set, collects every account of the organization
+	// (or those of Accounts) by assuming this role name in each; the
+	// caller's own account is collected with the caller's credentials.
+	AssumeRole string
+	Accounts   []string
+	// Progress, if set, is called after each account.
+	Progress func(done, total int)
 }
 
 // Scope is one unit of collection and its outcome.
@@ -86,24 +96,43 @@ func Collect(ctx context.Context, o Options) (*Manifest, error) {
 			m.Collected = append(m.Collected, s)
 		}
 	}
-	record(collectIAM(ctx, o, m.Account))
-
 	conc := o.Concurrency
 	if conc <= 0 {
 		conc = 4
 	}
-	sem := make(chan struct{}, conc)
-	var wg sync.WaitGroup
-	for _, region := range o.Regions {
-		wg.Add(1)
-		go func(region string) {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			record(collectECR(ctx, o, m.Account, region))
-		}(region)
+	if o.AssumeRole == "" {
+		collectAccount(ctx, o, o.Config, m.Account, "", conc, record)
+	} else {
+		accounts, err := memberAccounts(ctx, o)
+		if err != nil {
+			record(Scope{Name: "organizations", Error: "organizations:ListAccounts: " + errText(err)})
+			accounts = []string{m.Account}
+		}
+		sem := make(chan struct{}, conc)
+		var wg sync.WaitGroup
+		var done int
+		for _, acct := range accounts {
+			wg.Add(1)
+			go func(acct string) {
+				defer wg.Done()
+				sem <- struct{}{}
+				defer func() { <-sem }()
+				cfg := o.Config
+				if acct != m.Account {
+					cfg = assumed(o.Config, "arn:aws:iam::"+acct+":role/"+o.AssumeRole)
+				}
+				collectAccount(ctx, o, cfg, acct, acct, 1, record)
+				if o.Progress != nil {
+					mu.Lock()
+					done++
+					d := done
+					mu.Unlock()
+					o.Progress(d, len(accounts))
+				}
+			}(acct)
+		}
+		wg.Wait()
 	}
-	wg.Wait()
 	sort.Slice(m.Collected, func(i, j int) bool { return m.Collected[i].Name < m.Collected[j].Name })
 	sort.Slice(m.Skipped, func(i, j int) bool { return m.Skipped[i].Name < m.Skipped[j].Name })
 	m.Finished = now()
@@ -112,6 +141,79 @@ func Collect(ctx context.Context, o Options) (*Manifest, error) {
 		return m, err
 	}
 	return m, nil
+}
+
+// collectAccount collects one account into Out (or Out/dir) with the
+// given credentials: IAM, then ECR in every region.
+func collectAccount(ctx context.Context, o Options, cfg aws.Config, account, dir string, conc int, record func(Scope)) {
+	ao := o
+	ao.Config = cfg
+	prefix := ""
+	if dir != "" {
+		ao.Out = filepath.Join(o.Out, dir)
+		prefix = dir + "/"
+		if err := os.MkdirAll(ao.Out, 0o755); err != nil {
+			record(Scope{Name: prefix + "iam", Error: err.Error()})
+			return
+		}
+	}
+	withPrefix := func(s Scope) Scope {
+		s.Name = prefix + s.Name
+		for i, f := range s.Files {
+			s.Files[i] = prefix + f
+		}
+		return s
+	}
+	iamScope := collectIAM(ctx, ao, account)
+	record(withPrefix(iamScope))
+	if iamScope.Error != "" && strings.Contains(iamScope.Error, "AccessDenied") && dir != "" {
+		return // the role cannot be assumed or read: ECR would fail the same way
+	}
+	sem := make(chan struct{}, max(conc, 1))
+	var wg sync.WaitGroup
+	for _, region := range o.Regions {
+		wg.Add(1)
+		go func(region string) {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			record(withPrefix(collectECR(ctx, ao, account, region)))
+		}(region)
+	}
+	wg.Wait()
+}
+
+// memberAccounts lists the accounts to collect: Accounts when given, else
+// every active account of the organization.
+func memberAccounts(ctx context.Context, o Options) ([]string, error) {
+	if len(o.Accounts) > 0 {
+		return o.Accounts, nil
+	}
+	var out []string
+	p := organizations.NewListAccountsPaginator(organizations.NewFromConfig(o.Config), &organizations.ListAccountsInput{})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, a := range page.Accounts {
+			if a.Status == orgtypes.AccountStatusActive || a.Status == "" {
+				out = append(out, aws.ToString(a.Id))
+			}
+		}
+	}
+	return out, nil
+}
+
+// assumed returns a configuration whose credentials come from assuming
+// the role with the base configuration's credentials, cached and refreshed
+// by the SDK.
+func assumed(base aws.Config, roleARN string) aws.Config {
+	cfg := base.Copy()
+	cfg.Credentials = aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(sts.NewFromConfig(base), roleARN, func(o *stscreds.AssumeRoleOptions) {
+		o.RoleSessionName = "imagewarden-collect"
+	}))
+	return cfg
 }
 
 func errText(err error) string {

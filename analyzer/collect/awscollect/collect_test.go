@@ -26,17 +26,30 @@ import (
 var readOnly = map[string]bool{
 	"GetCallerIdentity": true, "GetAccountAuthorizationDetails": true,
 	"DescribeRepositories": true, "GetRepositoryPolicy": true,
+	"ListAccounts": true, "AssumeRole": true,
 }
 
 // fakeAWS answers STS and IAM (query protocol, XML) and ECR (JSON 1.1) with
 // real response shapes, pages, a throttling error on the first call of each
 // operation, and AccessDenied for ECR in one region.
 type fakeAWS struct {
-	mu        sync.Mutex
-	calls     []string
-	throttled map[string]bool
-	deniedECR string // region whose ECR denies access
-	iamPages  int
+	mu         sync.Mutex
+	calls      []string
+	throttled  map[string]bool
+	deniedECR  string // region whose ECR denies access
+	iamPages   int
+	accounts   int    // member accounts listed by Organizations
+	deniedRole string // account whose role cannot be assumed
+}
+
+// account tells which account a request is made in: assumed-role
+// credentials carry it in their access key id (ASIA + account).
+func account(r *http.Request) string {
+	a := r.Header.Get("Authorization")
+	if i := strings.Index(a, "Credential=ASIA"); i >= 0 && len(a) >= i+len("Credential=ASIA")+12 {
+		return a[i+len("Credential=ASIA") : i+len("Credential=ASIA")+12]
+	}
+	return "111122223333"
 }
 
 func region(r *http.Request) string {
@@ -51,7 +64,20 @@ func region(r *http.Request) string {
 	return ""
 }
 
+// accountWriter writes the fake's bodies with the requesting account in
+// place of the default one.
+type accountWriter struct {
+	http.ResponseWriter
+	acct string
+}
+
+func (a accountWriter) Write(b []byte) (int, error) {
+	_, err := a.ResponseWriter.Write([]byte(strings.ReplaceAll(string(b), "111122223333", a.acct)))
+	return len(b), err
+}
+
 func (f *fakeAWS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w = accountWriter{w, account(r)}
 	var op string
 	if t := r.Header.Get("X-Amz-Target"); t != "" {
 		op = t[strings.LastIndexByte(t, '.')+1:]
@@ -61,8 +87,9 @@ func (f *fakeAWS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	f.mu.Lock()
 	f.calls = append(f.calls, op)
-	first := !f.throttled[op+region(r)]
-	f.throttled[op+region(r)] = true
+	key := op + region(r) + account(r) + r.Form.Get("RoleArn")
+	first := !f.throttled[key]
+	f.throttled[key] = true
 	f.mu.Unlock()
 	json11 := r.Header.Get("X-Amz-Target") != ""
 	if first && op != "GetCallerIdentity" {
@@ -77,12 +104,42 @@ func (f *fakeAWS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
+	acct := account(r)
 	switch op {
+	case "AssumeRole":
+		arn := r.Form.Get("RoleArn")
+		target := strings.Split(arn, ":")[4]
+		w.Header().Set("Content-Type", "text/xml")
+		if target == f.deniedRole {
+			w.WriteHeader(403)
+			fmt.Fprint(w, `<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>not authorized to perform sts:AssumeRole</Message></Error><RequestId>r</RequestId></ErrorResponse>`)
+			return
+		}
+		fmt.Fprintf(w, `<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult><Credentials><AccessKeyId>ASIA%s</AccessKeyId><SecretAccessKey>s</SecretAccessKey><SessionToken>t</SessionToken><Expiration>2099-01-01T00:00:00Z</Expiration></Credentials><AssumedRoleUser><Arn>%s/x</Arn><AssumedRoleId>AROA:x</AssumedRoleId></AssumedRoleUser></AssumeRoleResult><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></AssumeRoleResponse>`, target, arn)
+		return
+	case "ListAccounts":
+		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+		var in map[string]any
+		json.NewDecoder(r.Body).Decode(&in)
+		start := 0
+		if tok, ok := in["NextToken"].(string); ok {
+			fmt.Sscan(tok, &start)
+		}
+		var accts []string
+		for i := start; i < f.accounts && i < start+20; i++ {
+			accts = append(accts, fmt.Sprintf(`{"Id":"%012d","Status":"ACTIVE"}`, 100000000000+i))
+		}
+		next := ""
+		if start+20 < f.accounts {
+			next = fmt.Sprintf(`,"NextToken":"%d"`, start+20)
+		}
+		fmt.Fprintf(w, `{"Accounts":[%s]%s}`, strings.Join(accts, ","), next)
+		return
 	case "GetCallerIdentity":
 		w.Header().Set("Content-Type", "text/xml")
 		fmt.Fprint(w, `<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult><Arn>arn:aws:iam::111122223333:user/auditor</Arn><UserId>AIDA</UserId><Account>111122223333</Account></GetCallerIdentityResult><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></GetCallerIdentityResponse>`)
 	case "GetAccountAuthorizationDetails":
-		f.serveIAM(w, r)
+		f.serveIAM(w, r, acct)
 	case "DescribeRepositories", "GetRepositoryPolicy":
 		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
 		if region(r) == f.deniedECR {
@@ -115,7 +172,7 @@ func (f *fakeAWS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 func enc(doc string) string { return url.QueryEscape(doc) }
 
-func (f *fakeAWS) serveIAM(w http.ResponseWriter, r *http.Request) {
+func (f *fakeAWS) serveIAM(w http.ResponseWriter, r *http.Request, acct string) {
 	w.Header().Set("Content-Type", "text/xml")
 	f.mu.Lock()
 	f.iamPages++
@@ -123,7 +180,7 @@ func (f *fakeAWS) serveIAM(w http.ResponseWriter, r *http.Request) {
 	if r.Form.Get("Marker") == "" {
 		fmt.Fprintf(w, `<GetAccountAuthorizationDetailsResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><GetAccountAuthorizationDetailsResult>
 <IsTruncated>true</IsTruncated><Marker>page2</Marker>
-<UserDetailList><member><Path>/</Path><UserName>dev</UserName><UserId>AIDA1</UserId><Arn>arn:aws:iam::111122223333:user/dev</Arn><CreateDate>2024-01-01T00:00:00Z</CreateDate>
+<UserDetailList><member><Path>/</Path><UserName>dev</UserName><UserId>AIDA1</UserId><Arn>arn:aws:iam::`+acct+`:user/dev</Arn><CreateDate>2024-01-01T00:00:00Z</CreateDate>
 <UserPolicyList><member><PolicyName>push</PolicyName><PolicyDocument>%s</PolicyDocument></member></UserPolicyList>
 <GroupList><member>devs</member></GroupList><AttachedManagedPolicies/><Tags/></member></UserDetailList>
 <GroupDetailList><member><Path>/</Path><GroupName>devs</GroupName><GroupId>AGPA1</GroupId><Arn>arn:aws:iam::111122223333:group/devs</Arn><CreateDate>2024-01-01T00:00:00Z</CreateDate><GroupPolicyList/><AttachedManagedPolicies/></member></GroupDetailList>
@@ -260,5 +317,73 @@ func TestAnalyzeCollectedSnapshot(t *testing.T) {
 	}
 	if !incomplete {
 		t.Errorf("the report should say ecr:eu-west-1 was not collected: %+v", rep.Warnings)
+	}
+}
+
+// TestCollectOrganization: every member account is collected through the
+// assumed role into its own folder; an account whose role cannot be assumed
+// is recorded and the others are still collected.
+func TestCollectOrganization(t *testing.T) {
+	f := &fakeAWS{throttled: map[string]bool{}, accounts: 3, deniedRole: "100000000001"}
+	srv := httptest.NewServer(f)
+	defer srv.Close()
+	out := t.TempDir()
+	m, err := Collect(context.Background(), Options{Out: out, Regions: []string{"us-east-1"}, Config: testConfig(srv.URL), AssumeRole: "ImagewardenAudit"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range f.calls {
+		if !readOnly[c] {
+			t.Errorf("called %s, not a read-only operation", c)
+		}
+	}
+	var skipped []string
+	for _, s := range m.Skipped {
+		skipped = append(skipped, s.Name)
+	}
+	if strings.Join(skipped, " ") != "100000000001/iam" {
+		t.Errorf("skipped %v, want only the account whose role cannot be assumed", skipped)
+	}
+	for _, acct := range []string{"100000000000", "100000000002"} {
+		b, err := os.ReadFile(filepath.Join(out, acct, "iam-"+acct+".json"))
+		if err != nil || !strings.Contains(string(b), "arn:aws:iam::"+acct+":user/dev") {
+			t.Errorf("account %s: %v %s", acct, err, b)
+		}
+	}
+	rep, err := analyzer.Analyze(context.Background(), analyzer.Options{Paths: []string{out}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pushers := 0
+	for _, f := range rep.Findings {
+		if f.RuleID == "IW-003" && strings.HasSuffix(f.PrincipalID, ":user/dev") {
+			pushers++
+		}
+	}
+	if pushers != 2 {
+		t.Errorf("dev of the two collected accounts should be reported, got %d", pushers)
+	}
+}
+
+// BenchmarkCollectOrganization: 1,000 member accounts, every first call of
+// every operation in every account throttled.
+func BenchmarkCollectOrganization(b *testing.B) {
+	f := &fakeAWS{throttled: map[string]bool{}, accounts: 1000}
+	srv := httptest.NewServer(f)
+	defer srv.Close()
+	b.ReportAllocs()
+	for b.Loop() {
+		f.mu.Lock()
+		f.throttled, f.calls = map[string]bool{}, nil
+		f.mu.Unlock()
+		out := b.TempDir()
+		m, err := Collect(context.Background(), Options{Out: out, Regions: []string{"us-east-1"}, Config: testConfig(srv.URL), AssumeRole: "ImagewardenAudit", Concurrency: 16})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(m.Skipped) != 0 || len(m.Collected) != 2000 {
+			b.Fatalf("collected %d, skipped %d", len(m.Collected), len(m.Skipped))
+		}
+		b.ReportMetric(float64(len(f.calls)), "calls")
 	}
 }
