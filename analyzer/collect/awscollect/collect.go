@@ -103,6 +103,9 @@ func Collect(ctx context.Context, o Options) (*Manifest, error) {
 	if o.AssumeRole == "" {
 		collectAccount(ctx, o, o.Config, m.Account, "", conc, record)
 	} else {
+		if len(o.Accounts) == 0 {
+			record(collectOrganization(ctx, o))
+		}
 		accounts, err := memberAccounts(ctx, o)
 		if err != nil {
 			record(Scope{Name: "organizations", Error: "organizations:ListAccounts: " + errText(err)})

@@ -27,6 +27,8 @@ var readOnly = map[string]bool{
 	"GetCallerIdentity": true, "GetAccountAuthorizationDetails": true,
 	"DescribeRepositories": true, "GetRepositoryPolicy": true,
 	"ListAccounts": true, "AssumeRole": true,
+	"DescribeOrganization": true, "ListRoots": true, "ListOrganizationalUnitsForParent": true,
+	"ListAccountsForParent": true, "ListPolicies": true, "DescribePolicy": true, "ListTargetsForPolicy": true,
 }
 
 // fakeAWS answers STS and IAM (query protocol, XML) and ECR (JSON 1.1) with
@@ -134,6 +136,12 @@ func (f *fakeAWS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			next = fmt.Sprintf(`,"NextToken":"%d"`, start+20)
 		}
 		fmt.Fprintf(w, `{"Accounts":[%s]%s}`, strings.Join(accts, ","), next)
+		return
+	case "DescribeOrganization", "ListRoots", "ListOrganizationalUnitsForParent", "ListAccountsForParent", "ListPolicies", "DescribePolicy", "ListTargetsForPolicy":
+		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+		var in map[string]any
+		json.NewDecoder(r.Body).Decode(&in)
+		f.serveOrg(w, op, in)
 		return
 	case "GetCallerIdentity":
 		w.Header().Set("Content-Type", "text/xml")
@@ -344,6 +352,10 @@ func TestCollectOrganization(t *testing.T) {
 	if strings.Join(skipped, " ") != "100000000001/iam" {
 		t.Errorf("skipped %v, want only the account whose role cannot be assumed", skipped)
 	}
+	b, err := os.ReadFile(filepath.Join(out, "organization.json"))
+	if err != nil || !strings.Contains(string(b), `"ParentId": "ou-1"`) || !strings.Contains(string(b), "deny-ami-sharing") {
+		t.Errorf("organization.json: %v\n%s", err, b)
+	}
 	for _, acct := range []string{"100000000000", "100000000002"} {
 		b, err := os.ReadFile(filepath.Join(out, acct, "iam-"+acct+".json"))
 		if err != nil || !strings.Contains(string(b), "arn:aws:iam::"+acct+":user/dev") {
@@ -353,6 +365,20 @@ func TestCollectOrganization(t *testing.T) {
 	rep, err := analyzer.Analyze(context.Background(), analyzer.Options{Paths: []string{out}})
 	if err != nil {
 		t.Fatal(err)
+	}
+	orgRead := false
+	for _, in := range rep.Inputs {
+		if filepath.Base(in.Path) == "organization.json" && in.Kind == "aws-organization" && in.Error == "" {
+			orgRead = true
+		}
+	}
+	if !orgRead {
+		t.Errorf("analyze should read the collected organization file: %+v", rep.Inputs)
+	}
+	for _, w := range rep.Warnings {
+		if strings.Contains(w.Message, "SCPs are not applied") {
+			t.Errorf("the collected organization covers every account: %s %s", w.Where, w.Message)
+		}
 	}
 	pushers := 0
 	for _, f := range rep.Findings {
@@ -381,9 +407,57 @@ func BenchmarkCollectOrganization(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if len(m.Skipped) != 0 || len(m.Collected) != 2000 {
+		if len(m.Skipped) != 0 || len(m.Collected) != 2001 {
 			b.Fatalf("collected %d, skipped %d", len(m.Collected), len(m.Skipped))
 		}
 		b.ReportMetric(float64(len(f.calls)), "calls")
+	}
+}
+
+// serveOrg answers the Organizations calls for a root r-1 holding account
+// 0 and an OU ou-1 holding the other accounts; FullAWSAccess on the root and
+// the OU, and an SCP on the OU that denies sharing AMIs.
+func (f *fakeAWS) serveOrg(w http.ResponseWriter, op string, in map[string]any) {
+	switch op {
+	case "DescribeOrganization":
+		fmt.Fprint(w, `{"Organization":{"Id":"o-test","Arn":"arn:aws:organizations::111122223333:organization/o-test","MasterAccountId":"111122223333"}}`)
+	case "ListRoots":
+		fmt.Fprint(w, `{"Roots":[{"Id":"r-1","Arn":"arn:aws:organizations::111122223333:root/o-test/r-1","Name":"Root"}]}`)
+	case "ListOrganizationalUnitsForParent":
+		if in["ParentId"] == "r-1" {
+			fmt.Fprint(w, `{"OrganizationalUnits":[{"Id":"ou-1","Arn":"arn:ou-1","Name":"workloads"}]}`)
+			return
+		}
+		fmt.Fprint(w, `{"OrganizationalUnits":[]}`)
+	case "ListAccountsForParent":
+		var accts []string
+		for i := 0; i < f.accounts; i++ {
+			if (i == 0) == (in["ParentId"] == "r-1") {
+				accts = append(accts, fmt.Sprintf(`{"Id":"%012d","Status":"ACTIVE"}`, 100000000000+i))
+			}
+		}
+		if in["ParentId"] == "r-1" {
+			accts = append(accts, `{"Id":"111122223333","Status":"ACTIVE"}`)
+		}
+		fmt.Fprintf(w, `{"Accounts":[%s]}`, strings.Join(accts, ","))
+	case "ListPolicies":
+		fmt.Fprint(w, `{"Policies":[{"Id":"p-full","Arn":"arn:p-full","Name":"FullAWSAccess","Type":"SERVICE_CONTROL_POLICY","AwsManaged":true},{"Id":"p-noshare","Arn":"arn:p-noshare","Name":"deny-ami-sharing","Type":"SERVICE_CONTROL_POLICY","AwsManaged":false}]}`)
+	case "DescribePolicy":
+		content := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`
+		if in["PolicyId"] == "p-noshare" {
+			content = `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"ec2:ModifyImageAttribute","Resource":"*"}]}`
+		}
+		c, _ := json.Marshal(content)
+		fmt.Fprintf(w, `{"Policy":{"PolicySummary":{"Id":"%s"},"Content":%s}}`, in["PolicyId"], c)
+	case "ListTargetsForPolicy":
+		var targets []string
+		if in["PolicyId"] == "p-full" {
+			targets = append(targets, `{"TargetId":"r-1"}`)
+			for i := 0; i < f.accounts; i++ {
+				targets = append(targets, fmt.Sprintf(`{"TargetId":"%012d"}`, 100000000000+i))
+			}
+		}
+		targets = append(targets, `{"TargetId":"ou-1"}`)
+		fmt.Fprintf(w, `{"Targets":[%s]}`, strings.Join(targets, ","))
 	}
 }
