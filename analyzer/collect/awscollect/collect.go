@@ -147,7 +147,7 @@ func Collect(ctx context.Context, o Options) (*Manifest, error) {
 }
 
 // collectAccount collects one account into Out (or Out/dir) with the
-// given credentials: IAM, then ECR in every region.
+// given credentials: IAM, then ECR and the AMIs it owns in every region.
 func collectAccount(ctx context.Context, o Options, cfg aws.Config, account, dir string, conc int, record func(Scope)) {
 	ao := o
 	ao.Config = cfg
@@ -181,6 +181,7 @@ func collectAccount(ctx context.Context, o Options, cfg aws.Config, account, dir
 			sem <- struct{}{}
 			defer func() { <-sem }()
 			record(withPrefix(collectECR(ctx, ao, account, region)))
+			record(withPrefix(collectImages(ctx, ao, region)))
 		}(region)
 	}
 	wg.Wait()

@@ -26,7 +26,7 @@ import (
 var readOnly = map[string]bool{
 	"GetCallerIdentity": true, "GetAccountAuthorizationDetails": true,
 	"DescribeRepositories": true, "GetRepositoryPolicy": true,
-	"ListAccounts": true, "AssumeRole": true,
+	"ListAccounts": true, "AssumeRole": true, "DescribeImages": true,
 	"DescribeOrganization": true, "ListRoots": true, "ListOrganizationalUnitsForParent": true,
 	"ListAccountsForParent": true, "ListPolicies": true, "DescribePolicy": true, "ListTargetsForPolicy": true,
 }
@@ -95,6 +95,12 @@ func (f *fakeAWS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	f.mu.Unlock()
 	json11 := r.Header.Get("X-Amz-Target") != ""
 	if first && op != "GetCallerIdentity" {
+		if op == "DescribeImages" {
+			w.Header().Set("Content-Type", "text/xml")
+			w.WriteHeader(503)
+			fmt.Fprint(w, `<Response><Errors><Error><Code>RequestLimitExceeded</Code><Message>Request limit exceeded.</Message></Error></Errors><RequestID>r</RequestID></Response>`)
+			return
+		}
 		if json11 {
 			w.Header().Set("Content-Type", "application/x-amz-json-1.1")
 			w.WriteHeader(400)
@@ -142,6 +148,10 @@ func (f *fakeAWS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		var in map[string]any
 		json.NewDecoder(r.Body).Decode(&in)
 		f.serveOrg(w, op, in)
+		return
+	case "DescribeImages":
+		w.Header().Set("Content-Type", "text/xml")
+		fmt.Fprintf(w, `<DescribeImagesResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>r</requestId><imagesSet><item><imageId>ami-0%s</imageId><imageOwnerId>111122223333</imageOwnerId><name>golden-base</name><imageState>available</imageState><isPublic>false</isPublic><creationDate>2024-01-01T00:00:00.000Z</creationDate></item></imagesSet></DescribeImagesResponse>`, strings.ReplaceAll(region(r), "-", ""))
 		return
 	case "GetCallerIdentity":
 		w.Header().Set("Content-Type", "text/xml")
@@ -261,7 +271,7 @@ func TestCollect(t *testing.T) {
 		names = append(names, filepath.Base(p))
 	}
 	sort.Strings(names)
-	want := []string{"collection.json", "ecr-policy-us-east-1-public-push.json", "ecr-repositories-us-east-1.json", "iam-111122223333.json"}
+	want := []string{"collection.json", "ecr-policy-us-east-1-public-push.json", "ecr-repositories-us-east-1.json", "iam-111122223333.json", "images-eu-west-1.json", "images-us-east-1.json"}
 	if strings.Join(names, " ") != strings.Join(want, " ") {
 		t.Errorf("files %v, want %v", names, want)
 	}
@@ -316,6 +326,19 @@ func TestAnalyzeCollectedSnapshot(t *testing.T) {
 		if !got[want] {
 			t.Errorf("missing finding %q; got %v", want, got)
 		}
+	}
+	ami := false
+	for _, f := range rep.Findings {
+		if f.RuleID == "IW-004" && strings.HasSuffix(f.PrincipalID, "role/builder") {
+			for _, tg := range f.Targets {
+				if tg.Known && strings.Contains(tg.Resource, "image/ami-0useast1") {
+					ami = true
+				}
+			}
+		}
+	}
+	if !ami {
+		t.Errorf("the collected AMI should be a known target of the builder's image.create")
 	}
 	incomplete := false
 	for _, w := range rep.Warnings {
@@ -407,7 +430,7 @@ func BenchmarkCollectOrganization(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if len(m.Skipped) != 0 || len(m.Collected) != 2001 {
+		if len(m.Skipped) != 0 || len(m.Collected) != 3001 {
 			b.Fatalf("collected %d, skipped %d", len(m.Collected), len(m.Skipped))
 		}
 		b.ReportMetric(float64(len(f.calls)), "calls")
