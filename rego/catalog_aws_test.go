@@ -1,7 +1,6 @@
 package rego
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"io/fs"
@@ -12,8 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-
-	"gopkg.in/yaml.v3"
 )
 
 // The AWS capability catalog is checked in three ways:
@@ -32,16 +29,7 @@ const (
 	testAWSIAMDataEnv  = "IMAGEWARDEN_IAM_DATA"
 )
 
-// testAWSCapabilities are the capability ids the engine and reports rely on.
-var testAWSCapabilities = []string{
-	"image.create",
-	"image.modify",
-	"image.push",
-	"image.share",
-	"registry.configure",
-	"pipeline.modify",
-	"iam.escalate",
-}
+// testCapabilityIDs are the capability ids the engine and reports rely on.
 
 // testAWSFullServices are services whose every "Write" or "Permissions
 // management" action must be catalogued or excluded below.
@@ -123,11 +111,7 @@ type testAWSCatalog struct {
 	Actions      []testAWSCatalogAction `yaml:"actions"`
 }
 
-type testAWSCapability struct {
-	ID          string `yaml:"id"`
-	Title       string `yaml:"title"`
-	Description string `yaml:"description"`
-}
+type testAWSCapability = testCapability
 
 type testAWSCatalogAction struct {
 	Action     string `yaml:"action"`
@@ -156,16 +140,8 @@ var testAWSActionPattern = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*:[A-Z][A-Z
 
 func loadTestAWSCatalog(t *testing.T) testAWSCatalog {
 	t.Helper()
-	raw, err := os.ReadFile(testAWSCatalogPath)
-	if err != nil {
-		t.Fatalf("read %s: %v", testAWSCatalogPath, err)
-	}
-	dec := yaml.NewDecoder(bytes.NewReader(raw))
-	dec.KnownFields(true)
 	var c testAWSCatalog
-	if err := dec.Decode(&c); err != nil {
-		t.Fatalf("parse %s: %v", testAWSCatalogPath, err)
-	}
+	readTestYAML(t, testAWSCatalogPath, &c)
 	if len(c.Actions) == 0 {
 		t.Fatalf("%s has no actions", testAWSCatalogPath)
 	}
@@ -179,31 +155,7 @@ func TestCatalogAWSWellFormed(t *testing.T) {
 		t.Errorf("cloud = %q, want %q", c.Cloud, "aws")
 	}
 
-	declared := map[string]bool{}
-	for i, capability := range c.Capabilities {
-		switch {
-		case capability.ID == "":
-			t.Errorf("capabilities[%d]: empty id", i)
-			continue
-		case declared[capability.ID]:
-			t.Errorf("capability %q declared twice", capability.ID)
-		}
-		declared[capability.ID] = true
-		if strings.TrimSpace(capability.Title) == "" {
-			t.Errorf("capability %q: empty title", capability.ID)
-		}
-		if strings.TrimSpace(capability.Description) == "" {
-			t.Errorf("capability %q: empty description", capability.ID)
-		}
-	}
-	for _, id := range testAWSCapabilities {
-		if !declared[id] {
-			t.Errorf("capability %q is not declared", id)
-		}
-	}
-	if len(declared) != len(testAWSCapabilities) {
-		t.Errorf("declared capabilities %v, want exactly %v", testAWSSortedKeys(declared), testAWSCapabilities)
-	}
+	declared := checkTestCapabilities(t, c.Capabilities)
 
 	used := map[string]int{}
 	seen := map[[2]string]bool{}
@@ -243,7 +195,7 @@ func TestCatalogAWSWellFormed(t *testing.T) {
 			t.Errorf("capability %q has no actions", id)
 		}
 	}
-	for _, id := range testAWSCapabilities {
+	for _, id := range testCapabilityIDs {
 		t.Logf("%-20s %3d actions", id, used[id])
 	}
 }
@@ -428,7 +380,7 @@ func TestCatalogAWSCompleteness(t *testing.T) {
 			action, testAWSCatalogPath)
 	}
 
-	for _, action := range testAWSSortedKeys(testAWSExclusions) {
+	for _, action := range testSortedKeys(testAWSExclusions) {
 		switch {
 		case strings.TrimSpace(testAWSExclusions[action]) == "":
 			t.Errorf("exclusion %s has no reason", action)
@@ -439,13 +391,4 @@ func TestCatalogAWSCompleteness(t *testing.T) {
 		}
 	}
 	t.Logf("%d write actions in scope: %d catalogued, %d excluded", len(inScope), len(inScope)-len(testAWSExclusions), len(testAWSExclusions))
-}
-
-func testAWSSortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -1,7 +1,6 @@
 package rego
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"io/fs"
@@ -57,17 +56,8 @@ const (
 	testAzureTableHeader = "# Built-in Azure roles that grant at least one operation of rego/catalog/azure.yaml"
 )
 
-// testAzureCapabilities are the capability ids the engine and reports rely
+// testCapabilityIDs are the capability ids the engine and reports rely
 // on, the same as the AWS and GCP catalogs'.
-var testAzureCapabilities = []string{
-	"image.create",
-	"image.modify",
-	"image.push",
-	"image.share",
-	"registry.configure",
-	"pipeline.modify",
-	"iam.escalate",
-}
 
 // testAzureWildcardOnly lists catalogued operations that no built-in role
 // names literally, each with the reason it is kept: built-in roles reach them
@@ -185,11 +175,7 @@ type testAzureCatalog struct {
 	Actions      []testAzureCatalogAction `yaml:"actions"`
 }
 
-type testAzureCapability struct {
-	ID          string `yaml:"id"`
-	Title       string `yaml:"title"`
-	Description string `yaml:"description"`
-}
+type testAzureCapability = testCapability
 
 type testAzureCatalogAction struct {
 	Action     string `yaml:"action"`
@@ -265,24 +251,11 @@ func testAzureEngineRole(id, name string, perms []testAzurePermission) *azure.Ro
 
 // readTestAzureYAML decodes a YAML file strictly (unknown fields are errors)
 // and returns its bytes.
-func readTestAzureYAML(t *testing.T, path string, v any) []byte {
-	t.Helper()
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("read %s: %v", path, err)
-	}
-	dec := yaml.NewDecoder(bytes.NewReader(raw))
-	dec.KnownFields(true)
-	if err := dec.Decode(v); err != nil {
-		t.Fatalf("parse %s: %v", path, err)
-	}
-	return raw
-}
 
 func loadTestAzureCatalog(t *testing.T) testAzureCatalog {
 	t.Helper()
 	var c testAzureCatalog
-	readTestAzureYAML(t, testAzureCatalogPath, &c)
+	readTestYAML(t, testAzureCatalogPath, &c)
 	if len(c.Actions) == 0 {
 		t.Fatalf("%s has no actions", testAzureCatalogPath)
 	}
@@ -306,7 +279,7 @@ func testAzureCatalogOperations(c testAzureCatalog) []string {
 func loadTestAzureTable(t *testing.T) (testAzureTable, []byte) {
 	t.Helper()
 	var table testAzureTable
-	raw := readTestAzureYAML(t, testAzureRolesTablePath, &table)
+	raw := readTestYAML(t, testAzureRolesTablePath, &table)
 	if len(table.Roles) == 0 {
 		t.Fatalf("%s lists no roles", testAzureRolesTablePath)
 	}
@@ -384,28 +357,7 @@ func TestCatalogAzureWellFormed(t *testing.T) {
 		t.Errorf("cloud = %q, want %q", c.Cloud, "azure")
 	}
 
-	declared := map[string]bool{}
-	var order []string
-	for i, capability := range c.Capabilities {
-		switch {
-		case capability.ID == "":
-			t.Errorf("capabilities[%d]: empty id", i)
-			continue
-		case declared[capability.ID]:
-			t.Errorf("capability %q declared twice", capability.ID)
-		}
-		declared[capability.ID] = true
-		order = append(order, capability.ID)
-		if strings.TrimSpace(capability.Title) == "" {
-			t.Errorf("capability %q: empty title", capability.ID)
-		}
-		if strings.TrimSpace(capability.Description) == "" {
-			t.Errorf("capability %q: empty description", capability.ID)
-		}
-	}
-	if strings.Join(order, ",") != strings.Join(testAzureCapabilities, ",") {
-		t.Errorf("declared capabilities %v, want exactly %v in that order", order, testAzureCapabilities)
-	}
+	declared := checkTestCapabilities(t, c.Capabilities)
 
 	used := map[string]int{}
 	seen := map[[2]string]bool{}
@@ -471,7 +423,7 @@ func TestCatalogAzureWellFormed(t *testing.T) {
 		}
 		resourceOf[key] = a.Resource
 	}
-	for _, id := range testAzureCapabilities {
+	for _, id := range testCapabilityIDs {
 		if used[id] == 0 {
 			t.Errorf("capability %q has no actions", id)
 		}
@@ -481,7 +433,7 @@ func TestCatalogAzureWellFormed(t *testing.T) {
 	}
 	testAzureCheckDataSection(t)
 
-	for _, id := range testAzureCapabilities {
+	for _, id := range testCapabilityIDs {
 		t.Logf("%-20s %3d operations", id, used[id])
 	}
 	t.Logf("%d entries, %d distinct operations, %d of the entries data actions", len(c.Actions), len(resourceOf), data)
@@ -724,7 +676,7 @@ func TestCatalogAzureOperationsExist(t *testing.T) {
 			continue
 		}
 		var matched []string
-		for _, p := range testAzureSortedKeys(patterns[data]) {
+		for _, p := range testSortedKeys(patterns[data]) {
 			if azure.MatchOperation(p, op) {
 				matched = append(matched, p+" ("+strings.Join(patterns[data][p], ", ")+")")
 			}
@@ -740,7 +692,7 @@ func TestCatalogAzureOperationsExist(t *testing.T) {
 			t.Logf("%s: only through %s", op, strings.Join(matched, "; "))
 		}
 	}
-	for _, op := range testAzureSortedKeys(testAzureWildcardOnly) {
+	for _, op := range testSortedKeys(testAzureWildcardOnly) {
 		switch {
 		case strings.TrimSpace(testAzureWildcardOnly[op]) == "":
 			t.Errorf("testAzureWildcardOnly: %s has no reason", op)
@@ -784,7 +736,7 @@ func TestCatalogAzureBuiltinRolesTable(t *testing.T) {
 		names[n] = true
 	}
 	stale := 0
-	for _, n := range testAzureSortedKeys(names) {
+	for _, n := range testSortedKeys(names) {
 		g, inTable := got[n]
 		e, inDataset := exp[n]
 		switch {
@@ -994,7 +946,7 @@ func TestCatalogAzureCompleteness(t *testing.T) {
 		t.Errorf("%s is a write operation in scope named by a built-in role, but neither in %s nor in "+
 			"testAzureExclusions (add it, or exclude it with a reason)", op, testAzureCatalogPath)
 	}
-	for _, op := range testAzureSortedKeys(testAzureExclusions) {
+	for _, op := range testSortedKeys(testAzureExclusions) {
 		k := strings.ToLower(op)
 		switch {
 		case strings.TrimSpace(testAzureExclusions[op]) == "":
@@ -1022,13 +974,4 @@ func testAzureContains(list []string, s string) bool {
 		}
 	}
 	return false
-}
-
-func testAzureSortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

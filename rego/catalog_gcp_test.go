@@ -1,7 +1,6 @@
 package rego
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"io/fs"
@@ -43,17 +42,8 @@ const (
 		"rego/catalog/gcp.yaml > rego/tables/gcp-predefined-roles.yaml"
 )
 
-// testGCPCapabilities are the capability ids the engine and reports rely on,
+// testCapabilityIDs are the capability ids the engine and reports rely on,
 // the same as the AWS catalog's.
-var testGCPCapabilities = []string{
-	"image.create",
-	"image.modify",
-	"image.push",
-	"image.share",
-	"registry.configure",
-	"pipeline.modify",
-	"iam.escalate",
-}
 
 // testGCPNotInPredefinedRoles lists catalogued permissions that exist but that
 // no predefined role includes, each with the reason it is kept. It is empty:
@@ -155,11 +145,7 @@ type testGCPCatalog struct {
 	Actions      []testGCPCatalogAction `yaml:"actions"`
 }
 
-type testGCPCapability struct {
-	ID          string `yaml:"id"`
-	Title       string `yaml:"title"`
-	Description string `yaml:"description"`
-}
+type testGCPCapability = testCapability
 
 type testGCPCatalogAction struct {
 	Action     string `yaml:"action"`
@@ -194,7 +180,7 @@ var (
 func loadTestGCPCatalog(t *testing.T) testGCPCatalog {
 	t.Helper()
 	var c testGCPCatalog
-	readTestGCPYAML(t, testGCPCatalogPath, &c)
+	readTestYAML(t, testGCPCatalogPath, &c)
 	if len(c.Actions) == 0 {
 		t.Fatalf("%s has no actions", testGCPCatalogPath)
 	}
@@ -202,18 +188,6 @@ func loadTestGCPCatalog(t *testing.T) testGCPCatalog {
 }
 
 // readTestGCPYAML decodes a YAML file strictly (unknown fields are errors).
-func readTestGCPYAML(t *testing.T, path string, v any) {
-	t.Helper()
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("read %s: %v", path, err)
-	}
-	dec := yaml.NewDecoder(bytes.NewReader(raw))
-	dec.KnownFields(true)
-	if err := dec.Decode(v); err != nil {
-		t.Fatalf("parse %s: %v", path, err)
-	}
-}
 
 // testGCPCatalogPermissions returns the set of permissions the catalog names.
 func testGCPCatalogPermissions(c testGCPCatalog) map[string]bool {
@@ -227,7 +201,7 @@ func testGCPCatalogPermissions(c testGCPCatalog) map[string]bool {
 func loadTestGCPRolesTable(t *testing.T) testGCPRolesTable {
 	t.Helper()
 	var table testGCPRolesTable
-	readTestGCPYAML(t, testGCPRolesTablePath, &table)
+	readTestYAML(t, testGCPRolesTablePath, &table)
 	if len(table.Roles) == 0 {
 		t.Fatalf("%s lists no roles", testGCPRolesTablePath)
 	}
@@ -289,7 +263,7 @@ func testGCPComputeTable(t *testing.T, d testGCPDataset, catalogued map[string]b
 			}
 		}
 		if len(held) > 0 {
-			table[r.Name] = testGCPSortedKeys(held)
+			table[r.Name] = testSortedKeys(held)
 		}
 	}
 	return table
@@ -302,28 +276,7 @@ func TestCatalogGCPWellFormed(t *testing.T) {
 		t.Errorf("cloud = %q, want %q", c.Cloud, "gcp")
 	}
 
-	declared := map[string]bool{}
-	var order []string
-	for i, capability := range c.Capabilities {
-		switch {
-		case capability.ID == "":
-			t.Errorf("capabilities[%d]: empty id", i)
-			continue
-		case declared[capability.ID]:
-			t.Errorf("capability %q declared twice", capability.ID)
-		}
-		declared[capability.ID] = true
-		order = append(order, capability.ID)
-		if strings.TrimSpace(capability.Title) == "" {
-			t.Errorf("capability %q: empty title", capability.ID)
-		}
-		if strings.TrimSpace(capability.Description) == "" {
-			t.Errorf("capability %q: empty description", capability.ID)
-		}
-	}
-	if strings.Join(order, ",") != strings.Join(testGCPCapabilities, ",") {
-		t.Errorf("declared capabilities %v, want exactly %v in that order", order, testGCPCapabilities)
-	}
+	declared := checkTestCapabilities(t, c.Capabilities)
 
 	used := map[string]int{}
 	seen := map[[2]string]bool{}
@@ -376,12 +329,12 @@ func TestCatalogGCPWellFormed(t *testing.T) {
 		}
 		resourceOf[a.Action] = a.Resource
 	}
-	for _, id := range testGCPCapabilities {
+	for _, id := range testCapabilityIDs {
 		if used[id] == 0 {
 			t.Errorf("capability %q has no actions", id)
 		}
 	}
-	for _, id := range testGCPCapabilities {
+	for _, id := range testCapabilityIDs {
 		t.Logf("%-20s %3d permissions", id, used[id])
 	}
 	t.Logf("%d entries, %d distinct permissions", len(c.Actions), len(resourceOf))
@@ -432,7 +385,7 @@ func TestCatalogGCPPredefinedRolesSpotChecks(t *testing.T) {
 	}
 
 	// Every listed permission is catalogued, and lists are sorted and free of repeats.
-	for _, role := range testGCPSortedKeys(table.Roles) {
+	for _, role := range testSortedKeys(table.Roles) {
 		perms := table.Roles[role]
 		if !strings.HasPrefix(role, "roles/") {
 			t.Errorf("%s: %q is not a predefined role name", testGCPRolesTablePath, role)
@@ -451,7 +404,7 @@ func TestCatalogGCPPredefinedRolesSpotChecks(t *testing.T) {
 	}
 
 	var pushers []string
-	for _, role := range testGCPSortedKeys(table.Roles) {
+	for _, role := range testSortedKeys(table.Roles) {
 		if holds(role, "artifactregistry.repositories.uploadArtifacts") {
 			pushers = append(pushers, role)
 		}
@@ -466,13 +419,13 @@ func TestCatalogGCPPermissionsExist(t *testing.T) {
 	known := testGCPDatasetPermissions(d)
 	catalogued := testGCPCatalogPermissions(c)
 
-	for _, p := range testGCPSortedKeys(catalogued) {
+	for _, p := range testSortedKeys(catalogued) {
 		if !known[p] && testGCPNotInPredefinedRoles[p] == "" {
 			t.Errorf("%s: no predefined role includes %s; check the spelling, or if it really exists add it "+
 				"with the reason to testGCPNotInPredefinedRoles", testGCPCatalogPath, p)
 		}
 	}
-	for _, p := range testGCPSortedKeys(testGCPNotInPredefinedRoles) {
+	for _, p := range testSortedKeys(testGCPNotInPredefinedRoles) {
 		switch {
 		case strings.TrimSpace(testGCPNotInPredefinedRoles[p]) == "":
 			t.Errorf("testGCPNotInPredefinedRoles: %s has no reason", p)
@@ -500,7 +453,7 @@ func TestCatalogGCPPredefinedRolesTable(t *testing.T) {
 		names[role] = true
 	}
 	stale := 0
-	for _, role := range testGCPSortedKeys(names) {
+	for _, role := range testSortedKeys(names) {
 		got, inTable := committed.Roles[role]
 		exp, inDataset := want[role]
 		switch {
@@ -600,7 +553,7 @@ func TestCatalogGCPCompleteness(t *testing.T) {
 		t.Errorf("%s is a write permission in scope but neither in %s nor in testGCPExclusions (add it, or "+
 			"exclude it with a reason)", p, testGCPCatalogPath)
 	}
-	for _, p := range testGCPSortedKeys(testGCPExclusions) {
+	for _, p := range testSortedKeys(testGCPExclusions) {
 		switch {
 		case strings.TrimSpace(testGCPExclusions[p]) == "":
 			t.Errorf("exclusion %s has no reason", p)
@@ -612,13 +565,4 @@ func TestCatalogGCPCompleteness(t *testing.T) {
 	}
 	t.Logf("%d write permissions in scope: %d catalogued, %d excluded",
 		len(inScope), len(inScope)-len(testGCPExclusions), len(testGCPExclusions))
-}
-
-func testGCPSortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
