@@ -92,15 +92,33 @@ func newCatalog() *Catalog {
 	return &Catalog{byAction: map[string][]int{}, capIndex: map[string]int{}}
 }
 
-func (c *Catalog) add(name string, data []byte) error {
+// Parse reads one catalog file strictly: unknown fields are errors.
+func Parse(name string, data []byte) (File, error) {
 	var f File
 	dec := yaml.NewDecoder(strings.NewReader(string(data)))
 	dec.KnownFields(true)
 	if err := dec.Decode(&f); err != nil {
-		return fmt.Errorf("%s: %v", name, err)
+		return f, fmt.Errorf("%s: %v", name, err)
 	}
 	if f.Cloud == "" {
-		return fmt.Errorf("%s: missing \"cloud\"", name)
+		return f, fmt.Errorf("%s: missing \"cloud\"", name)
+	}
+	return f, nil
+}
+
+// ReadFile reads and parses one catalog file.
+func ReadFile(path string) (File, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return File{}, err
+	}
+	return Parse(path, b)
+}
+
+func (c *Catalog) add(name string, data []byte) error {
+	f, err := Parse(name, data)
+	if err != nil {
+		return err
 	}
 	for _, cp := range f.Capabilities {
 		if cp.ID == "" {

@@ -19,14 +19,13 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
+	"github.com/imagewarden/imagewarden/analyzer/catalog"
 	"io"
 	"os"
 	"regexp"
 	"sort"
 	"strconv"
 	"strings"
-
-	"gopkg.in/yaml.v3"
 
 	"github.com/imagewarden/imagewarden/policies/azure"
 )
@@ -48,13 +47,6 @@ type roleDefinition struct {
 	Name        string             `json:"name"`
 	RoleName    string             `json:"roleName"`
 	Permissions []azure.Permission `json:"permissions"`
-}
-
-type catalogFile struct {
-	Cloud   string `yaml:"cloud"`
-	Actions []struct {
-		Action string `yaml:"action"`
-	} `yaml:"actions"`
 }
 
 func main() {
@@ -79,13 +71,9 @@ func main() {
 // build returns the roles that grant a catalog operation, sorted by roleName,
 // and the number of roles read.
 func build(rolesPath, catalogPath string) ([]roleDefinition, int, error) {
-	raw, err := os.ReadFile(catalogPath)
+	cat, err := catalog.ReadFile(catalogPath)
 	if err != nil {
 		return nil, 0, err
-	}
-	var cat catalogFile
-	if err := yaml.Unmarshal(raw, &cat); err != nil {
-		return nil, 0, fmt.Errorf("%s: %v", catalogPath, err)
 	}
 	if cat.Cloud != "azure" {
 		return nil, 0, fmt.Errorf("%s: cloud is %q, want \"azure\"", catalogPath, cat.Cloud)
@@ -102,7 +90,7 @@ func build(rolesPath, catalogPath string) ([]roleDefinition, int, error) {
 		return nil, 0, fmt.Errorf("%s: no actions", catalogPath)
 	}
 
-	raw, err = os.ReadFile(rolesPath)
+	raw, err := os.ReadFile(rolesPath)
 	if err != nil {
 		return nil, 0, err
 	}

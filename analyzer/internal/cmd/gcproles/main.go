@@ -15,13 +15,12 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
+	"github.com/imagewarden/imagewarden/analyzer/catalog"
 	"io"
 	"os"
 	"regexp"
 	"sort"
 	"strconv"
-
-	"gopkg.in/yaml.v3"
 )
 
 const header = `# Image-relevant permissions of GCP predefined roles: for each predefined role that
@@ -34,13 +33,6 @@ type rolesFile struct {
 		Name                string   `json:"name"`
 		IncludedPermissions []string `json:"includedPermissions"`
 	} `json:"roles"`
-}
-
-type catalogFile struct {
-	Cloud   string `yaml:"cloud"`
-	Actions []struct {
-		Action string `yaml:"action"`
-	} `yaml:"actions"`
 }
 
 func main() {
@@ -64,13 +56,9 @@ func main() {
 
 // build returns the table, keyed by role name, and the number of roles read.
 func build(rolesPath, catalogPath string) (map[string][]string, int, error) {
-	raw, err := os.ReadFile(catalogPath)
+	cat, err := catalog.ReadFile(catalogPath)
 	if err != nil {
 		return nil, 0, err
-	}
-	var cat catalogFile
-	if err := yaml.Unmarshal(raw, &cat); err != nil {
-		return nil, 0, fmt.Errorf("%s: %v", catalogPath, err)
 	}
 	if cat.Cloud != "gcp" {
 		return nil, 0, fmt.Errorf("%s: cloud is %q, want \"gcp\"", catalogPath, cat.Cloud)
@@ -83,7 +71,7 @@ func build(rolesPath, catalogPath string) (map[string][]string, int, error) {
 		return nil, 0, fmt.Errorf("%s: no actions", catalogPath)
 	}
 
-	raw, err = os.ReadFile(rolesPath)
+	raw, err := os.ReadFile(rolesPath)
 	if err != nil {
 		return nil, 0, err
 	}
