@@ -217,7 +217,7 @@ func decodeDocument(data []byte) (*model.Document, error) {
 		return &model.Document{Object: first}, nil
 	}
 	// More than one value: JSON lines.
-	doc := &model.Document{Items: []map[string]json.RawMessage{first}, Lines: true}
+	doc := &model.Document{Items: []map[string]json.RawMessage{first}}
 	dec = json.NewDecoder(bytes.NewReader(data))
 	for n := 1; ; n++ {
 		var obj map[string]json.RawMessage

@@ -31,13 +31,13 @@ func loadPredefinedRoles(r *gcp.Roles) error {
 		return err
 	}
 	for name, perms := range t.Roles {
-		r.Add(name, perms, true)
+		r.Add(name, perms)
 	}
 	// Basic and predefined roles without any image permission are known
 	// too: they grant nothing this analysis looks at.
 	for _, name := range []string{"roles/viewer", "roles/browser"} {
 		if !r.Known(name) {
-			r.Add(name, nil, true)
+			r.Add(name, nil)
 		}
 	}
 	return nil
@@ -98,7 +98,7 @@ func (s *Snapshot) completeRoles() {
 	for _, bs := range s.bindings {
 		for _, b := range bs {
 			if isPredefined(b.Role) && !s.roles.Known(b.Role) {
-				s.roles.Add(b.Role, nil, true)
+				s.roles.Add(b.Role, nil)
 			}
 		}
 	}
@@ -287,7 +287,7 @@ func (s *Snapshot) denyNodes() []*node {
 
 func anyRole(perm string) *gcp.Roles {
 	r := gcp.NewRoles()
-	r.Add("(any)", []string{perm}, false)
+	r.Add("(any)", []string{perm})
 	return r
 }
 

@@ -292,7 +292,7 @@ func (s *Snapshot) loadRole(file, where string, it map[string]json.RawMessage) {
 	if r.Deleted {
 		return
 	}
-	s.roles.Add(r.Name, r.IncludedPermissions, false)
+	s.roles.Add(r.Name, r.IncludedPermissions)
 	s.definedRoles[r.Name] = true
 }
 

@@ -179,7 +179,6 @@ type Answer struct {
 type Document struct {
 	Object map[string]json.RawMessage   // set for a single object
 	Items  []map[string]json.RawMessage // set for an array or JSON lines
-	Lines  bool                         // Items came from JSON lines
 }
 
 // Keys of the object, or of the first item: what format recognition looks at.

@@ -10,9 +10,9 @@ const push = "artifactregistry.repositories.uploadArtifacts"
 
 func roles() *Roles {
 	r := NewRoles()
-	r.Add("roles/artifactregistry.writer", []string{push, "artifactregistry.tags.create"}, true)
-	r.Add("roles/artifactregistry.reader", nil, true)
-	r.Add("roles/compute.storageAdmin", []string{"compute.images.create"}, true)
+	r.Add("roles/artifactregistry.writer", []string{push, "artifactregistry.tags.create"})
+	r.Add("roles/artifactregistry.reader", nil)
+	r.Add("roles/compute.storageAdmin", []string{"compute.images.create"})
 	return r
 }
 

@@ -1,30 +1,24 @@
 package gcp
 
-import "sort"
-
 // Roles maps role names (roles/x, projects/P/roles/x,
 // organizations/O/roles/x) to their permissions.
 type Roles struct {
 	perms map[string]map[string]bool
-	// partial marks roles whose permission list holds only image-relevant
-	// permissions (the offline table of predefined roles).
-	partial map[string]bool
 }
 
 // NewRoles returns an empty registry.
 func NewRoles() *Roles {
-	return &Roles{perms: map[string]map[string]bool{}, partial: map[string]bool{}}
+	return &Roles{perms: map[string]map[string]bool{}}
 }
 
 // Add defines a role. A later definition replaces an earlier one (inputs
 // override the built-in table).
-func (r *Roles) Add(name string, permissions []string, partial bool) {
+func (r *Roles) Add(name string, permissions []string) {
 	m := make(map[string]bool, len(permissions))
 	for _, p := range permissions {
 		m[p] = true
 	}
 	r.perms[name] = m
-	r.partial[name] = partial
 }
 
 // Known reports whether a role is defined.
@@ -38,14 +32,4 @@ func (r *Roles) Has(role, permission string) (has, known bool) {
 		return false, false
 	}
 	return m[permission], true
-}
-
-// Permissions lists a role's permissions, sorted.
-func (r *Roles) Permissions(role string) []string {
-	var out []string
-	for p := range r.perms[role] {
-		out = append(out, p)
-	}
-	sort.Strings(out)
-	return out
 }
