@@ -13,7 +13,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -28,6 +27,8 @@ import (
 	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
+
+	"github.com/imagewarden/imagewarden/analyzer/collect"
 )
 
 // Options say what to collect and where to write it.
@@ -48,25 +49,11 @@ type Options struct {
 	Progress func(done, total int)
 }
 
-// Scope is one unit of collection and its outcome.
-type Scope struct {
-	Name  string   `json:"name"` // e.g. "iam", "ecr:us-east-1"
-	Error string   `json:"error,omitempty"`
-	Files []string `json:"files,omitempty"`
-}
-
-// Manifest is collection.json.
-type Manifest struct {
-	Tool      string    `json:"tool"`
-	Cloud     string    `json:"cloud"`
-	Caller    string    `json:"caller"`
-	Account   string    `json:"account"`
-	Started   time.Time `json:"started"`
-	Finished  time.Time `json:"finished"`
-	Complete  bool      `json:"complete"`
-	Collected []Scope   `json:"collected"`
-	Skipped   []Scope   `json:"skipped"`
-}
+// Scope and Manifest are the shared collection.json types.
+type (
+	Scope    = collect.Scope
+	Manifest = collect.Manifest
+)
 
 // Collect runs the collection; scopes that fail are recorded in the
 // manifest and the rest goes on. It returns an error only when nothing can
@@ -79,23 +66,14 @@ func Collect(ctx context.Context, o Options) (*Manifest, error) {
 	if err := os.MkdirAll(o.Out, 0o755); err != nil {
 		return nil, err
 	}
-	m := &Manifest{Tool: "imagewarden", Cloud: "aws", Started: now()}
+	rec := collect.NewRecorder("aws", now())
+	m := rec.Manifest()
 	id, err := sts.NewFromConfig(o.Config).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	if err != nil {
 		return nil, fmt.Errorf("sts:GetCallerIdentity: %w", err)
 	}
 	m.Caller, m.Account = aws.ToString(id.Arn), aws.ToString(id.Account)
-
-	var mu sync.Mutex
-	record := func(s Scope) {
-		mu.Lock()
-		defer mu.Unlock()
-		if s.Error != "" {
-			m.Skipped = append(m.Skipped, s)
-		} else {
-			m.Collected = append(m.Collected, s)
-		}
-	}
+	record := rec.Record
 	conc := o.Concurrency
 	if conc <= 0 {
 		conc = 4
@@ -113,37 +91,29 @@ func Collect(ctx context.Context, o Options) (*Manifest, error) {
 		}
 		sem := make(chan struct{}, conc)
 		var wg sync.WaitGroup
-		var done int
+		progress := collect.NewCounter(collect.Progress(o.Progress), len(accounts))
 		for _, acct := range accounts {
 			wg.Add(1)
 			go func(acct string) {
 				defer wg.Done()
 				sem <- struct{}{}
 				defer func() { <-sem }()
+				defer progress.Step()
+				if ctx.Err() != nil {
+					// Interrupted: say so for every account not started.
+					record(Scope{Name: acct + "/iam", Error: "not collected: " + ctx.Err().Error()})
+					return
+				}
 				cfg := o.Config
 				if acct != m.Account {
 					cfg = assumed(o.Config, "arn:aws:iam::"+acct+":role/"+o.AssumeRole)
 				}
 				collectAccount(ctx, o, cfg, acct, acct, 1, record)
-				if o.Progress != nil {
-					mu.Lock()
-					done++
-					d := done
-					mu.Unlock()
-					o.Progress(d, len(accounts))
-				}
 			}(acct)
 		}
 		wg.Wait()
 	}
-	sort.Slice(m.Collected, func(i, j int) bool { return m.Collected[i].Name < m.Collected[j].Name })
-	sort.Slice(m.Skipped, func(i, j int) bool { return m.Skipped[i].Name < m.Skipped[j].Name })
-	m.Finished = now()
-	m.Complete = len(m.Skipped) == 0 && ctx.Err() == nil
-	if err := writeJSON(filepath.Join(o.Out, "collection.json"), m); err != nil {
-		return m, err
-	}
-	return m, nil
+	return rec.Finish(ctx, o.Out, now())
 }
 
 // collectAccount collects one account into Out (or Out/dir) with the
@@ -401,14 +371,4 @@ func collectECR(ctx context.Context, o Options, account, region string) Scope {
 	return s
 }
 
-func writeJSON(path string, v any) error {
-	b, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		return err
-	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path) // a file is either whole or absent
-}
+func writeJSON(path string, v any) error { return collect.WriteJSON(path, v) }
