@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
@@ -62,23 +61,15 @@ func newCollectAWSCmd() *cobra.Command {
 				regions = []string{cfg.Region}
 			}
 			opts2 := awscollect.Options{Out: o.out, Regions: regions, Concurrency: o.concurrency, Config: cfg, AssumeRole: o.assumeRole, Accounts: o.accounts}
-			if !o.quiet {
-				w := cmd.ErrOrStderr()
-				opts2.Progress = func(done, total int) { fmt.Fprintf(w, "accounts: %d/%d\n", done, total) }
-			}
+			progress, endProgress := collectProgress(cmd, o.quiet, "accounts")
+			opts2.Progress = progress
 			m, err := awscollect.Collect(cmd.Context(), opts2)
+			endProgress()
 			if err != nil {
 				return err
 			}
 			if !o.quiet {
-				w := cmd.ErrOrStderr()
-				fmt.Fprintf(w, "collected account %s as %s into %s\n", m.Account, m.Caller, o.out)
-				for _, s := range m.Collected {
-					fmt.Fprintf(w, "  collected %s: %s\n", s.Name, strings.Join(s.Files, ", "))
-				}
-				for _, s := range m.Skipped {
-					fmt.Fprintf(w, "  SKIPPED %s: %s\n", s.Name, s.Error)
-				}
+				printManifest(cmd.ErrOrStderr(), m, o.out)
 			}
 			return nil
 		},

@@ -4,9 +4,12 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
+	"os/signal"
+	"syscall"
 
 	"github.com/spf13/cobra"
 )
@@ -37,7 +40,11 @@ func newRoot() *cobra.Command {
 }
 
 func main() {
-	err := newRoot().Execute()
+	// Ctrl-C cancels the context: collectors stop starting work, write a
+	// manifest marked interrupted, and leave only whole files behind.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := newRoot().ExecuteContext(ctx)
+	stop()
 	var ef errFindings
 	switch {
 	case err == nil:

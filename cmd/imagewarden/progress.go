@@ -1,0 +1,74 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"sync"
+
+	"github.com/mattn/go-isatty"
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+
+	"github.com/imagewarden/imagewarden/analyzer/collect"
+)
+
+// collectProgress draws collection progress on standard error: a bar with
+// counts and an ETA on a terminal, a plain line every tenth of the way (and
+// at the end) otherwise, nothing when quiet. unit names what is counted.
+// The returned function ends the bar.
+func collectProgress(cmd *cobra.Command, quiet bool, unit string) (collect.Progress, func()) {
+	if quiet {
+		return nil, func() {}
+	}
+	w := cmd.ErrOrStderr()
+	if f, ok := w.(*os.File); ok && (isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd())) {
+		return terminalProgress(w, unit)
+	}
+	var mu sync.Mutex
+	last := -1
+	return func(done, total int) {
+		mu.Lock()
+		defer mu.Unlock()
+		step := max(total/10, 1)
+		if done == total || done/step != last/step {
+			fmt.Fprintf(w, "%s: %d/%d\n", unit, done, total)
+			last = done
+		}
+	}, func() {}
+}
+
+func terminalProgress(w io.Writer, unit string) (collect.Progress, func()) {
+	var mu sync.Mutex
+	var bar *progressbar.ProgressBar
+	return func(done, total int) {
+			mu.Lock()
+			defer mu.Unlock()
+			if bar == nil {
+				bar = progressbar.NewOptions(total, progressbar.OptionSetWriter(w), progressbar.OptionSetDescription(unit),
+					progressbar.OptionShowCount(), progressbar.OptionSetPredictTime(true), progressbar.OptionClearOnFinish(),
+					progressbar.OptionThrottle(100e6))
+			}
+			_ = bar.Set(done)
+		}, func() {
+			mu.Lock()
+			defer mu.Unlock()
+			if bar != nil {
+				_ = bar.Finish()
+			}
+		}
+}
+
+// printManifest summarises a collection on standard error.
+func printManifest(w io.Writer, m *collect.Manifest, out string) {
+	fmt.Fprintf(w, "collected %s %s as %s into %s\n", m.Cloud, m.Account, m.Caller, out)
+	for _, s := range m.Collected {
+		fmt.Fprintf(w, "  collected %s: %d files\n", s.Name, len(s.Files))
+	}
+	for _, s := range m.Skipped {
+		fmt.Fprintf(w, "  SKIPPED %s: %s\n", s.Name, s.Error)
+	}
+	if m.Interrupted {
+		fmt.Fprintln(w, "  INTERRUPTED: the snapshot is consistent but incomplete; collection.json says what is missing")
+	}
+}
