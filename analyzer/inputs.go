@@ -6,6 +6,8 @@ package analyzer
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -60,24 +62,42 @@ func Providers() []Provider {
 // collect` writes: what was collected and what was skipped.
 const FormatCollectionManifest = "imagewarden-collection-manifest"
 
-// manifestWarnings turns the skipped scopes of collection manifests into
-// warnings: every report then says the snapshot is incomplete.
+// manifestWarnings turns the skipped scopes and interruptions of collection
+// manifests into warnings: every report then says the snapshot is
+// incomplete.
 func manifestWarnings(sources []model.Source) []model.Warning {
 	var out []model.Warning
 	for _, s := range sources {
-		if s.Kind != FormatCollectionManifest || s.Detail == "" || s.Detail == "null" {
+		c := s.Collection
+		if c == nil {
 			continue
 		}
-		var skipped []struct{ Name, Error string }
-		if err := json.Unmarshal([]byte(s.Detail), &skipped); err != nil {
-			out = append(out, model.Warning{Where: s.Path, Message: "unreadable list of skipped scopes: " + err.Error()})
-			continue
-		}
-		for _, k := range skipped {
+		for _, k := range c.Skipped {
 			out = append(out, model.Warning{Where: s.Path, Message: "incomplete collection: scope " + k.Name + " was not collected (" + k.Error + "): findings there are missing"})
+		}
+		if c.Interrupted {
+			out = append(out, model.Warning{Where: s.Path, Message: "incomplete collection: it was interrupted before it finished: findings may be missing"})
+		} else if !c.Complete && len(c.Skipped) == 0 {
+			out = append(out, model.Warning{Where: s.Path, Message: "incomplete collection: the manifest says the snapshot is not complete"})
 		}
 	}
 	return out
+}
+
+// readManifest decodes a collection manifest and summarises it.
+func readManifest(doc *model.Document, src *model.Source) {
+	var c model.Collection
+	raw, _ := json.Marshal(doc.Object)
+	if err := json.Unmarshal(raw, &c); err != nil {
+		src.Error = "collection manifest: " + err.Error()
+		return
+	}
+	src.Collection = &c
+	state := "complete"
+	if !c.Complete {
+		state = "incomplete"
+	}
+	src.Detail = fmt.Sprintf("%s collection of %s by %s, %s: %d scopes collected, %d skipped", c.Cloud, c.Account, c.Caller, state, len(c.Collected), len(c.Skipped))
 }
 
 // maxInputSize bounds one input file; exports of very large organisations
@@ -136,6 +156,8 @@ func loadFile(path string, providers []Provider) model.Source {
 		src.Error = err.Error()
 		return src
 	}
+	sum := sha256.Sum256(data)
+	src.SHA256 = hex.EncodeToString(sum[:])
 	doc, err := decodeDocument(data)
 	if err != nil {
 		src.Error = err.Error()
@@ -148,7 +170,7 @@ func loadFile(path string, providers []Provider) model.Source {
 	}
 	if doc.Object != nil && doc.Has("collected") && doc.Has("skipped") && doc.Has("tool") {
 		src.Kind = FormatCollectionManifest
-		src.Detail = string(doc.Object["skipped"])
+		readManifest(doc, &src)
 		return src
 	}
 	var kinds []string

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/imagewarden/imagewarden/policies/tri"
 )
@@ -95,6 +96,33 @@ type Source struct {
 	Kind   string `json:"kind,omitempty"`  // recognised format
 	Error  string `json:"error,omitempty"` // why it was skipped
 	Detail string `json:"detail,omitempty"`
+	// SHA256 of the file's bytes, so a report can be tied to its evidence.
+	SHA256 string `json:"sha256,omitempty"`
+	// Collection is set when the file is an `imagewarden collect` manifest.
+	Collection *Collection `json:"collection,omitempty"`
+}
+
+// Collection is what a collection.json manifest says about its snapshot:
+// who collected what and when, and which scopes are missing.
+type Collection struct {
+	Tool        string           `json:"tool"`
+	Version     string           `json:"version,omitempty"`
+	Cloud       string           `json:"cloud"`
+	Caller      string           `json:"caller"`
+	Account     string           `json:"account"`
+	Started     time.Time        `json:"started"`
+	Finished    time.Time        `json:"finished"`
+	Complete    bool             `json:"complete"`
+	Interrupted bool             `json:"interrupted,omitempty"`
+	Collected   []CollectedScope `json:"collected"`
+	Skipped     []CollectedScope `json:"skipped"`
+}
+
+// CollectedScope is one scope of a collection and, when skipped, why.
+type CollectedScope struct {
+	Name  string   `json:"name"`
+	Error string   `json:"error,omitempty"`
+	Files []string `json:"files,omitempty"`
 }
 
 // Warning is something the analysis could not do fully.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sort"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -18,6 +19,10 @@ type analyzeOptions struct {
 	format string
 	output string
 	failOn string
+	// collect names a cloud to collect from before analysing; the
+	// collector's own flags follow "--" on the command line.
+	collect  string
+	snapshot string
 }
 
 func newAnalyzeCmd() *cobra.Command {
@@ -27,9 +32,32 @@ func newAnalyzeCmd() *cobra.Command {
 		Short: "Find every principal that can create, modify, push or share images",
 		Long: "Reads exports (files or directories, recognised by content; see docs/inputs.md),\n" +
 			"decides every image capability for every principal, runs the Rego rules and reports findings.",
-		Args: cobra.MinimumNArgs(1),
+		Example: "  imagewarden analyze testdata/demo\n" +
+			"  imagewarden analyze --collect aws -- --assume-role OrganizationAccountAccessRole\n" +
+			"  imagewarden analyze --collect gcp --snapshot ./evidence -- --organization 123456789012",
+		Args: func(cmd *cobra.Command, args []string) error {
+			if o.collect == "" && len(args) == 0 {
+				return fmt.Errorf("give at least one PATH, or --collect CLOUD")
+			}
+			if dash := cmd.ArgsLenAtDash(); dash >= 0 && o.collect == "" {
+				return fmt.Errorf("arguments after -- are for the collector and need --collect CLOUD")
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Paths = args
+			if o.collect != "" {
+				paths, collectorArgs := args, []string(nil)
+				if dash := cmd.ArgsLenAtDash(); dash >= 0 {
+					paths, collectorArgs = args[:dash], args[dash:]
+				}
+				snapshot, cleanup, err := collectSnapshot(cmd, o.collect, o.snapshot, collectorArgs)
+				if err != nil {
+					return err
+				}
+				defer cleanup()
+				o.Paths = append(append([]string{}, paths...), snapshot)
+			}
 			return runAnalyze(cmd, o)
 		},
 	}
@@ -39,6 +67,8 @@ func newAnalyzeCmd() *cobra.Command {
 	f.StringArrayVar(&o.PolicyDirs, "policy", nil, "directory or file of extra Rego rules (repeatable)")
 	f.StringArrayVar(&o.DataFiles, "data", nil, "JSON or YAML data merged into the rules' data, e.g. approved publishers (repeatable)")
 	f.StringArrayVar(&o.CatalogFiles, "catalog", nil, "extra capability catalog file (repeatable)")
+	f.StringVar(&o.collect, "collect", "", "collect a snapshot from this cloud (aws, gcp, azure) and analyse it with any PATHs; the collector's flags go after --")
+	f.StringVar(&o.snapshot, "snapshot", "", "with --collect: keep the snapshot in this directory (default: a temporary directory, removed afterwards)")
 	f.IntVar(&o.MaxDepth, "max-depth", 0, "longest chain of transitive access to follow (0: unlimited)")
 	f.StringVar(&o.failOn, "fail-on", "", "exit with code 3 when a finding has at least this severity (low, medium, high, critical)")
 	return cmd
@@ -85,4 +115,42 @@ func writeOutput(stdout io.Writer, path string, render func(io.Writer) error) er
 		return err
 	}
 	return f.Close()
+}
+
+// collectors are the `collect` subcommands by cloud; `analyze --collect`
+// runs the same command, so both take the same flags.
+var collectors = map[string]func() *cobra.Command{
+	"aws": newCollectAWSCmd,
+}
+
+// collectSnapshot runs the cloud's collector into dir (or a temporary
+// directory removed by cleanup) and returns where the snapshot is.
+func collectSnapshot(cmd *cobra.Command, cloud, dir string, args []string) (string, func(), error) {
+	newCollector, ok := collectors[cloud]
+	if !ok {
+		names := make([]string, 0, len(collectors))
+		for n := range collectors {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		return "", nil, fmt.Errorf("--collect %q: one of %s", cloud, strings.Join(names, ", "))
+	}
+	cleanup := func() {}
+	if dir == "" {
+		tmp, err := os.MkdirTemp("", "imagewarden-snapshot-")
+		if err != nil {
+			return "", nil, err
+		}
+		dir, cleanup = tmp, func() { os.RemoveAll(tmp) }
+	}
+	c := newCollector()
+	c.SetArgs(append(append([]string{}, args...), "--out", dir))
+	c.SetOut(cmd.ErrOrStderr()) // standard output is the report's
+	c.SetErr(cmd.ErrOrStderr())
+	c.SilenceUsage, c.SilenceErrors = true, true
+	if err := c.ExecuteContext(cmd.Context()); err != nil {
+		cleanup()
+		return "", nil, fmt.Errorf("collect %s: %w", cloud, err)
+	}
+	return dir, cleanup, nil
 }

@@ -1,0 +1,124 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/imagewarden/imagewarden/analyzer/collect"
+)
+
+// fakeCollector stands in for a cloud's collect command: it copies the demo
+// organisation's AWS files into --out with a manifest that skips one scope,
+// and records the flags it was given.
+func fakeCollector(gotArgs *[]string, gotOut *string) func() *cobra.Command {
+	return func() *cobra.Command {
+		var out, region string
+		c := &cobra.Command{Use: "fake", Args: cobra.NoArgs, RunE: func(cmd *cobra.Command, args []string) error {
+			*gotArgs = append(*gotArgs, region)
+			*gotOut = out
+			files, _ := filepath.Glob(filepath.Join(demo, "*.json"))
+			for _, f := range files {
+				b, err := os.ReadFile(f)
+				if err != nil {
+					return err
+				}
+				if err := os.WriteFile(filepath.Join(out, filepath.Base(f)), b, 0o644); err != nil {
+					return err
+				}
+			}
+			rec := collect.NewRecorder("aws", fixedNow)
+			rec.Manifest().Caller, rec.Manifest().Account = "arn:aws:iam::210987654321:user/auditor", "210987654321"
+			rec.Record(collect.Scope{Name: "ecr:eu-west-1", Error: "AccessDeniedException: not authorized"})
+			_, err := rec.Finish(cmd.Context(), out, fixedNow)
+			return err
+		}}
+		c.Flags().StringVar(&out, "out", "", "")
+		c.Flags().StringVar(&region, "region", "", "")
+		return c
+	}
+}
+
+var fixedNow = time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
+
+func TestAnalyzeCollect(t *testing.T) {
+	var args []string
+	var out string
+	collectors["fake"] = fakeCollector(&args, &out)
+	defer delete(collectors, "fake")
+
+	report, err := run(t, "", "analyze", "--collect", "fake", "--format", "json", "--", "--region", "eu-west-1")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, report)
+	}
+	if len(args) != 1 || args[0] != "eu-west-1" {
+		t.Errorf("collector flags after -- not passed on: %q", args)
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Errorf("temporary snapshot %s not removed: %v", out, err)
+	}
+	// The report is the JSON on standard output after the collector's lines.
+	var rep struct {
+		Findings []json.RawMessage `json:"findings"`
+		Warnings []struct{ Message string }
+		Inputs   []struct {
+			Kind       string          `json:"kind"`
+			Collection json.RawMessage `json:"collection"`
+		}
+	}
+	if err := json.Unmarshal([]byte(report[strings.Index(report, "{"):]), &rep); err != nil {
+		t.Fatalf("%v\n%s", err, report)
+	}
+	if len(rep.Findings) == 0 {
+		t.Error("no findings from the collected demo snapshot")
+	}
+	warned := false
+	for _, w := range rep.Warnings {
+		warned = warned || strings.Contains(w.Message, "scope ecr:eu-west-1 was not collected")
+	}
+	if !warned {
+		t.Errorf("the skipped scope is not reported: %+v", rep.Warnings)
+	}
+	manifest := false
+	for _, in := range rep.Inputs {
+		manifest = manifest || in.Kind == "imagewarden-collection-manifest" && len(in.Collection) > 0
+	}
+	if !manifest {
+		t.Error("the collection manifest is not among the inputs")
+	}
+}
+
+func TestAnalyzeCollectKeepsSnapshot(t *testing.T) {
+	var args []string
+	var out string
+	collectors["fake"] = fakeCollector(&args, &out)
+	defer delete(collectors, "fake")
+	dir := t.TempDir()
+	if _, err := run(t, "", "analyze", "--collect", "fake", "--snapshot", dir); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, collect.ManifestName)); err != nil {
+		t.Errorf("--snapshot directory not kept: %v", err)
+	}
+}
+
+func TestAnalyzeCollectUsage(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"analyze"}, "give at least one PATH"},
+		{[]string{"analyze", demo, "--", "--region", "x"}, "need --collect"},
+		{[]string{"analyze", "--collect", "nocloud"}, `--collect "nocloud": one of aws`},
+	} {
+		_, err := run(t, "", c.args...)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%q: got %v, want an error containing %q", c.args, err, c.want)
+		}
+	}
+}
