@@ -92,6 +92,9 @@ func Analyze(ctx context.Context, opts Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
+	for i := range rep.Findings {
+		rep.Findings[i].ID = model.FindingID(&rep.Findings[i])
+	}
 	rep.Summary = summarize(rep)
 	return rep, nil
 }

@@ -5,7 +5,10 @@
 package model
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"sort"
 	"strings"
 	"time"
@@ -151,6 +154,10 @@ type Rule struct {
 
 // Finding is a rule's verdict on one principal and capability.
 type Finding struct {
+	// ID is a stable fingerprint (see FindingID): the same access found
+	// again in a later run has the same ID, so suppressions and tickets
+	// can refer to it.
+	ID          string     `json:"id"`
 	RuleID      string     `json:"rule_id"`
 	Rule        string     `json:"rule"` // package path
 	Title       string     `json:"title"`
@@ -164,6 +171,54 @@ type Finding struct {
 	Message     string     `json:"message"`
 	Targets     []Target   `json:"targets,omitempty"`
 	Path        []Edge     `json:"path,omitempty"` // for transitive access: the chain
+	// Suppression is set when a suppression in the configuration covers
+	// the finding: it is kept in reports, marked, and does not fail --fail-on.
+	Suppression *Suppression `json:"suppression,omitempty"`
+	// Fixes are the least-privilege changes that remove this access.
+	Fixes []Fix `json:"fixes,omitempty"`
+}
+
+// Suppression is an accepted risk: who accepted it, why, until when.
+type Suppression struct {
+	Reason  string `json:"reason"`
+	Owner   string `json:"owner"`
+	Expires string `json:"expires,omitempty"` // YYYY-MM-DD; empty: never
+	Source  string `json:"source,omitempty"`  // file:line of the suppression
+}
+
+// Fix is one concrete remediation of a finding: the change, the artifact
+// that makes it, and what re-analysis with the change applied showed.
+type Fix struct {
+	Kind     string   `json:"kind"`    // e.g. aws-statement-split, gcp-deny-policy, azure-custom-role
+	Summary  string   `json:"summary"` // one line for tables and CSV
+	Target   string   `json:"target"`  // the policy, binding or assignment changed
+	Before   string   `json:"before,omitempty"`
+	After    string   `json:"after,omitempty"`
+	Artifact string   `json:"artifact,omitempty"` // file written by `remediate --out`
+	Commands []string `json:"commands,omitempty"` // CLI commands that apply it
+	// Removes lists other permissions the change takes away, found by
+	// re-analysis; empty means it removes only the image access.
+	Removes []string `json:"removes,omitempty"`
+}
+
+// FindingID is the stable fingerprint of a finding: a hash of its rule,
+// principal, capability and the resources it names (and the chain's first
+// step for transitive access), independent of order, time and wording.
+func FindingID(f *Finding) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\x00%s\x00%s\x00", f.RuleID, f.PrincipalID, f.Capability)
+	res := make([]string, 0, len(f.Targets))
+	for _, t := range f.Targets {
+		res = append(res, t.Resource)
+	}
+	sort.Strings(res)
+	for _, r := range res {
+		fmt.Fprintf(h, "%s\x00", r)
+	}
+	for _, e := range f.Path {
+		fmt.Fprintf(h, "%s>%s:%s\x00", e.From, e.To, e.Kind)
+	}
+	return "iw-" + hex.EncodeToString(h.Sum(nil))[:16]
 }
 
 // SeverityRank orders severities, most severe highest.
