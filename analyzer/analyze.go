@@ -3,6 +3,7 @@ package analyzer
 import (
 	"context"
 	"fmt"
+	"github.com/imagewarden/imagewarden/internal/version"
 	"time"
 
 	"github.com/imagewarden/imagewarden/analyzer/catalog"
@@ -26,6 +27,8 @@ type Options struct {
 // Report is everything the renderers need.
 type Report struct {
 	Tool        string            `json:"tool"`
+	Version     string            `json:"version"`
+	RuleBundle  string            `json:"rule_bundle_sha256"`
 	GeneratedAt time.Time         `json:"generated_at"`
 	Inputs      []model.Source    `json:"inputs"`
 	Rules       []model.Rule      `json:"rules"`
@@ -78,7 +81,7 @@ func Analyze(ctx context.Context, opts Options) (*Report, error) {
 	if now.IsZero() {
 		now = time.Now().UTC()
 	}
-	rep := &Report{Tool: "imagewarden", GeneratedAt: now, Inputs: sources, Rules: engine.Rules(), Warnings: manifestWarnings(sources)}
+	rep := &Report{Tool: "imagewarden", Version: version.String(), RuleBundle: engine.BundleHash(), GeneratedAt: now, Inputs: sources, Rules: engine.Rules(), Warnings: manifestWarnings(sources)}
 	for _, p := range providers {
 		snap := p.Evaluate(cat)
 		rep.Principals = append(rep.Principals, snap.Principals...)

@@ -8,6 +8,8 @@ package rules
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io/fs"
@@ -39,6 +41,7 @@ type Options struct {
 type Engine struct {
 	query rego.PreparedEvalQuery
 	rules map[string]model.Rule // by package path
+	hash  string                // bundleHash of the modules and data
 }
 
 // Source is a Rego module and where it came from.
@@ -101,7 +104,7 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &Engine{rules: map[string]model.Rule{}}
+	e := &Engine{rules: map[string]model.Rule{}, hash: bundleHash(srcs, data)}
 	args := []func(*rego.Rego){rego.Query("data." + RulesRoot), rego.Store(inmem.NewFromObject(data))}
 	for _, s := range srcs {
 		m, err := ast.ParseModuleWithOpts(s.Name, string(s.Text), ast.ParserOptions{ProcessAnnotation: true, RegoVersion: ast.RegoV1})
@@ -121,6 +124,22 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	e.query = q
 	return e, nil
 }
+
+// bundleHash fingerprints the rules and data a report was made with, so an
+// auditor can tell whether two reports used the same rule bundle.
+func bundleHash(srcs []Source, data map[string]any) string {
+	h := sha256.New()
+	for _, s := range srcs {
+		fmt.Fprintf(h, "%s\x00%d\x00", s.Name, len(s.Text))
+		h.Write(s.Text)
+	}
+	b, _ := json.Marshal(data) // map keys are sorted: deterministic
+	h.Write(b)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// BundleHash is the SHA-256 of the rule modules and data in use.
+func (e *Engine) BundleHash() string { return e.hash }
 
 // Rules lists the loaded rules by id.
 func (e *Engine) Rules() []model.Rule {
