@@ -9,6 +9,7 @@ import (
 	"github.com/imagewarden/imagewarden/analyzer/catalog"
 	"github.com/imagewarden/imagewarden/analyzer/graph"
 	"github.com/imagewarden/imagewarden/analyzer/model"
+	"github.com/imagewarden/imagewarden/analyzer/remediate"
 	"github.com/imagewarden/imagewarden/analyzer/rules"
 )
 
@@ -22,6 +23,9 @@ type Options struct {
 	Now time.Time
 	// MaxDepth bounds the chains of transitive access; 0 means unlimited.
 	MaxDepth int
+	// Changes are remediation changes applied to the loaded inputs before
+	// evaluation (imagewarden remediate, analyze --apply-remediation).
+	Changes []remediate.Change
 }
 
 // Report is everything the renderers need.
@@ -75,6 +79,9 @@ func Analyze(ctx context.Context, opts Options) (*Report, error) {
 	}
 	providers, sources, cat, err := Load(opts)
 	if err != nil {
+		return nil, err
+	}
+	if err := ApplyChanges(providers, opts.Changes); err != nil {
 		return nil, err
 	}
 	now := opts.Now

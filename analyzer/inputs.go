@@ -23,6 +23,7 @@ import (
 	"github.com/imagewarden/imagewarden/analyzer/catalog"
 	"github.com/imagewarden/imagewarden/analyzer/gcpcloud"
 	"github.com/imagewarden/imagewarden/analyzer/model"
+	"github.com/imagewarden/imagewarden/analyzer/remediate"
 )
 
 // Provider is a cloud plug-in: it recognises its formats by content, reads
@@ -51,6 +52,28 @@ type Provider interface {
 	// scope when resource is "") for an admin node of this cloud: the
 	// access left once the principal has granted itself everything it can.
 	AdminHolds(admin, permission, resource string) model.Access
+}
+
+// ApplyChanges replays remediation changes on freshly loaded providers,
+// before Evaluate. A provider that can fix its findings implements the
+// optional interface remediate.Remediator; a change for a cloud whose
+// provider does not is an error.
+func ApplyChanges(providers []Provider, changes []remediate.Change) error {
+	for _, c := range changes {
+		var r remediate.Remediator
+		for _, p := range providers {
+			if p.Cloud() == c.Cloud {
+				r, _ = p.(remediate.Remediator)
+			}
+		}
+		if r == nil {
+			return fmt.Errorf("remediation change %s: the %s plug-in cannot apply changes", c.ID, c.Cloud)
+		}
+		if err := r.Apply(c); err != nil {
+			return fmt.Errorf("remediation change %s (%s, %s): %w", c.ID, c.Kind, c.Target, err)
+		}
+	}
+	return nil
 }
 
 // Providers returns a fresh instance of every cloud plug-in.

@@ -1,0 +1,146 @@
+// Package engine ties the cloud-neutral remediation (package remediate) to
+// the analysis: it re-runs analyzer.Analyze with changes applied, asks each
+// plug-in that implements remediate.Remediator for its changes, and
+// verifies them. It is separate from package remediate because the plug-ins
+// import remediate for its types, and the analysis imports the plug-ins.
+package engine
+
+import (
+	"context"
+
+	"github.com/imagewarden/imagewarden/analyzer"
+	"github.com/imagewarden/imagewarden/analyzer/model"
+	"github.com/imagewarden/imagewarden/analyzer/remediate"
+)
+
+// Runner re-runs the analysis of Options with changes applied.
+type Runner struct {
+	Options analyzer.Options
+}
+
+// Run analyses the inputs with the changes applied, and returns the
+// findings and the plug-ins that can remediate, loaded with the same
+// changes (for Universe and Holds).
+func (r *Runner) Run(ctx context.Context, changes []remediate.Change) (*remediate.Outcome, error) {
+	opts := r.Options
+	opts.Changes = changes
+	rep, err := analyzer.Analyze(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	rems, err := remediators(opts, changes)
+	if err != nil {
+		return nil, err
+	}
+	return &remediate.Outcome{Findings: rep.Findings, Remediators: rems}, nil
+}
+
+func remediators(opts analyzer.Options, changes []remediate.Change) ([]remediate.Remediator, error) {
+	providers, _, cat, err := analyzer.Load(opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := analyzer.ApplyChanges(providers, changes); err != nil {
+		return nil, err
+	}
+	var out []remediate.Remediator
+	for _, p := range providers {
+		if rm, ok := p.(remediate.Remediator); ok {
+			p.UseCatalog(cat)
+			out = append(out, rm)
+		}
+	}
+	return out, nil
+}
+
+// CloudOf is the cloud of a finding: its principal's, or its chain's.
+func CloudOf(f *model.Finding) string {
+	if f.Principal != nil && f.Principal.Cloud != "" {
+		return f.Principal.Cloud
+	}
+	if len(f.Path) > 0 {
+		return f.Path[0].Cloud
+	}
+	return ""
+}
+
+// Remediate plans the changes that fix findings (the report's findings
+// when the caller has applied suppressions to them; nil: analyse first),
+// verifies every change by re-analysis, and puts the fixes into the
+// findings. It returns the plan and the findings with their fixes.
+func Remediate(ctx context.Context, opts analyzer.Options, findings []model.Finding) (*remediate.Plan, []model.Finding, error) {
+	opts.Changes = nil
+	r := &Runner{Options: opts}
+	base, err := r.Run(ctx, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	if findings == nil {
+		findings = base.Findings
+	}
+	_, _, cat, err := analyzer.Load(analyzer.Options{CatalogFiles: opts.CatalogFiles})
+	if err != nil {
+		return nil, nil, err
+	}
+	approved, err := remediate.LoadApproved(opts.DataFiles)
+	if err != nil {
+		return nil, nil, err
+	}
+	env := &remediate.Env{Catalog: cat, Approved: approved}
+	byCloud := remediate.Select(findings, CloudOf)
+	var changes []remediate.Change
+	for _, rm := range base.Remediators {
+		if fs := byCloud[rm.Cloud()]; len(fs) > 0 {
+			changes = append(changes, rm.Plan(fs, env)...)
+		}
+	}
+	plan := &remediate.Plan{Tool: "imagewarden", FormatVersion: 1, Changes: remediate.Finalize(changes)}
+	if err := remediate.Verify(ctx, r, base, plan, cat); err != nil {
+		return nil, nil, err
+	}
+	remediate.Attach(findings, plan)
+	return plan, findings, nil
+}
+
+// Applied is the outcome of `analyze --apply-remediation`: the report with
+// the changes applied, and which findings of the unchanged analysis they
+// resolved.
+type Applied struct {
+	Report   *analyzer.Report
+	Plan     *remediate.Plan
+	Resolved []string
+	// Fixed are the resolved findings of the unchanged analysis, with the
+	// fixes that resolved them.
+	Fixed []model.Finding
+}
+
+// Apply analyses with a remediation directory's changes applied and
+// compares with the analysis without them.
+func Apply(ctx context.Context, opts analyzer.Options, dir string) (*Applied, error) {
+	plan, err := remediate.Read(dir)
+	if err != nil {
+		return nil, err
+	}
+	opts.Changes = nil
+	base, err := analyzer.Analyze(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	opts.Changes = plan.Changes
+	rep, err := analyzer.Analyze(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	out := &Applied{Report: rep, Plan: plan, Resolved: remediate.Resolved(base.Findings, rep.Findings)}
+	gone := map[string]bool{}
+	for _, id := range out.Resolved {
+		gone[id] = true
+	}
+	remediate.Attach(base.Findings, plan)
+	for _, f := range base.Findings {
+		if gone[f.ID] {
+			out.Fixed = append(out.Fixed, f)
+		}
+	}
+	return out, nil
+}

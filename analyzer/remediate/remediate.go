@@ -1,0 +1,614 @@
+// Package remediate is the cloud-neutral half of remediation (MITRE ATT&CK
+// M1026, privileged account management): it turns findings into concrete,
+// least-privilege changes, writes them as artifacts an engineer can review
+// and apply, reads them back, and proves each one by re-analysis.
+//
+// The division of work:
+//
+//   - A cloud plug-in that can fix its findings implements Remediator. Plan
+//     sees every (non-suppressed) finding of its cloud at once, so that two
+//     findings fixed by one edit of the same policy get one Change, and
+//     returns Changes. A Change is a serialisable edit of the plug-in's
+//     *input model*: which object (Target, in the cloud's own terms), the
+//     document Before and After, the CLI Commands that make the change for
+//     real (never run by imagewarden), and Params the plug-in needs to
+//     apply it again later. Apply replays a Change on freshly loaded inputs,
+//     before evaluation. Universe and Holds describe a principal's
+//     permissions, so that the framework can tell what else a change takes
+//     away.
+//   - This package gives every Change its ID and artifact file name
+//     (Finalize), writes remediation.json, one artifact per change and
+//     commands.sh (Write), reads a directory back (Read), and verifies
+//     (Verify): it re-runs the whole analysis with each change alone and with
+//     all changes together, through a Runner, and records in each Change the
+//     findings that are gone and the other permissions that are lost.
+//   - Attach copies the verified changes into Finding.Fixes for the
+//     renderers.
+//
+// A finding counts as resolved when no finding with the same rule,
+// principal, capability and chain remains (its Key): a fix that removes
+// some of a finding's resources but not all leaves it unresolved, even
+// though its fingerprint ID changes.
+//
+// "Other permissions" (Fix.Removes) are defined per principal: the plug-in
+// lists, for every principal, the permissions worth probing (its Universe,
+// before and after the change; the union is probed), and the framework
+// reports every permission held before and not after, except those that
+// belong to a capability of a finding of that principal the change
+// resolves. Which permissions a universe holds is the plug-in's choice and
+// is documented with it (for AWS: every action named in the principal's
+// policies, the catalog actions their wildcards cover, and one made-up
+// action per wildcard standing for the actions nobody listed).
+//
+// The package does no cloud-specific work and imports no plug-in: the
+// Runner (analyzer/remediate/engine) ties it to the analysis.
+package remediate
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/imagewarden/imagewarden/analyzer/catalog"
+	"github.com/imagewarden/imagewarden/analyzer/model"
+	"github.com/imagewarden/imagewarden/policies/glob"
+)
+
+// Change is one edit of the inputs that removes access. It is what
+// remediation.json lists, and what `analyze --apply-remediation` replays.
+type Change struct {
+	// ID is stable: derived from the cloud, kind, target and the document
+	// after the change (Finalize sets it).
+	ID    string `json:"id"`
+	Cloud string `json:"cloud"`
+	// Kind: aws-statement-split, aws-managed-policy-swap,
+	// aws-repository-policy, aws-scp-guardrail, aws-permission-boundary,
+	// gcp-..., azure-...
+	Kind string `json:"kind"`
+	// Target names the edited object in the cloud's terms: a policy, an
+	// attachment, a binding, a role assignment, an SCP.
+	Target string `json:"target"`
+	// Summary is one line for tables and CSV.
+	Summary string `json:"summary"`
+	// FindingIDs are the findings the plug-in means to resolve.
+	FindingIDs []string `json:"finding_ids"`
+	// Before and After are the documents (JSON or YAML text) as they are
+	// and as they should be; Before is empty for a new object, After for a
+	// removed one.
+	Before string `json:"before,omitempty"`
+	After  string `json:"after,omitempty"`
+	// Artifact is the file, in the remediation directory, holding After
+	// exactly as it should be applied (Finalize names it).
+	Artifact string `json:"artifact,omitempty"`
+	// Commands apply the change for real; imagewarden never runs them.
+	Commands []string `json:"commands,omitempty"`
+	// Params carry what Apply needs besides Target and After.
+	Params map[string]string `json:"params,omitempty"`
+	// Notes are caveats for the reviewer (size limits, shared policies).
+	Notes []string `json:"notes,omitempty"`
+	// Verification is what re-analysis with this change alone showed.
+	Verification *Verification `json:"verification,omitempty"`
+}
+
+// Verification is the outcome of re-analysis.
+type Verification struct {
+	// Resolved are the findings gone (by Key) after the change, sorted.
+	Resolved []string `json:"resolved"`
+	// Unresolved are FindingIDs still present.
+	Unresolved []string `json:"unresolved,omitempty"`
+	// Introduced are findings present only after the change (should be
+	// none).
+	Introduced []string `json:"introduced,omitempty"`
+	// Removes are the other permissions lost: "PERMISSION for PRINCIPAL".
+	Removes []string `json:"removes,omitempty"`
+}
+
+// Plan is remediation.json.
+type Plan struct {
+	Tool          string        `json:"tool"`
+	FormatVersion int           `json:"format_version"`
+	Changes       []Change      `json:"changes"`
+	All           *Verification `json:"all_changes,omitempty"`
+}
+
+// PlanFile is the name of the plan in a remediation directory.
+const PlanFile = "remediation.json"
+
+// CommandsFile is the shell script of every change's commands.
+const CommandsFile = "commands.sh"
+
+// Permission is one thing a principal may do, for Removes: an action
+// (permission, operation) anywhere (Resource empty) or on one resource.
+type Permission struct {
+	Action   string `json:"action"`
+	Resource string `json:"resource,omitempty"`
+}
+
+func (p Permission) String() string {
+	if p.Resource == "" {
+		return p.Action
+	}
+	return p.Action + " on " + p.Resource
+}
+
+// Remediator is what a cloud plug-in implements to fix its findings.
+type Remediator interface {
+	Cloud() string
+	// Plan returns the changes that remove the access of the findings (all
+	// of this plug-in's cloud, none suppressed), after evaluation.
+	Plan(findings []*model.Finding, env *Env) []Change
+	// Apply replays a change of this cloud on freshly loaded inputs,
+	// before evaluation.
+	Apply(c Change) error
+	// Universe lists, by principal ID, the permissions to probe for
+	// Removes (after Apply, if any).
+	Universe() map[string][]Permission
+	// Holds decides one permission of a principal (allowed or
+	// conditional).
+	Holds(principal string, p Permission) bool
+}
+
+// Env is what planning needs besides the findings.
+type Env struct {
+	Catalog  *catalog.Catalog
+	Approved []Approved
+}
+
+// Approved is an approved publisher entry of the rules' data
+// (imagewarden.approved_publishers): principal glob, capabilities (all when
+// empty) and resource globs (all when empty).
+type Approved struct {
+	Principal    string   `json:"principal" yaml:"principal"`
+	Capabilities []string `json:"capabilities,omitempty" yaml:"capabilities"`
+	Resources    []string `json:"resources,omitempty" yaml:"resources"`
+}
+
+// Covers reports whether the entry approves principal for capability (on
+// some resources at least).
+func (a Approved) Covers(principal, capability string) bool {
+	if !glob.Match(a.Principal, principal) {
+		return false
+	}
+	if len(a.Capabilities) == 0 {
+		return true
+	}
+	for _, c := range a.Capabilities {
+		if c == capability {
+			return true
+		}
+	}
+	return false
+}
+
+// ApprovedResources says where principal is an approved publisher for
+// capability: everywhere (all), on these resource globs, or nowhere (nil).
+func (e *Env) ApprovedResources(principal, capability string) (all bool, resources []string) {
+	seen := map[string]bool{}
+	for _, a := range e.Approved {
+		if !a.Covers(principal, capability) {
+			continue
+		}
+		if len(a.Resources) == 0 {
+			return true, nil
+		}
+		for _, r := range a.Resources {
+			if !seen[r] {
+				seen[r] = true
+				resources = append(resources, r)
+			}
+		}
+	}
+	return false, resources
+}
+
+// ApprovedFor lists the approved principal globs for a capability, sorted,
+// with the resources each is limited to ("" key: everywhere).
+func (e *Env) ApprovedFor(capability string) []Approved {
+	var out []Approved
+	for _, a := range e.Approved {
+		if len(a.Capabilities) == 0 {
+			out = append(out, a)
+			continue
+		}
+		for _, c := range a.Capabilities {
+			if c == capability {
+				out = append(out, a)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// LoadApproved reads the approved publishers from rules data files (JSON or
+// YAML with imagewarden.approved_publishers); later files add entries.
+func LoadApproved(files []string) ([]Approved, error) {
+	var out []Approved
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		var doc struct {
+			Imagewarden struct {
+				Approved []Approved `yaml:"approved_publishers"`
+			} `yaml:"imagewarden"`
+		}
+		if err := yaml.Unmarshal(raw, &doc); err != nil {
+			return nil, fmt.Errorf("%s: %v", f, err)
+		}
+		out = append(out, doc.Imagewarden.Approved...)
+	}
+	return out, nil
+}
+
+// Key identifies a finding across analyses: rule, principal, capability and
+// the chain, but not the resources.
+func Key(f *model.Finding) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s\x00%s\x00%s", f.RuleID, f.PrincipalID, f.Capability)
+	for _, e := range f.Path {
+		fmt.Fprintf(&b, "\x00%s>%s:%s", e.From, e.To, e.Kind)
+	}
+	return b.String()
+}
+
+// Finalize gives every change its ID and artifact name, sorts the changes
+// (cloud, kind, target) and their finding IDs, and drops exact duplicates.
+func Finalize(changes []Change) []Change {
+	seen := map[string]bool{}
+	var out []Change
+	for _, c := range changes {
+		h := sha256.New()
+		fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s", c.Cloud, c.Kind, c.Target, c.After)
+		c.ID = c.Kind + "-" + hex.EncodeToString(h.Sum(nil))[:10]
+		if seen[c.ID] {
+			continue
+		}
+		seen[c.ID] = true
+		if c.After != "" && c.Artifact == "" {
+			c.Artifact = c.ID + ".json"
+		}
+		c.FindingIDs = sortedUnique(c.FindingIDs)
+		out = append(out, c)
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.Cloud != b.Cloud {
+			return a.Cloud < b.Cloud
+		}
+		if a.Kind != b.Kind {
+			return a.Kind < b.Kind
+		}
+		if a.Target != b.Target {
+			return a.Target < b.Target
+		}
+		return a.ID < b.ID
+	})
+	return out
+}
+
+func sortedUnique(in []string) []string {
+	m := map[string]bool{}
+	var out []string
+	for _, s := range in {
+		if !m[s] {
+			m[s] = true
+			out = append(out, s)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Write writes the plan into dir: remediation.json, one artifact per change
+// (After, byte for byte) and commands.sh.
+func Write(dir string, plan *Plan) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	plan.Tool = "imagewarden"
+	plan.FormatVersion = 1
+	for _, c := range plan.Changes {
+		if c.Artifact == "" {
+			continue
+		}
+		if c.Artifact != filepath.Base(c.Artifact) || strings.HasPrefix(c.Artifact, ".") {
+			return fmt.Errorf("change %s: artifact name %q must be a plain file name", c.ID, c.Artifact)
+		}
+		if err := os.WriteFile(filepath.Join(dir, c.Artifact), []byte(ensureNewline(c.After)), 0o644); err != nil {
+			return err
+		}
+	}
+	raw, err := MarshalPlan(plan)
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, PlanFile), raw, 0o644); err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, CommandsFile), []byte(Script(plan)), 0o644)
+}
+
+// MarshalPlan is the text of remediation.json.
+func MarshalPlan(plan *Plan) ([]byte, error) {
+	raw, err := json.MarshalIndent(plan, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return append(raw, '\n'), nil
+}
+
+func ensureNewline(s string) string {
+	if strings.HasSuffix(s, "\n") {
+		return s
+	}
+	return s + "\n"
+}
+
+// Script is commands.sh: every change's commands, commented, to be read and
+// run by a person. It exits at once if run as is.
+func Script(plan *Plan) string {
+	var b strings.Builder
+	b.WriteString("#!/bin/sh\n")
+	b.WriteString("# Remediation commands written by imagewarden. Review every change (remediation.json,\n")
+	b.WriteString("# and the artifact files next to this script) before running anything: imagewarden\n")
+	b.WriteString("# never runs these. Run them from this directory; artifact paths are relative to it.\n")
+	b.WriteString("echo 'review commands.sh and run the commands one by one' >&2\nexit 1\n")
+	for _, c := range plan.Changes {
+		fmt.Fprintf(&b, "\n# %s (%s)\n# %s\n# target: %s\n", c.ID, c.Kind, oneLine(c.Summary), oneLine(c.Target))
+		if len(c.FindingIDs) > 0 {
+			fmt.Fprintf(&b, "# resolves: %s\n", strings.Join(c.FindingIDs, " "))
+		}
+		if v := c.Verification; v != nil && len(v.Removes) > 0 {
+			fmt.Fprintf(&b, "# also removes: %s\n", oneLine(strings.Join(v.Removes, "; ")))
+		}
+		for _, n := range c.Notes {
+			fmt.Fprintf(&b, "# note: %s\n", oneLine(n))
+		}
+		for _, cmd := range c.Commands {
+			b.WriteString(cmd + "\n")
+		}
+	}
+	return b.String()
+}
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// Read reads a remediation directory written by Write (or a plan file), and
+// checks that every artifact still matches its change's After, so that an
+// edited artifact is applied as edited.
+func Read(path string) (*Plan, error) {
+	dir, file := path, filepath.Join(path, PlanFile)
+	if st, err := os.Stat(path); err == nil && !st.IsDir() {
+		dir, file = filepath.Dir(path), path
+	}
+	raw, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	var plan Plan
+	dec := json.NewDecoder(strings.NewReader(string(raw)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&plan); err != nil {
+		return nil, fmt.Errorf("%s: %v", file, err)
+	}
+	if plan.Tool != "imagewarden" {
+		return nil, fmt.Errorf("%s: not an imagewarden remediation plan", file)
+	}
+	for i := range plan.Changes {
+		c := &plan.Changes[i]
+		if c.ID == "" || c.Cloud == "" || c.Kind == "" {
+			return nil, fmt.Errorf("%s: changes[%d]: id, cloud and kind are required", file, i)
+		}
+		if c.Artifact == "" {
+			continue
+		}
+		if c.Artifact != filepath.Base(c.Artifact) {
+			return nil, fmt.Errorf("%s: change %s: artifact %q must be a plain file name", file, c.ID, c.Artifact)
+		}
+		art, err := os.ReadFile(filepath.Join(dir, c.Artifact))
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("change %s: artifact %s is missing", c.ID, c.Artifact)
+		}
+		if err != nil {
+			return nil, err
+		}
+		// The artifact is what gets applied: an engineer may have edited it.
+		c.After = strings.TrimSuffix(string(art), "\n")
+	}
+	return &plan, nil
+}
+
+// Outcome is one analysis, with or without changes.
+type Outcome struct {
+	Findings    []model.Finding
+	Remediators []Remediator
+}
+
+// Runner re-runs the analysis with changes applied to freshly loaded inputs.
+type Runner interface {
+	Run(ctx context.Context, changes []Change) (*Outcome, error)
+}
+
+// Verify re-analyses with each change alone and with all of them, and
+// records the results: each change's Verification, and plan.All. base is
+// the analysis without changes; cat tells which capability an action gives.
+func Verify(ctx context.Context, r Runner, base *Outcome, plan *Plan, cat *catalog.Catalog) error {
+	for i := range plan.Changes {
+		c := &plan.Changes[i]
+		out, err := r.Run(ctx, []Change{*c})
+		if err != nil {
+			return fmt.Errorf("verify %s: %w", c.ID, err)
+		}
+		c.Verification = compare(base, out, c.FindingIDs, cat)
+	}
+	if len(plan.Changes) == 0 {
+		return nil
+	}
+	out, err := r.Run(ctx, plan.Changes)
+	if err != nil {
+		return fmt.Errorf("verify all changes: %w", err)
+	}
+	var want []string
+	for _, c := range plan.Changes {
+		want = append(want, c.FindingIDs...)
+	}
+	plan.All = compare(base, out, want, cat)
+	return nil
+}
+
+// Resolved lists the IDs of base's findings that after no longer has (by
+// Key), sorted.
+func Resolved(base, after []model.Finding) []string {
+	left := map[string]bool{}
+	for i := range after {
+		left[Key(&after[i])] = true
+	}
+	var out []string
+	for i := range base {
+		if !left[Key(&base[i])] {
+			out = append(out, base[i].ID)
+		}
+	}
+	return sortedUnique(out)
+}
+
+// Introduced lists the IDs of after's findings that base did not have.
+func Introduced(base, after []model.Finding) []string {
+	return Resolved(after, base)
+}
+
+func compare(base, after *Outcome, want []string, cat *catalog.Catalog) *Verification {
+	v := &Verification{Resolved: Resolved(base.Findings, after.Findings), Introduced: Introduced(base.Findings, after.Findings)}
+	gone := map[string]bool{}
+	for _, id := range v.Resolved {
+		gone[id] = true
+	}
+	for _, id := range want {
+		if !gone[id] {
+			v.Unresolved = append(v.Unresolved, id)
+		}
+	}
+	v.Unresolved = sortedUnique(v.Unresolved)
+	if v.Resolved == nil {
+		v.Resolved = []string{}
+	}
+	// Capabilities whose loss is the point, by principal.
+	fixed := map[string]map[string]bool{}
+	for i := range base.Findings {
+		f := &base.Findings[i]
+		if !gone[f.ID] {
+			continue
+		}
+		if fixed[f.PrincipalID] == nil {
+			fixed[f.PrincipalID] = map[string]bool{}
+		}
+		fixed[f.PrincipalID][f.Capability] = true
+	}
+	v.Removes = Removes(base.Remediators, after.Remediators, fixed, cat)
+	return v
+}
+
+// Removes lists the permissions held before and not after, per principal,
+// except the actions of the capabilities fixed for that principal.
+func Removes(before, after []Remediator, fixed map[string]map[string]bool, cat *catalog.Catalog) []string {
+	byCloud := map[string]Remediator{}
+	for _, r := range after {
+		byCloud[r.Cloud()] = r
+	}
+	var out []string
+	for _, b := range before {
+		a := byCloud[b.Cloud()]
+		if a == nil {
+			continue
+		}
+		ub, ua := b.Universe(), a.Universe()
+		principals := map[string]bool{}
+		for p := range ub {
+			principals[p] = true
+		}
+		for p := range ua {
+			principals[p] = true
+		}
+		for p := range principals {
+			seen := map[Permission]bool{}
+			for _, perm := range append(append([]Permission{}, ub[p]...), ua[p]...) {
+				if seen[perm] {
+					continue
+				}
+				seen[perm] = true
+				if imageAction(cat, b.Cloud(), perm.Action, fixed[p]) {
+					continue
+				}
+				if b.Holds(p, perm) && !a.Holds(p, perm) {
+					out = append(out, perm.String()+" for "+p)
+				}
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func imageAction(cat *catalog.Catalog, cloud, action string, caps map[string]bool) bool {
+	if cat == nil || len(caps) == 0 {
+		return false
+	}
+	for _, e := range cat.Lookup(cloud, action) {
+		if caps[e.Capability] {
+			return true
+		}
+	}
+	return false
+}
+
+// Attach puts each verified change into the Fixes of the findings it
+// resolves (or means to), in plan order.
+func Attach(findings []model.Finding, plan *Plan) {
+	byID := map[string][]int{}
+	for i := range findings {
+		byID[findings[i].ID] = append(byID[findings[i].ID], i)
+	}
+	for _, c := range plan.Changes {
+		ids := append([]string{}, c.FindingIDs...)
+		if c.Verification != nil {
+			ids = append(ids, c.Verification.Resolved...)
+		}
+		fix := model.Fix{Kind: c.Kind, Summary: c.Summary, Target: c.Target, Before: c.Before, After: c.After,
+			Artifact: c.Artifact, Commands: c.Commands}
+		if c.Verification != nil {
+			fix.Removes = c.Verification.Removes
+		}
+		for _, id := range sortedUnique(ids) {
+			for _, i := range byID[id] {
+				findings[i].Fixes = append(findings[i].Fixes, fix)
+			}
+		}
+	}
+}
+
+// Select returns the findings to plan for: those not suppressed, grouped
+// by the cloud of their principal (or of their first target's grant when
+// the principal is not known).
+func Select(findings []model.Finding, cloudOf func(*model.Finding) string) map[string][]*model.Finding {
+	out := map[string][]*model.Finding{}
+	for i := range findings {
+		f := &findings[i]
+		if f.Suppression != nil {
+			continue
+		}
+		c := cloudOf(f)
+		out[c] = append(out[c], f)
+	}
+	return out
+}
