@@ -40,14 +40,21 @@ type knownResource struct {
 	model   model.Resource
 	policy  *iam.NamedPolicy
 	account string
-	pattern bool // the ARN has a wildcard (an AMI whose region is not known)
+	pattern bool // the ARN has a wildcard (an AMI whose region is not known, a registry's repositories)
+	// only, when set, are the actions decided on the resource (a V1
+	// registry policy governs three actions).
+	only map[string]bool
+	// viaPolicy keeps only the access its resource policy takes part in:
+	// a registry stands for repositories whose identity-policy access the
+	// per-type patterns already report.
+	viaPolicy bool
 }
 
 func (s *Snapshot) knownResources() []knownResource {
 	var out []knownResource
 	for _, a := range s.repoOrder {
 		r := s.repos[a]
-		mr := model.Resource{ID: r.arn, Cloud: cloudName, Type: "ecr-repository", Name: r.name, Account: r.account}
+		mr := model.Resource{ID: r.arn, Cloud: cloudName, Type: repoType(r.arn), Name: r.name, Account: r.account}
 		if r.policy != nil {
 			mr.Policy = r.policy.Name
 		}
@@ -55,10 +62,19 @@ func (s *Snapshot) knownResources() []knownResource {
 	}
 	for _, a := range s.imageOrder {
 		im := s.images[a]
-		out = append(out, knownResource{model: model.Resource{ID: im.arn, Cloud: cloudName, Type: "ami", Name: im.name + " (" + im.id + ")", Account: im.owner},
+		out = append(out, knownResource{model: model.Resource{ID: im.arn, Cloud: cloudName, Type: "ami", Name: s.imageLabel(im), Account: im.owner},
 			account: im.owner, pattern: strings.Contains(im.arn, "*")})
 	}
-	return out
+	return append(out, s.inventoryResources()...)
+}
+
+// repoType is ecr-public-repository for ECR Public ARNs (no region,
+// service ecr-public), ecr-repository otherwise.
+func repoType(a string) string {
+	if strings.SplitN(a, ":", 4)[2] == "ecr-public" {
+		return "ecr-public-repository"
+	}
+	return "ecr-repository"
 }
 
 // policies returns what applies to a request by p on a resource.
@@ -119,12 +135,18 @@ func (s *Snapshot) evaluatePrincipal(p *principal, actions []action, known []kno
 			if a.typePattern == "" || !iam.WildcardMatch(a.typePattern, k.model.ID) && !(k.pattern && iam.WildcardOverlaps(a.typePattern, k.model.ID)) {
 				continue
 			}
-			if p.external && k.policy == nil {
+			if k.only != nil && !k.only[e.Action] {
+				continue
+			}
+			if (p.external || k.viaPolicy) && k.policy == nil {
 				continue // outsiders reach a resource only through its policy
 			}
 			req := &iam.Request{Principal: p.arn, Action: e.Action, Resource: k.model.ID, ResourceAccount: k.account,
 				ResourcePattern: k.pattern, Context: p.ctx}
 			r := iam.Decide(req, p.policies(k.policy))
+			if k.viaPolicy && !resourceGranted(r) {
+				continue
+			}
 			if t, ok := target(r, k.model.ID, true, false, p.external); ok {
 				add(e.Capability, e.Action, t)
 			}

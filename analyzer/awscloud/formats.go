@@ -1,6 +1,8 @@
 // Package awscloud is the AWS plug-in of the analysis: it recognises and
-// reads AWS exports (IAM authorization details, ECR repositories and
-// policies, AMIs, the organization with its SCPs), then decides every
+// reads AWS exports (IAM authorization details, ECR and ECR Public
+// repositories and policies, ECR registries, AMIs with their launch
+// permissions, the image inventory of Image Builder, launch templates and
+// AMI parameters, the organization with its SCPs), then decides every
 // catalog action for every principal with policies/aws.
 package awscloud
 
@@ -39,6 +41,10 @@ func (s *Snapshot) Recognize(doc *model.Document) string {
 		return FormatAuthDetails
 	case has("policyText") && (has("repositoryName") || has("repositoryArn")):
 		return FormatRepoPolicy
+	case has("registryId") && (has("policyText") || has("replicationConfiguration") || has("scanningConfiguration") || has("registryPolicyScope")):
+		return FormatRegistry
+	case has("ImageInventory"):
+		return FormatImageInventory
 	case has("repositories"):
 		return FormatRepositories
 	case has("Images"):
@@ -68,6 +74,10 @@ func (s *Snapshot) Load(file, format string, doc *model.Document) error {
 		return s.loadImages(file, top)
 	case FormatOrganization:
 		return s.loadOrganization(file, top)
+	case FormatRegistry:
+		return s.loadRegistry(file, top)
+	case FormatImageInventory:
+		return s.loadImageInventory(file, top)
 	}
 	return fmt.Errorf("unknown format %q", format)
 }
@@ -386,8 +396,15 @@ func (s *Snapshot) loadRepositories(file string, top map[string]json.RawMessage)
 		return err
 	}
 	for i, r := range rf.Repositories {
-		if _, err := arn.Parse(r.RepositoryArn); err != nil {
+		p, err := arn.Parse(r.RepositoryArn)
+		if err != nil {
 			s.warn(file, fmt.Sprintf("repositories[%d]", i), fmt.Sprintf("repositoryArn %q: %v", r.RepositoryArn, err))
+			continue
+		}
+		// ECR Public repositories come in the same shape, with
+		// arn:aws:ecr-public::ACCOUNT:repository/NAME ARNs.
+		if (p.Service != "ecr" && p.Service != "ecr-public") || !strings.HasPrefix(p.Resource, "repository/") {
+			s.warn(file, fmt.Sprintf("repositories[%d]", i), fmt.Sprintf("repositoryArn %q is not an ECR or ECR Public repository ARN: the entry is ignored", r.RepositoryArn))
 			continue
 		}
 		rp := s.repo(r.RepositoryArn)
@@ -403,6 +420,9 @@ type imagesFile struct {
 		OwnerId string `json:"OwnerId"`
 		Name    string `json:"Name"`
 		Public  bool   `json:"Public"`
+		// LaunchPermissions (describe-image-attribute, added per image):
+		// absent when not collected, which is not the same as empty.
+		LaunchPermissions *[]launchPermission `json:"LaunchPermissions"`
 	} `json:"Images"`
 }
 
@@ -421,7 +441,11 @@ func (s *Snapshot) loadImages(file string, top map[string]json.RawMessage) error
 			continue
 		}
 		id := fmt.Sprintf("arn:aws:ec2:%s::image/%s", region, im.ImageId)
-		s.images[id] = &image{arn: id, id: im.ImageId, name: im.Name, owner: im.OwnerId, public: im.Public}
+		public := im.Public
+		if im.LaunchPermissions != nil && s.readLaunchPermissions(id, *im.LaunchPermissions) {
+			public = true
+		}
+		s.images[id] = &image{arn: id, id: im.ImageId, name: im.Name, owner: im.OwnerId, public: public}
 		s.imageOrder = append(s.imageOrder, id)
 	}
 	return nil

@@ -20,6 +20,7 @@ type Snapshot struct {
 	repoOrder  []string
 	images     map[string]*image
 	imageOrder []string
+	more       inventory // registries, image inventory, AMI sharing (inventory.go)
 	org        *organization
 	warnings   []model.Warning
 	resolved   bool
@@ -220,8 +221,8 @@ var externalAdmin = func() []iam.NamedPolicy {
 }()
 
 // addExternalPrincipals adds a principal for every account, role or user
-// that a resource policy names outside the loaded accounts, and one for
-// "everyone" when a policy allows "*".
+// that a resource policy (of a repository or a registry) names outside the
+// loaded accounts, and one for "everyone" when a policy allows "*".
 func (s *Snapshot) addExternalPrincipals(loaded map[string]bool) {
 	add := func(p *principal) {
 		if _, ok := s.byARN[p.arn]; ok {
@@ -233,12 +234,8 @@ func (s *Snapshot) addExternalPrincipals(loaded map[string]bool) {
 		s.byARN[p.arn] = p
 		s.principals = append(s.principals, p)
 	}
-	for _, a := range s.repoOrder {
-		r := s.repos[a]
-		if r.policy == nil {
-			continue
-		}
-		for _, st := range r.policy.Policy.Statements {
+	for _, pol := range s.resourcePolicies() {
+		for _, st := range pol.Policy.Statements {
 			if st.Principal == nil || st.Effect != iam.Allow || st.NotPrincipal {
 				continue
 			}

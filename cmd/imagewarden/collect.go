@@ -27,6 +27,7 @@ func newCollectCmd() *cobra.Command {
 		Short: "Collect a read-only snapshot from a cloud, in the files analyze reads",
 	}
 	cmd.AddCommand(newCollectAWSCmd())
+	cmd.AddCommand(newCollectGCPCmd())
 	return cmd
 }
 
@@ -34,7 +35,7 @@ func newCollectAWSCmd() *cobra.Command {
 	o := &collectOptions{}
 	cmd := &cobra.Command{
 		Use:   "aws --out DIR",
-		Short: "Collect IAM authorization details and ECR repositories with their policies (read-only calls only), for one account or a whole organization",
+		Short: "Collect IAM, ECR and ECR Public, AMIs with their sharing, Image Builder, launch templates and AMI parameters (read-only calls only), for one account or a whole organization",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if o.out == "" {
@@ -53,14 +54,9 @@ func newCollectAWSCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			regions := o.regions
-			if len(regions) == 0 {
-				if cfg.Region == "" {
-					return fmt.Errorf("no region: give --region or set one in the AWS configuration")
-				}
-				regions = []string{cfg.Region}
-			}
-			opts2 := awscollect.Options{Out: o.out, Regions: regions, Concurrency: o.concurrency, Config: cfg, AssumeRole: o.assumeRole, Accounts: o.accounts}
+			// No --region: the collector lists each account's enabled
+			// regions and collects them all.
+			opts2 := awscollect.Options{Out: o.out, Regions: o.regions, Concurrency: o.concurrency, Config: cfg, AssumeRole: o.assumeRole, Accounts: o.accounts}
 			progress, endProgress := collectProgress(cmd, o.quiet, "accounts")
 			opts2.Progress = progress
 			m, err := awscollect.Collect(cmd.Context(), opts2)
@@ -77,8 +73,8 @@ func newCollectAWSCmd() *cobra.Command {
 	f := cmd.Flags()
 	f.StringVar(&o.out, "out", "", "directory to write the snapshot to")
 	f.StringVar(&o.profile, "profile", "", "AWS shared configuration profile")
-	f.StringArrayVar(&o.regions, "region", nil, "region to collect ECR from (repeatable; default: the configured region)")
-	f.IntVar(&o.concurrency, "concurrency", 4, "regions collected at once")
+	f.StringArrayVar(&o.regions, "region", nil, "region to collect (repeatable; default: every region enabled in each account)")
+	f.IntVar(&o.concurrency, "concurrency", 4, "regions collected at once (accounts, with --assume-role)")
 	f.BoolVar(&o.quiet, "quiet", false, "no progress on standard error")
 	f.StringVar(&o.assumeRole, "assume-role", "", "collect every account of the organization (or --accounts) by assuming this role name in each")
 	f.StringSliceVar(&o.accounts, "accounts", nil, "with --assume-role: only these account ids (default: all active accounts of the organization)")

@@ -1,8 +1,12 @@
 // Package awscollect collects an AWS account read-only with the official
 // SDK and writes exactly the files that `imagewarden analyze` reads: the
-// IAM authorization details, the ECR repositories and their policies, and a
-// collection.json manifest that records what was collected and what was
-// not. Credentials never leave the SDK.
+// IAM authorization details; per region the ECR repositories with their
+// policies, the ECR registry (policy, scanning, replication), the AMIs the
+// account owns with their launch permissions, and the image inventory
+// (Image Builder pipelines, recipes and infrastructure configurations,
+// launch templates, SSM parameters holding AMI ids); the ECR Public
+// repositories; and a collection.json manifest that records what was
+// collected and what was not. Credentials never leave the SDK.
 package awscollect
 
 import (
@@ -13,12 +17,14 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	ecrtypes "github.com/aws/aws-sdk-go-v2/service/ecr/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
@@ -33,7 +39,10 @@ import (
 
 // Options say what to collect and where to write it.
 type Options struct {
-	Out         string
+	Out string
+	// Regions to collect. Empty: every region enabled in each collected
+	// account (ec2:DescribeRegions, asked in Config.Region or us-east-1),
+	// since opt-in regions differ from one account to the next.
 	Regions     []string
 	Concurrency int
 	// Config is the SDK configuration (credentials, retryer, endpoint).
@@ -117,7 +126,8 @@ func Collect(ctx context.Context, o Options) (*Manifest, error) {
 }
 
 // collectAccount collects one account into Out (or Out/dir) with the
-// given credentials: IAM, then ECR and the AMIs it owns in every region.
+// given credentials: IAM, then in every region ECR, the ECR registry, the
+// AMIs it owns and the image inventory, then ECR Public.
 func collectAccount(ctx context.Context, o Options, cfg aws.Config, account, dir string, conc int, record func(Scope)) {
 	ao := o
 	ao.Config = cfg
@@ -142,19 +152,68 @@ func collectAccount(ctx context.Context, o Options, cfg aws.Config, account, dir
 	if iamScope.Error != "" && strings.Contains(iamScope.Error, "AccessDenied") && dir != "" {
 		return // the role cannot be assumed or read: ECR would fail the same way
 	}
+	regions := o.Regions
+	if len(regions) == 0 {
+		var sc Scope
+		regions, sc = enabledRegions(ctx, ao)
+		record(withPrefix(sc))
+	}
 	sem := make(chan struct{}, max(conc, 1))
 	var wg sync.WaitGroup
-	for _, region := range o.Regions {
+	for _, region := range regions {
 		wg.Add(1)
 		go func(region string) {
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
 			record(withPrefix(collectECR(ctx, ao, account, region)))
-			record(withPrefix(collectImages(ctx, ao, region)))
+			record(withPrefix(collectRegistry(ctx, ao, region)))
+			for _, sc := range collectImages(ctx, ao, region) {
+				record(withPrefix(sc))
+			}
+			for _, sc := range collectInventory(ctx, ao, account, region) {
+				record(withPrefix(sc))
+			}
 		}(region)
 	}
 	wg.Wait()
+	record(withPrefix(collectECRPublic(ctx, ao)))
+}
+
+// homeRegion is where account-wide questions are asked: the configured
+// region, or us-east-1, which every account has.
+func homeRegion(cfg aws.Config) string {
+	if cfg.Region != "" {
+		return cfg.Region
+	}
+	return "us-east-1"
+}
+
+// enabledRegions lists the regions enabled in the account: DescribeRegions
+// without AllRegions returns exactly those (opted-in and the ones that need
+// no opt-in). When it fails, the home region alone is collected and the
+// failure recorded, so that the snapshot says regions may be missing.
+func enabledRegions(ctx context.Context, o Options) ([]string, Scope) {
+	s := Scope{Name: "regions"}
+	home := homeRegion(o.Config)
+	c := ec2.NewFromConfig(o.Config, func(opt *ec2.Options) { opt.Region = home })
+	out, err := c.DescribeRegions(ctx, &ec2.DescribeRegionsInput{})
+	if err != nil {
+		s.Error = "ec2:DescribeRegions: " + errText(err) + " (only " + home + " collected)"
+		return []string{home}, s
+	}
+	var regions []string
+	for _, r := range out.Regions {
+		if n := aws.ToString(r.RegionName); n != "" {
+			regions = append(regions, n)
+		}
+	}
+	if len(regions) == 0 {
+		s.Error = "ec2:DescribeRegions: no region returned (only " + home + " collected)"
+		return []string{home}, s
+	}
+	sort.Strings(regions)
+	return regions, s
 }
 
 // memberAccounts lists the accounts to collect: Accounts when given, else
@@ -339,10 +398,17 @@ func collectECR(ctx context.Context, o Options, account, region string) Scope {
 		}
 		repos = append(repos, page.Repositories...)
 	}
+	sort.Slice(repos, func(i, j int) bool {
+		return aws.ToString(repos[i].RepositoryName) < aws.ToString(repos[j].RepositoryName)
+	})
 	list := []any{}
 	for _, r := range repos {
-		list = append(list, map[string]any{"repositoryArn": aws.ToString(r.RepositoryArn), "registryId": aws.ToString(r.RegistryId),
-			"repositoryName": aws.ToString(r.RepositoryName), "repositoryUri": aws.ToString(r.RepositoryUri), "imageTagMutability": string(r.ImageTagMutability)})
+		repo := map[string]any{"repositoryArn": aws.ToString(r.RepositoryArn), "registryId": aws.ToString(r.RegistryId),
+			"repositoryName": aws.ToString(r.RepositoryName), "repositoryUri": aws.ToString(r.RepositoryUri), "imageTagMutability": string(r.ImageTagMutability)}
+		if r.ImageScanningConfiguration != nil {
+			repo["imageScanningConfiguration"] = map[string]any{"scanOnPush": r.ImageScanningConfiguration.ScanOnPush}
+		}
+		list = append(list, repo)
 	}
 	name := "ecr-repositories-" + region + ".json"
 	if err := writeJSON(filepath.Join(o.Out, name), map[string]any{"repositories": list}); err != nil {
@@ -360,7 +426,7 @@ func collectECR(ctx context.Context, o Options, account, region string) Scope {
 			s.Error = fmt.Sprintf("ecr:GetRepositoryPolicy %s: %s", aws.ToString(r.RepositoryName), errText(err))
 			return s
 		}
-		f := "ecr-policy-" + region + "-" + strings.NewReplacer("/", "-", "_", "-").Replace(aws.ToString(r.RepositoryName)) + ".json"
+		f := "ecr-policy-" + region + "-" + fileSafe(aws.ToString(r.RepositoryName)) + ".json"
 		if err := writeJSON(filepath.Join(o.Out, f), map[string]any{"registryId": aws.ToString(pol.RegistryId), "repositoryName": aws.ToString(pol.RepositoryName),
 			"policyText": aws.ToString(pol.PolicyText), "repositoryArn": aws.ToString(r.RepositoryArn)}); err != nil {
 			s.Error = err.Error()
@@ -372,3 +438,9 @@ func collectECR(ctx context.Context, o Options, account, region string) Scope {
 }
 
 func writeJSON(path string, v any) error { return collect.WriteJSON(path, v) }
+
+// fileSafe turns a repository name into part of a file name. Repository
+// names never hold two separators in a row, so "/" becomes "--" and
+// different repositories never share a file ("a/b", "a-b" and "a_b" used to
+// collide on "a-b", one policy overwriting the other).
+func fileSafe(name string) string { return strings.ReplaceAll(name, "/", "--") }

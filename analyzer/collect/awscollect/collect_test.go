@@ -3,13 +3,15 @@ package awscollect
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
-	"sort"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -20,29 +22,48 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
 	"github.com/imagewarden/imagewarden/analyzer"
+	"github.com/imagewarden/imagewarden/analyzer/model"
 )
 
-// readOnly is every operation the collector may call.
+// readOnly is every operation the collector may call, named as IAM names
+// the permission (service:Action). TestReadOnlyPolicyDocumented checks that
+// docs/collect.md asks for exactly these.
 var readOnly = map[string]bool{
-	"GetCallerIdentity": true, "GetAccountAuthorizationDetails": true,
-	"DescribeRepositories": true, "GetRepositoryPolicy": true,
-	"ListAccounts": true, "AssumeRole": true, "DescribeImages": true,
-	"DescribeOrganization": true, "ListRoots": true, "ListOrganizationalUnitsForParent": true,
-	"ListAccountsForParent": true, "ListPolicies": true, "DescribePolicy": true, "ListTargetsForPolicy": true,
+	"sts:GetCallerIdentity": true, "sts:AssumeRole": true,
+	"iam:GetAccountAuthorizationDetails": true,
+	"ecr:DescribeRepositories":           true, "ecr:GetRepositoryPolicy": true,
+	"ecr:GetRegistryPolicy": true, "ecr:GetAccountSetting": true, "ecr:GetRegistryScanningConfiguration": true, "ecr:DescribeRegistry": true,
+	"ecr-public:DescribeRepositories": true, "ecr-public:GetRepositoryPolicy": true,
+	"ec2:DescribeRegions": true, "ec2:DescribeImages": true, "ec2:DescribeImageAttribute": true,
+	"ec2:DescribeLaunchTemplates": true, "ec2:DescribeLaunchTemplateVersions": true,
+	"imagebuilder:ListImagePipelines": true, "imagebuilder:ListImageRecipes": true,
+	"imagebuilder:ListInfrastructureConfigurations": true, "imagebuilder:GetInfrastructureConfiguration": true,
+	"ssm:DescribeParameters": true, "ssm:GetParameters": true,
+	"organizations:ListAccounts": true, "organizations:DescribeOrganization": true, "organizations:ListRoots": true,
+	"organizations:ListOrganizationalUnitsForParent": true, "organizations:ListAccountsForParent": true,
+	"organizations:ListPolicies": true, "organizations:DescribePolicy": true, "organizations:ListTargetsForPolicy": true,
 }
 
-// fakeAWS answers STS and IAM (query protocol, XML) and ECR (JSON 1.1) with
-// real response shapes, pages, a throttling error on the first call of each
-// operation, and AccessDenied for ECR in one region.
+// fakeAWS answers every service the collector calls, on one endpoint, with
+// real response shapes: STS, IAM and EC2 in the query protocol (XML), ECR,
+// ECR Public, SSM and Organizations in JSON 1.1 (X-Amz-Target), Image
+// Builder in REST-JSON (the operation is the path). Lists come in pages;
+// the first call of each operation (per region, account and role) is
+// throttled with the service's own error; access is denied to ECR in one
+// region, to SSM in another, and to one account's role.
 type fakeAWS struct {
 	mu         sync.Mutex
 	calls      []string
 	throttled  map[string]bool
 	deniedECR  string // region whose ECR denies access
+	deniedSSM  string // region whose SSM denies access
 	iamPages   int
 	accounts   int    // member accounts listed by Organizations
 	deniedRole string // account whose role cannot be assumed
 }
+
+// fakeRegions are what the fake's DescribeRegions returns.
+var fakeRegions = []string{"us-east-1", "eu-west-1", "ap-southeast-2"}
 
 // account tells which account a request is made in: assumed-role
 // credentials carry it in their access key id (ASIA + account).
@@ -54,16 +75,32 @@ func account(r *http.Request) string {
 	return "111122223333"
 }
 
-func region(r *http.Request) string {
-	// Authorization: AWS4-HMAC-SHA256 Credential=AKID/DATE/REGION/SERVICE/aws4_request, ...
+// scope is the signing scope of a request:
+// Authorization: AWS4-HMAC-SHA256 Credential=AKID/DATE/REGION/SERVICE/aws4_request, ...
+func scope(r *http.Request) (region, service string) {
 	a := r.Header.Get("Authorization")
 	if i := strings.Index(a, "Credential="); i >= 0 {
 		parts := strings.Split(a[i+len("Credential="):], "/")
-		if len(parts) > 2 {
-			return parts[2]
+		if len(parts) > 3 {
+			return parts[2], parts[3]
 		}
 	}
-	return ""
+	return "", ""
+}
+
+func region(r *http.Request) string { reg, _ := scope(r); return reg }
+
+// operation names the request as IAM does: service:Action.
+func operation(r *http.Request) string {
+	_, svc := scope(r)
+	if t := r.Header.Get("X-Amz-Target"); t != "" {
+		return svc + ":" + t[strings.LastIndexByte(t, '.')+1:]
+	}
+	if svc == "imagebuilder" {
+		return svc + ":" + strings.TrimPrefix(r.URL.Path, "/")
+	}
+	r.ParseForm()
+	return svc + ":" + r.Form.Get("Action")
 }
 
 // accountWriter writes the fake's bodies with the requesting account in
@@ -78,15 +115,46 @@ func (a accountWriter) Write(b []byte) (int, error) {
 	return len(b), err
 }
 
+// reply writes a JSON 1.1 answer.
+func reply(w http.ResponseWriter, status int, body string) {
+	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+	w.WriteHeader(status)
+	fmt.Fprint(w, body)
+}
+
+// ec2Reply writes an EC2 query answer, wrapped in OPResponse.
+func ec2Reply(w http.ResponseWriter, op, body string) {
+	w.Header().Set("Content-Type", "text/xml")
+	fmt.Fprintf(w, `<%sResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>r</requestId>%s</%sResponse>`, op, body, op)
+}
+
+// throttle answers with the throttling error each protocol really uses.
+// Image Builder's is CallRateLimitExceededException, a modeled 429 that
+// the SDK does not retry by default.
+func throttle(w http.ResponseWriter, svc string, json11 bool) {
+	switch {
+	case svc == "ec2":
+		w.Header().Set("Content-Type", "text/xml")
+		w.WriteHeader(503)
+		fmt.Fprint(w, `<Response><Errors><Error><Code>RequestLimitExceeded</Code><Message>Request limit exceeded.</Message></Error></Errors><RequestID>r</RequestID></Response>`)
+	case svc == "imagebuilder":
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("X-Amzn-ErrorType", "CallRateLimitExceededException")
+		w.WriteHeader(429)
+		fmt.Fprint(w, `{"message":"You have exceeded the permitted request rate for the specific operation."}`)
+	case json11:
+		reply(w, 400, `{"__type":"ThrottlingException","message":"Rate exceeded"}`)
+	default:
+		w.Header().Set("Content-Type", "text/xml")
+		w.WriteHeader(400)
+		fmt.Fprint(w, `<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error><RequestId>r</RequestId></ErrorResponse>`)
+	}
+}
+
 func (f *fakeAWS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w = accountWriter{w, account(r)}
-	var op string
-	if t := r.Header.Get("X-Amz-Target"); t != "" {
-		op = t[strings.LastIndexByte(t, '.')+1:]
-	} else {
-		r.ParseForm()
-		op = r.Form.Get("Action")
-	}
+	op := operation(r)
+	_, svc := scope(r)
 	f.mu.Lock()
 	f.calls = append(f.calls, op)
 	key := op + region(r) + account(r) + r.Form.Get("RoleArn")
@@ -94,27 +162,31 @@ func (f *fakeAWS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	f.throttled[key] = true
 	f.mu.Unlock()
 	json11 := r.Header.Get("X-Amz-Target") != ""
-	if first && op != "GetCallerIdentity" {
-		if op == "DescribeImages" {
-			w.Header().Set("Content-Type", "text/xml")
-			w.WriteHeader(503)
-			fmt.Fprint(w, `<Response><Errors><Error><Code>RequestLimitExceeded</Code><Message>Request limit exceeded.</Message></Error></Errors><RequestID>r</RequestID></Response>`)
-			return
-		}
-		if json11 {
-			w.Header().Set("Content-Type", "application/x-amz-json-1.1")
-			w.WriteHeader(400)
-			fmt.Fprint(w, `{"__type":"ThrottlingException","message":"Rate exceeded"}`)
-		} else {
-			w.Header().Set("Content-Type", "text/xml")
-			w.WriteHeader(400)
-			fmt.Fprint(w, `<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error><RequestId>r</RequestId></ErrorResponse>`)
-		}
+	if first && op != "sts:GetCallerIdentity" {
+		throttle(w, svc, json11)
 		return
 	}
+	var in map[string]any
+	if json11 || svc == "imagebuilder" {
+		json.NewDecoder(r.Body).Decode(&in)
+	}
 	acct := account(r)
+	switch svc {
+	case "ec2":
+		f.serveEC2(w, r, op)
+		return
+	case "ecr-public":
+		f.serveECRPublic(w, r, op, in)
+		return
+	case "imagebuilder":
+		f.serveImageBuilder(w, r, op, in)
+		return
+	case "ssm":
+		f.serveSSM(w, r, op, in)
+		return
+	}
 	switch op {
-	case "AssumeRole":
+	case "sts:AssumeRole":
 		arn := r.Form.Get("RoleArn")
 		target := strings.Split(arn, ":")[4]
 		w.Header().Set("Content-Type", "text/xml")
@@ -125,10 +197,7 @@ func (f *fakeAWS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		fmt.Fprintf(w, `<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult><Credentials><AccessKeyId>ASIA%s</AccessKeyId><SecretAccessKey>s</SecretAccessKey><SessionToken>t</SessionToken><Expiration>2099-01-01T00:00:00Z</Expiration></Credentials><AssumedRoleUser><Arn>%s/x</Arn><AssumedRoleId>AROA:x</AssumedRoleId></AssumedRoleUser></AssumeRoleResult><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></AssumeRoleResponse>`, target, arn)
 		return
-	case "ListAccounts":
-		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
-		var in map[string]any
-		json.NewDecoder(r.Body).Decode(&in)
+	case "organizations:ListAccounts":
 		start := 0
 		if tok, ok := in["NextToken"].(string); ok {
 			fmt.Sscan(tok, &start)
@@ -141,50 +210,236 @@ func (f *fakeAWS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if start+20 < f.accounts {
 			next = fmt.Sprintf(`,"NextToken":"%d"`, start+20)
 		}
-		fmt.Fprintf(w, `{"Accounts":[%s]%s}`, strings.Join(accts, ","), next)
+		reply(w, 200, fmt.Sprintf(`{"Accounts":[%s]%s}`, strings.Join(accts, ","), next))
 		return
-	case "DescribeOrganization", "ListRoots", "ListOrganizationalUnitsForParent", "ListAccountsForParent", "ListPolicies", "DescribePolicy", "ListTargetsForPolicy":
+	case "organizations:DescribeOrganization", "organizations:ListRoots", "organizations:ListOrganizationalUnitsForParent",
+		"organizations:ListAccountsForParent", "organizations:ListPolicies", "organizations:DescribePolicy", "organizations:ListTargetsForPolicy":
 		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
-		var in map[string]any
-		json.NewDecoder(r.Body).Decode(&in)
-		f.serveOrg(w, op, in)
+		f.serveOrg(w, strings.TrimPrefix(op, "organizations:"), in)
 		return
-	case "DescribeImages":
-		w.Header().Set("Content-Type", "text/xml")
-		fmt.Fprintf(w, `<DescribeImagesResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>r</requestId><imagesSet><item><imageId>ami-0%s</imageId><imageOwnerId>111122223333</imageOwnerId><name>golden-base</name><imageState>available</imageState><isPublic>false</isPublic><creationDate>2024-01-01T00:00:00.000Z</creationDate></item></imagesSet></DescribeImagesResponse>`, strings.ReplaceAll(region(r), "-", ""))
-		return
-	case "GetCallerIdentity":
+	case "sts:GetCallerIdentity":
 		w.Header().Set("Content-Type", "text/xml")
 		fmt.Fprint(w, `<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult><Arn>arn:aws:iam::111122223333:user/auditor</Arn><UserId>AIDA</UserId><Account>111122223333</Account></GetCallerIdentityResult><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></GetCallerIdentityResponse>`)
-	case "GetAccountAuthorizationDetails":
+	case "iam:GetAccountAuthorizationDetails":
 		f.serveIAM(w, r, acct)
-	case "DescribeRepositories", "GetRepositoryPolicy":
-		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
-		if region(r) == f.deniedECR {
-			w.WriteHeader(400)
-			fmt.Fprint(w, `{"__type":"AccessDeniedException","message":"User is not authorized to perform: ecr:DescribeRepositories"}`)
-			return
-		}
-		var in map[string]any
-		json.NewDecoder(r.Body).Decode(&in)
-		if op == "DescribeRepositories" {
-			if in["nextToken"] == nil {
-				fmt.Fprintf(w, `{"repositories":[{"repositoryArn":"arn:aws:ecr:%s:111122223333:repository/golden/base","registryId":"111122223333","repositoryName":"golden/base","repositoryUri":"x","imageTagMutability":"MUTABLE"}],"nextToken":"p2"}`, region(r))
-				return
-			}
-			fmt.Fprintf(w, `{"repositories":[{"repositoryArn":"arn:aws:ecr:%s:111122223333:repository/public-push","registryId":"111122223333","repositoryName":"public-push","repositoryUri":"y","imageTagMutability":"IMMUTABLE"}]}`, region(r))
-			return
-		}
-		if in["repositoryName"] == "golden/base" {
-			w.WriteHeader(400)
-			fmt.Fprint(w, `{"__type":"RepositoryPolicyNotFoundException","message":"no policy"}`)
-			return
-		}
-		pol, _ := json.Marshal(`{"Version":"2012-10-17","Statement":[{"Sid":"Anyone","Effect":"Allow","Principal":"*","Action":["ecr:PutImage","ecr:InitiateLayerUpload"]}]}`)
-		fmt.Fprintf(w, `{"registryId":"111122223333","repositoryName":"public-push","policyText":%s}`, pol)
+	case "ecr:DescribeRepositories", "ecr:GetRepositoryPolicy", "ecr:GetRegistryPolicy", "ecr:GetAccountSetting",
+		"ecr:GetRegistryScanningConfiguration", "ecr:DescribeRegistry":
+		f.serveECR(w, r, op, in)
 	default:
 		w.WriteHeader(400)
 		fmt.Fprintf(w, `<ErrorResponse><Error><Code>InvalidAction</Code><Message>%s</Message></Error></ErrorResponse>`, op)
+	}
+}
+
+// serveECR: two repositories over two pages, one with a policy that lets
+// anyone push; a registry policy in us-east-1 that lets account
+// 555566667777 replicate into the registry; none elsewhere.
+func (f *fakeAWS) serveECR(w http.ResponseWriter, r *http.Request, op string, in map[string]any) {
+	if region(r) == f.deniedECR {
+		reply(w, 400, `{"__type":"AccessDeniedException","message":"User is not authorized to perform: `+op+`"}`)
+		return
+	}
+	switch op {
+	case "ecr:DescribeRepositories":
+		if in["nextToken"] == nil {
+			reply(w, 200, fmt.Sprintf(`{"repositories":[{"repositoryArn":"arn:aws:ecr:%s:111122223333:repository/golden/base","registryId":"111122223333","repositoryName":"golden/base","repositoryUri":"x","createdAt":1.7e9,"imageTagMutability":"MUTABLE","imageScanningConfiguration":{"scanOnPush":true},"encryptionConfiguration":{"encryptionType":"AES256"}}],"nextToken":"p2"}`, region(r)))
+			return
+		}
+		reply(w, 200, fmt.Sprintf(`{"repositories":[{"repositoryArn":"arn:aws:ecr:%s:111122223333:repository/public-push","registryId":"111122223333","repositoryName":"public-push","repositoryUri":"y","createdAt":1.7e9,"imageTagMutability":"IMMUTABLE","imageScanningConfiguration":{"scanOnPush":false}}]}`, region(r)))
+	case "ecr:GetRepositoryPolicy":
+		if in["repositoryName"] == "golden/base" {
+			reply(w, 400, `{"__type":"RepositoryPolicyNotFoundException","message":"no policy"}`)
+			return
+		}
+		pol, _ := json.Marshal(`{"Version":"2012-10-17","Statement":[{"Sid":"Anyone","Effect":"Allow","Principal":"*","Action":["ecr:PutImage","ecr:InitiateLayerUpload"]}]}`)
+		reply(w, 200, fmt.Sprintf(`{"registryId":"111122223333","repositoryName":"public-push","policyText":%s}`, pol))
+	case "ecr:GetRegistryPolicy":
+		if region(r) != "us-east-1" {
+			reply(w, 400, `{"__type":"RegistryPolicyNotFoundException","message":"Registry policy does not exist in the registry with id '111122223333'"}`)
+			return
+		}
+		pol, _ := json.Marshal(`{"Version":"2012-10-17","Statement":[{"Sid":"ReplicationFromPartner","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::555566667777:root"},"Action":["ecr:ReplicateImage","ecr:CreateRepository"],"Resource":"arn:aws:ecr:us-east-1:111122223333:repository/*"}]}`)
+		reply(w, 200, fmt.Sprintf(`{"registryId":"111122223333","policyText":%s}`, pol))
+	case "ecr:GetAccountSetting":
+		if in["name"] != "REGISTRY_POLICY_SCOPE" {
+			reply(w, 400, `{"__type":"ValidationException","message":"unexpected setting"}`)
+			return
+		}
+		reply(w, 200, `{"name":"REGISTRY_POLICY_SCOPE","value":"V2"}`)
+	case "ecr:GetRegistryScanningConfiguration":
+		reply(w, 200, `{"registryId":"111122223333","scanningConfiguration":{"scanType":"BASIC","rules":[{"scanFrequency":"SCAN_ON_PUSH","repositoryFilters":[{"filter":"*","filterType":"WILDCARD"}]}]}}`)
+	case "ecr:DescribeRegistry":
+		reply(w, 200, `{"registryId":"111122223333","replicationConfiguration":{"rules":[{"destinations":[{"region":"eu-west-1","registryId":"999988887777"}],"repositoryFilters":[{"filter":"golden","filterType":"PREFIX_MATCH"}]}]}}`)
+	}
+}
+
+// serveECRPublic: two public repositories over two pages, "tools" with a
+// policy that lets account 444455556666 push. The API exists only in
+// us-east-1.
+func (f *fakeAWS) serveECRPublic(w http.ResponseWriter, r *http.Request, op string, in map[string]any) {
+	if region(r) != "us-east-1" {
+		reply(w, 400, `{"__type":"UnknownEndpoint","message":"ECR Public answers in us-east-1 only"}`)
+		return
+	}
+	switch op {
+	case "ecr-public:DescribeRepositories":
+		if in["nextToken"] == nil {
+			reply(w, 200, `{"repositories":[{"repositoryArn":"arn:aws:ecr-public::111122223333:repository/tools","registryId":"111122223333","repositoryName":"tools","repositoryUri":"x/tools","createdAt":1.7e9}],"nextToken":"p2"}`)
+			return
+		}
+		reply(w, 200, `{"repositories":[{"repositoryArn":"arn:aws:ecr-public::111122223333:repository/docs-site","registryId":"111122223333","repositoryName":"docs-site","repositoryUri":"x/docs-site","createdAt":1.7e9}]}`)
+	case "ecr-public:GetRepositoryPolicy":
+		if in["repositoryName"] != "tools" {
+			reply(w, 400, `{"__type":"RepositoryPolicyNotFoundException","message":"no policy"}`)
+			return
+		}
+		pol, _ := json.Marshal(`{"Version":"2012-10-17","Statement":[{"Sid":"PartnerPublishes","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::444455556666:root"},"Action":["ecr-public:PutImage","ecr-public:InitiateLayerUpload","ecr-public:UploadLayerPart","ecr-public:CompleteLayerUpload"]}]}`)
+		reply(w, 200, fmt.Sprintf(`{"registryId":"111122223333","repositoryName":"tools","policyText":%s}`, pol))
+	default:
+		reply(w, 400, `{"__type":"UnknownOperationException"}`)
+	}
+}
+
+// serveEC2: the enabled regions; per region a private AMI shared with an
+// account and the organization, and, on a second page, a public one; two
+// launch templates over two pages, whose $Latest and $Default versions
+// come over two pages with the template that has one version listed
+// twice (it is both).
+func (f *fakeAWS) serveEC2(w http.ResponseWriter, r *http.Request, op string) {
+	reg := strings.ReplaceAll(region(r), "-", "")
+	switch op {
+	case "ec2:DescribeRegions":
+		var items string
+		for _, n := range fakeRegions {
+			items += fmt.Sprintf(`<item><regionName>%s</regionName><regionEndpoint>ec2.%s.amazonaws.com</regionEndpoint><optInStatus>opt-in-not-required</optInStatus></item>`, n, n)
+		}
+		ec2Reply(w, "DescribeRegions", `<regionInfo>`+items+`</regionInfo>`)
+	case "ec2:DescribeImages":
+		if r.Form.Get("NextToken") == "" {
+			ec2Reply(w, "DescribeImages", fmt.Sprintf(`<imagesSet><item><imageId>ami-0%s</imageId><imageOwnerId>111122223333</imageOwnerId><name>golden-base</name><imageState>available</imageState><isPublic>false</isPublic><creationDate>2024-01-01T00:00:00.000Z</creationDate></item></imagesSet><nextToken>p2</nextToken>`, reg))
+			return
+		}
+		ec2Reply(w, "DescribeImages", fmt.Sprintf(`<imagesSet><item><imageId>ami-1%s</imageId><imageOwnerId>111122223333</imageOwnerId><name>public-base</name><imageState>available</imageState><isPublic>true</isPublic><creationDate>2024-02-01T00:00:00.000Z</creationDate></item></imagesSet>`, reg))
+	case "ec2:DescribeImageAttribute":
+		id := r.Form.Get("ImageId")
+		if r.Form.Get("Attribute") != "launchPermission" {
+			w.WriteHeader(400)
+			fmt.Fprint(w, `<Response><Errors><Error><Code>InvalidParameterValue</Code><Message>attribute</Message></Error></Errors><RequestID>r</RequestID></Response>`)
+			return
+		}
+		perms := `<item><userId>444455556666</userId></item><item><organizationArn>arn:aws:organizations::111122223333:organization/o-test</organizationArn></item>`
+		if strings.HasPrefix(id, "ami-1") {
+			perms = `<item><group>all</group></item>`
+		}
+		ec2Reply(w, "DescribeImageAttribute", `<imageId>`+id+`</imageId><launchPermission>`+perms+`</launchPermission>`)
+	case "ec2:DescribeLaunchTemplates":
+		if r.Form.Get("NextToken") == "" {
+			ec2Reply(w, "DescribeLaunchTemplates", `<launchTemplates><item><launchTemplateId>lt-0aaa</launchTemplateId><launchTemplateName>web</launchTemplateName><createTime>2024-01-01T00:00:00.000Z</createTime><createdBy>arn:aws:iam::111122223333:role/builder</createdBy><defaultVersionNumber>1</defaultVersionNumber><latestVersionNumber>2</latestVersionNumber></item></launchTemplates><nextToken>p2</nextToken>`)
+			return
+		}
+		ec2Reply(w, "DescribeLaunchTemplates", `<launchTemplates><item><launchTemplateId>lt-0bbb</launchTemplateId><launchTemplateName>batch</launchTemplateName><createTime>2024-01-01T00:00:00.000Z</createTime><createdBy>arn:aws:iam::111122223333:role/builder</createdBy><defaultVersionNumber>1</defaultVersionNumber><latestVersionNumber>1</latestVersionNumber></item></launchTemplates>`)
+	case "ec2:DescribeLaunchTemplateVersions":
+		if r.Form.Get("LaunchTemplateId") != "" || r.Form.Get("LaunchTemplateVersion.1") != "$Latest" || r.Form.Get("LaunchTemplateVersion.2") != "$Default" {
+			w.WriteHeader(400)
+			fmt.Fprintf(w, `<Response><Errors><Error><Code>InvalidParameterCombination</Code><Message>want $Latest and $Default of every template: %s</Message></Error></Errors><RequestID>r</RequestID></Response>`, r.Form.Encode())
+			return
+		}
+		version := func(id, name string, n int, def bool, image string) string {
+			return fmt.Sprintf(`<item><launchTemplateId>%s</launchTemplateId><launchTemplateName>%s</launchTemplateName><versionNumber>%d</versionNumber><defaultVersion>%t</defaultVersion><launchTemplateData><imageId>%s</imageId></launchTemplateData></item>`, id, name, n, def, image)
+		}
+		if r.Form.Get("NextToken") == "" {
+			ec2Reply(w, "DescribeLaunchTemplateVersions", `<launchTemplateVersionSet>`+version("lt-0aaa", "web", 2, false, "ami-0"+reg)+version("lt-0aaa", "web", 1, true, "ami-0old")+`</launchTemplateVersionSet><nextToken>p2</nextToken>`)
+			return
+		}
+		ec2Reply(w, "DescribeLaunchTemplateVersions", `<launchTemplateVersionSet>`+version("lt-0bbb", "batch", 1, true, "resolve:ssm:/golden/ami")+version("lt-0bbb", "batch", 1, true, "resolve:ssm:/golden/ami")+`</launchTemplateVersionSet>`)
+	default:
+		w.WriteHeader(400)
+		fmt.Fprintf(w, `<Response><Errors><Error><Code>InvalidAction</Code><Message>%s</Message></Error></Errors><RequestID>r</RequestID></Response>`, op)
+	}
+}
+
+// serveImageBuilder: two pipelines over two pages, one recipe, one
+// infrastructure configuration, in REST-JSON.
+func (f *fakeAWS) serveImageBuilder(w http.ResponseWriter, r *http.Request, op string, in map[string]any) {
+	w.Header().Set("Content-Type", "application/json")
+	reg := region(r)
+	arn := func(kind, name string) string {
+		return "arn:aws:imagebuilder:" + reg + ":111122223333:" + kind + "/" + name
+	}
+	switch op {
+	case "imagebuilder:ListImagePipelines":
+		if in["nextToken"] == nil {
+			fmt.Fprintf(w, `{"requestId":"r","imagePipelineList":[{"arn":%q,"name":"golden-base","status":"ENABLED","imageRecipeArn":%q,"infrastructureConfigurationArn":%q,"distributionConfigurationArn":%q,"platform":"Linux","dateCreated":"2024-01-01T00:00:00Z"}],"nextToken":"p2"}`,
+				arn("image-pipeline", "golden-base"), arn("image-recipe", "golden-base/1.0.0"), arn("infrastructure-configuration", "golden-infra"), arn("distribution-configuration", "golden-dist"))
+			return
+		}
+		fmt.Fprintf(w, `{"requestId":"r","imagePipelineList":[{"arn":%q,"name":"golden-container","status":"DISABLED","containerRecipeArn":%q,"infrastructureConfigurationArn":%q,"executionRole":"arn:aws:iam::111122223333:role/builder","platform":"Linux"}]}`,
+			arn("image-pipeline", "golden-container"), arn("container-recipe", "golden-container/2.0.0"), arn("infrastructure-configuration", "golden-infra"))
+	case "imagebuilder:ListImageRecipes":
+		if in["owner"] != "Self" {
+			w.WriteHeader(400)
+			fmt.Fprint(w, `{"message":"want the account's own recipes"}`)
+			return
+		}
+		fmt.Fprintf(w, `{"requestId":"r","imageRecipeSummaryList":[{"arn":%q,"name":"golden-base","owner":"111122223333","parentImage":"arn:aws:imagebuilder:%s:aws:image/amazon-linux-2023-x86/x.x.x","platform":"Linux","dateCreated":"2024-01-01T00:00:00Z"}]}`,
+			arn("image-recipe", "golden-base/1.0.0"), reg)
+	case "imagebuilder:ListInfrastructureConfigurations":
+		fmt.Fprintf(w, `{"requestId":"r","infrastructureConfigurationSummaryList":[{"arn":%q,"name":"golden-infra","instanceProfileName":"builder"}]}`, arn("infrastructure-configuration", "golden-infra"))
+	case "imagebuilder:GetInfrastructureConfiguration":
+		// The ARN the collector read, in the requesting account.
+		if r.URL.Query().Get("infrastructureConfigurationArn") != strings.ReplaceAll(arn("infrastructure-configuration", "golden-infra"), "111122223333", account(r)) {
+			w.Header().Set("X-Amzn-ErrorType", "ResourceNotFoundException")
+			w.WriteHeader(404)
+			fmt.Fprint(w, `{"message":"no such configuration"}`)
+			return
+		}
+		fmt.Fprintf(w, `{"requestId":"r","infrastructureConfiguration":{"arn":%q,"name":"golden-infra","instanceProfileName":"builder","instanceTypes":["m5.large"],"keyPair":"ops","subnetId":"subnet-1","securityGroupIds":["sg-2","sg-1"],"terminateInstanceOnFailure":true}}`,
+			arn("infrastructure-configuration", "golden-infra"))
+	default:
+		w.WriteHeader(404)
+		fmt.Fprint(w, `{"message":"unknown operation"}`)
+	}
+}
+
+// serveSSM: two image parameters over two pages, denied in one region.
+func (f *fakeAWS) serveSSM(w http.ResponseWriter, r *http.Request, op string, in map[string]any) {
+	if region(r) == f.deniedSSM {
+		reply(w, 400, `{"__type":"AccessDeniedException","Message":"User is not authorized to perform: `+op+`"}`)
+		return
+	}
+	reg := strings.ReplaceAll(region(r), "-", "")
+	param := func(name string) string {
+		value := "ami-0" + reg
+		if strings.HasSuffix(name, "previous") {
+			value = "ami-0old"
+		}
+		return fmt.Sprintf(`{"Name":%q,"Type":"String","DataType":"aws:ec2:image","Value":%q,"Version":3,"LastModifiedDate":1.7e9,"ARN":"arn:aws:ssm:%s:111122223333:parameter%s"}`, name, value, region(r), name)
+	}
+	switch op {
+	case "ssm:DescribeParameters":
+		b, _ := json.Marshal(in["ParameterFilters"])
+		if string(b) != `[{"Key":"DataType","Option":"Equals","Values":["aws:ec2:image"]}]` {
+			reply(w, 400, `{"__type":"InvalidFilterKey","message":"want DataType aws:ec2:image, got `+strings.ReplaceAll(string(b), `"`, `'`)+`"}`)
+			return
+		}
+		if in["NextToken"] == nil {
+			reply(w, 200, `{"Parameters":[{"Name":"/golden/ami","Type":"String","DataType":"aws:ec2:image","Version":3}],"NextToken":"p2"}`)
+			return
+		}
+		reply(w, 200, `{"Parameters":[{"Name":"/golden/ami-previous","Type":"String","DataType":"aws:ec2:image","Version":3}]}`)
+	case "ssm:GetParameters":
+		if in["WithDecryption"] == true {
+			reply(w, 400, `{"__type":"ValidationException","message":"no decryption expected"}`)
+			return
+		}
+		var ps []string
+		names, _ := in["Names"].([]any)
+		for _, n := range names {
+			ps = append(ps, param(n.(string)))
+		}
+		reply(w, 200, `{"Parameters":[`+strings.Join(ps, ",")+`],"InvalidParameters":[]}`)
+	default:
+		reply(w, 400, `{"__type":"UnknownOperationException"}`)
 	}
 }
 
@@ -217,7 +472,8 @@ func (f *fakeAWS) serveIAM(w http.ResponseWriter, r *http.Request, acct string) 
 <member><Document>%s</Document><VersionId>v1</VersionId><IsDefaultVersion>false</IsDefaultVersion><CreateDate>2023-01-01T00:00:00Z</CreateDate></member></PolicyVersionList></member></Policies>
 </GetAccountAuthorizationDetailsResult><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></GetAccountAuthorizationDetailsResponse>`,
 		enc(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}`),
-		enc(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ec2:CreateImage","Resource":"*"}]}`),
+		enc(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ec2:CreateImage","Resource":"*"},`+
+			`{"Sid":"Pipelines","Effect":"Allow","Action":["imagebuilder:UpdateImagePipeline","ec2:CreateLaunchTemplateVersion","ssm:PutParameter"],"Resource":"*"}]}`),
 		enc(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`))
 }
 
@@ -232,50 +488,79 @@ func testConfig(url string) aws.Config {
 	}
 }
 
-// TestCollect: pages are followed, throttling is retried, AccessDenied in
-// one region is recorded and the rest collected, only read operations are
-// called, and the files are what analyze reads.
+var update = flag.Bool("update", false, "rewrite testdata/golden from the collected snapshot")
+
+// TestCollect: without --region every enabled region is collected; pages
+// are followed, throttling is retried for every operation, AccessDenied for
+// ECR in one region and for SSM in another skips those scopes only, only
+// read operations are called, and the snapshot is, byte for byte, the
+// golden one.
 func TestCollect(t *testing.T) {
-	f := &fakeAWS{throttled: map[string]bool{}, deniedECR: "eu-west-1"}
+	f := &fakeAWS{throttled: map[string]bool{}, deniedECR: "eu-west-1", deniedSSM: "ap-southeast-2"}
 	srv := httptest.NewServer(f)
 	defer srv.Close()
 	out := t.TempDir()
 	fixed := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
-	m, err := Collect(context.Background(), Options{Out: out, Regions: []string{"us-east-1", "eu-west-1"}, Config: testConfig(srv.URL), Now: func() time.Time { return fixed }})
+	m, err := Collect(context.Background(), Options{Out: out, Config: testConfig(srv.URL), Now: func() time.Time { return fixed }})
 	if err != nil {
 		t.Fatal(err)
 	}
+	counts := map[string]int{}
 	for _, c := range f.calls {
+		counts[c]++
 		if !readOnly[c] {
 			t.Errorf("called %s, which is not a read-only operation of the allowlist", c)
+		}
+	}
+	for op := range readOnly {
+		if counts[op] == 0 && !strings.HasPrefix(op, "organizations:") && op != "sts:AssumeRole" {
+			t.Errorf("%s was never called: the fake does not exercise it", op)
 		}
 	}
 	if m.Account != "111122223333" || m.Complete {
 		t.Errorf("manifest: %+v", m)
 	}
-	if len(m.Skipped) != 1 || m.Skipped[0].Name != "ecr:eu-west-1" || !strings.Contains(m.Skipped[0].Error, "AccessDenied") {
-		t.Errorf("the denied region should be skipped with its error: %+v", m.Skipped)
-	}
-	iamCalls := 0
-	for _, c := range f.calls {
-		if c == "GetAccountAuthorizationDetails" {
-			iamCalls++
+	var skipped []string
+	for _, s := range m.Skipped {
+		skipped = append(skipped, s.Name)
+		if !strings.Contains(s.Error, "AccessDenied") {
+			t.Errorf("%s: the error should say access was denied: %s", s.Name, s.Error)
 		}
 	}
-	if iamCalls != 3 || f.iamPages != 2 { // a throttled call retried, then two pages
-		t.Errorf("IAM calls %d, pages served %d", iamCalls, f.iamPages)
+	if want := "ecr-registry:eu-west-1 ecr:eu-west-1 ssm-image-parameters:ap-southeast-2"; strings.Join(skipped, " ") != want {
+		t.Errorf("skipped %v, want %s", skipped, want)
 	}
-	files, _ := filepath.Glob(filepath.Join(out, "*.json"))
-	var names []string
-	for _, p := range files {
-		names = append(names, filepath.Base(p))
+	collected := map[string]bool{}
+	for _, s := range m.Collected {
+		collected[s.Name] = true
 	}
-	sort.Strings(names)
-	want := []string{"collection.json", "ecr-policy-us-east-1-public-push.json", "ecr-repositories-us-east-1.json", "iam-111122223333.json", "images-eu-west-1.json", "images-us-east-1.json"}
-	if strings.Join(names, " ") != strings.Join(want, " ") {
-		t.Errorf("files %v, want %v", names, want)
+	for _, reg := range fakeRegions {
+		for _, sc := range []string{"ec2-images:", "ec2-image-sharing:", "imagebuilder:", "ec2-launch-templates:"} {
+			if !collected[sc+reg] {
+				t.Errorf("scope %s%s not collected: every enabled region should be", sc, reg)
+			}
+		}
 	}
-	b, _ := os.ReadFile(filepath.Join(out, "iam-111122223333.json"))
+	if !collected["regions"] || !collected["ecr-public"] || !collected["ssm-image-parameters:us-east-1"] {
+		t.Errorf("collected %v", m.Collected)
+	}
+	// Each operation's first call is throttled and retried: IAM is one
+	// throttled call then two pages; DescribeRegions is asked once, in the
+	// configured region.
+	if counts["iam:GetAccountAuthorizationDetails"] != 3 || f.iamPages != 2 {
+		t.Errorf("IAM calls %d, pages served %d", counts["iam:GetAccountAuthorizationDetails"], f.iamPages)
+	}
+	if counts["ec2:DescribeRegions"] != 2 {
+		t.Errorf("DescribeRegions called %d times, want a throttled call and its retry", counts["ec2:DescribeRegions"])
+	}
+	// Image Builder throttles with CallRateLimitExceededException, which
+	// the SDK does not retry unless told to: every region must have got its
+	// pipelines anyway.
+	b, _ := os.ReadFile(filepath.Join(out, "image-inventory-ap-southeast-2.json"))
+	if !strings.Contains(string(b), "image-pipeline/golden-container") || strings.Contains(string(b), "ImageParameters") {
+		t.Errorf("ap-southeast-2 inventory should hold both pipelines (second page) and no parameters (denied):\n%s", b)
+	}
+	b, _ = os.ReadFile(filepath.Join(out, "iam-111122223333.json"))
 	var details struct {
 		UserDetailList []struct {
 			UserName       string
@@ -293,10 +578,73 @@ func TestCollect(t *testing.T) {
 	if len(details.RoleDetailList) != 1 || details.RoleDetailList[0].AssumeRolePolicyDocument == nil || len(details.Policies[0].PolicyVersionList) != 2 {
 		t.Errorf("second page missing: %s", b)
 	}
+	compareGolden(t, out, filepath.Join("testdata", "golden"))
 }
 
-// TestAnalyzeCollectedSnapshot: analyze reads what collect wrote, finds the
-// public push and the developer's push, and says the snapshot is incomplete.
+// compareGolden compares every file of the snapshot with testdata/golden
+// (or rewrites it with -update). The tool version in the manifest depends
+// on the build and is left out.
+func compareGolden(t *testing.T, out, golden string) {
+	t.Helper()
+	read := func(dir string) map[string]string {
+		files := map[string]string{}
+		filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
+			}
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			rel, _ := filepath.Rel(dir, p)
+			if filepath.Base(p) == "collection.json" {
+				b = regexp.MustCompile(`"version": "[^"]*"`).ReplaceAll(b, []byte(`"version": "(build)"`))
+			}
+			files[filepath.ToSlash(rel)] = string(b)
+			return nil
+		})
+		return files
+	}
+	got := read(out)
+	if *update {
+		os.RemoveAll(golden)
+		for name, body := range got {
+			p := filepath.Join(golden, filepath.FromSlash(name))
+			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return
+	}
+	want := read(golden)
+	if len(want) == 0 {
+		t.Fatalf("no golden files in %s: run go test ./analyzer/collect/awscollect -update", golden)
+	}
+	for name, body := range want {
+		g, ok := got[name]
+		switch {
+		case !ok:
+			t.Errorf("%s: in the golden snapshot, not written", name)
+		case g != body:
+			t.Errorf("%s differs from the golden file (go test -update rewrites it after review):\n--- got\n%s\n--- want\n%s", name, g, body)
+		}
+	}
+	for name := range got {
+		if _, ok := want[name]; !ok {
+			t.Errorf("%s: written, not in the golden snapshot", name)
+		}
+	}
+}
+
+// TestAnalyzeCollectedSnapshot: analyze reads what collect wrote, with the
+// regions given: the public push, the developer's push, an outside account
+// that may replicate into the registry, an outside account that may push to
+// an ECR Public repository, pipeline.modify exactly on the Image Builder
+// pipeline, the launch template and the AMI parameter, the public AMI; and
+// it says the snapshot is incomplete.
 func TestAnalyzeCollectedSnapshot(t *testing.T) {
 	f := &fakeAWS{throttled: map[string]bool{}, deniedECR: "eu-west-1"}
 	srv := httptest.NewServer(f)
@@ -305,40 +653,104 @@ func TestAnalyzeCollectedSnapshot(t *testing.T) {
 	if _, err := Collect(context.Background(), Options{Out: out, Regions: []string{"us-east-1", "eu-west-1"}, Config: testConfig(srv.URL)}); err != nil {
 		t.Fatal(err)
 	}
+	for _, c := range f.calls {
+		if c == "ec2:DescribeRegions" {
+			t.Errorf("--region was given: the enabled regions should not be asked")
+		}
+	}
 	rep, err := analyzer.Analyze(context.Background(), analyzer.Options{Paths: []string{out}})
 	if err != nil {
 		t.Fatal(err)
 	}
+	kinds := map[string]bool{}
 	for _, s := range rep.Inputs {
+		kinds[s.Kind] = true
 		if s.Error != "" {
 			t.Errorf("%s skipped: %s", s.Path, s.Error)
 		}
 	}
+	for _, k := range []string{"aws-ecr-registry", "aws-image-inventory"} {
+		if !kinds[k] {
+			t.Errorf("no input read as %s: %v", k, kinds)
+		}
+	}
 	got := map[string]bool{}
+	targets := map[string][]string{} // rule principal capability -> known targets
 	for _, f := range rep.Findings {
-		got[f.RuleID+" "+f.PrincipalID+" "+f.Capability] = true
+		k := f.RuleID + " " + f.PrincipalID + " " + f.Capability
+		got[k] = true
+		for _, tg := range f.Targets {
+			if tg.Known {
+				targets[k] = append(targets[k], tg.Resource)
+			}
+		}
 	}
 	for _, want := range []string{
 		"IW-001 * image.push",
 		"IW-003 arn:aws:iam::111122223333:user/dev image.push",
 		"IW-004 arn:aws:iam::111122223333:role/builder image.create",
+		"IW-002 arn:aws:iam::555566667777:root image.push",   // ecr:ReplicateImage by the registry policy
+		"IW-002 arn:aws:iam::555566667777:root image.create", // ecr:CreateRepository by the registry policy
+		"IW-002 arn:aws:iam::444455556666:root image.push",   // ecr-public:PutImage by the repository policy
+		"IW-008 arn:aws:iam::111122223333:role/builder pipeline.modify",
 	} {
 		if !got[want] {
 			t.Errorf("missing finding %q; got %v", want, got)
 		}
 	}
-	ami := false
-	for _, f := range rep.Findings {
-		if f.RuleID == "IW-004" && strings.HasSuffix(f.PrincipalID, "role/builder") {
-			for _, tg := range f.Targets {
-				if tg.Known && strings.Contains(tg.Resource, "image/ami-0useast1") {
-					ami = true
-				}
+	has := func(key, resource string) bool {
+		for _, r := range targets[key] {
+			if r == resource {
+				return true
 			}
 		}
+		return false
 	}
-	if !ami {
-		t.Errorf("the collected AMI should be a known target of the builder's image.create")
+	for key, res := range map[string]string{
+		"IW-004 arn:aws:iam::111122223333:role/builder image.create":    "arn:aws:ec2:us-east-1::image/ami-0useast1",
+		"IW-002 arn:aws:iam::555566667777:root image.push":              "arn:aws:ecr:us-east-1:111122223333:repository/*",
+		"IW-002 arn:aws:iam::444455556666:root image.push":              "arn:aws:ecr-public::111122223333:repository/tools",
+		"IW-008 arn:aws:iam::111122223333:role/builder pipeline.modify": "arn:aws:imagebuilder:us-east-1:111122223333:image-pipeline/golden-base",
+	} {
+		if !has(key, res) {
+			t.Errorf("%s: %s should be a known target; known targets %v", key, res, targets[key])
+		}
+	}
+	for _, res := range []string{"arn:aws:ec2:us-east-1:111122223333:launch-template/lt-0aaa", "arn:aws:ssm:us-east-1:111122223333:parameter/golden/ami",
+		"arn:aws:imagebuilder:us-east-1:111122223333:infrastructure-configuration/golden-infra"} {
+		if res == "arn:aws:imagebuilder:us-east-1:111122223333:infrastructure-configuration/golden-infra" {
+			// The builder may not change infrastructure configurations:
+			// listed as a resource, not a target.
+			if has("IW-008 arn:aws:iam::111122223333:role/builder pipeline.modify", res) {
+				t.Errorf("the builder was not granted UpdateInfrastructureConfiguration: %v", targets)
+			}
+			continue
+		}
+		if !has("IW-008 arn:aws:iam::111122223333:role/builder pipeline.modify", res) {
+			t.Errorf("pipeline.modify should be decided exactly on %s: %v", res, targets["IW-008 arn:aws:iam::111122223333:role/builder pipeline.modify"])
+		}
+	}
+	resources := map[string]model.Resource{}
+	for _, r := range rep.Resources {
+		resources[r.ID] = r
+	}
+	for id, typ := range map[string]string{
+		"arn:aws:ecr-public::111122223333:repository/tools":                                     "ecr-public-repository",
+		"arn:aws:ecr:us-east-1:111122223333:repository/*":                                       "ecr-registry",
+		"arn:aws:imagebuilder:us-east-1:111122223333:image-recipe/golden-base/1.0.0":            "imagebuilder-image-recipe",
+		"arn:aws:imagebuilder:us-east-1:111122223333:infrastructure-configuration/golden-infra": "imagebuilder-infrastructure-configuration",
+		"arn:aws:ec2:us-east-1:111122223333:launch-template/lt-0bbb":                            "launch-template",
+		"arn:aws:ssm:us-east-1:111122223333:parameter/golden/ami-previous":                      "ssm-parameter",
+	} {
+		if resources[id].Type != typ {
+			t.Errorf("resource %s: type %q, want %q", id, resources[id].Type, typ)
+		}
+	}
+	if n := resources["arn:aws:ec2:us-east-1::image/ami-1useast1"].Name; !strings.Contains(n, "public") {
+		t.Errorf("the AMI with launch permission group all should be reported public: %q", n)
+	}
+	if n := resources["arn:aws:ec2:us-east-1::image/ami-0useast1"].Name; strings.Contains(n, "public") || !strings.Contains(n, "444455556666") {
+		t.Errorf("the private AMI should be reported shared with the account, not public: %q", n)
 	}
 	incomplete := false
 	for _, w := range rep.Warnings {
@@ -348,6 +760,71 @@ func TestAnalyzeCollectedSnapshot(t *testing.T) {
 	}
 	if !incomplete {
 		t.Errorf("the report should say ecr:eu-west-1 was not collected: %+v", rep.Warnings)
+	}
+}
+
+// TestReadOnlyPolicyDocumented: the minimal policy of docs/collect.md
+// grants exactly the allowlisted operations of the audited accounts, so a
+// new call cannot be added without documenting the permission it needs.
+func TestReadOnlyPolicyDocumented(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "..", "docs", "collect.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := string(b)
+	i := strings.Index(doc, "## AWS")
+	if i < 0 {
+		t.Fatal("docs/collect.md has no AWS section")
+	}
+	section := doc[i:]
+	if j := strings.Index(section[1:], "\n## "); j >= 0 {
+		section = section[:j+1]
+	}
+	start := strings.Index(section, "```json\n")
+	if start < 0 {
+		t.Fatal("the AWS section of docs/collect.md has no JSON policy")
+	}
+	body := section[start+len("```json\n"):]
+	body = body[:strings.Index(body, "```")]
+	var pol struct {
+		Statement []struct {
+			Sid    string
+			Action any
+		}
+	}
+	if err := json.Unmarshal([]byte(body), &pol); err != nil {
+		t.Fatalf("docs/collect.md AWS policy: %v", err)
+	}
+	granted := map[string]bool{}
+	for _, st := range pol.Statement {
+		switch a := st.Action.(type) {
+		case string:
+			granted[a] = true
+		case []any:
+			for _, x := range a {
+				granted[x.(string)] = true
+			}
+		}
+	}
+	for a := range granted {
+		if !readOnly[a] {
+			t.Errorf("docs/collect.md grants %s, which the collector does not call", a)
+		}
+	}
+	for a := range readOnly {
+		// Management-account and caller operations are described apart.
+		if strings.HasPrefix(a, "organizations:") || strings.HasPrefix(a, "sts:") {
+			if !strings.Contains(section, strings.TrimPrefix(a, "organizations:")) {
+				t.Errorf("docs/collect.md does not mention %s", a)
+			}
+			continue
+		}
+		if !granted[a] {
+			t.Errorf("the collector calls %s: add it to the minimal policy in docs/collect.md", a)
+		}
+		if !strings.Contains(section, "`"+a+"`") {
+			t.Errorf("docs/collect.md should say why %s is needed", a)
+		}
 	}
 }
 
@@ -430,7 +907,10 @@ func BenchmarkCollectOrganization(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if len(m.Skipped) != 0 || len(m.Collected) != 3001 {
+		// Nine scopes an account (IAM, ECR, registry, AMIs, AMI sharing,
+		// Image Builder, launch templates, parameters, ECR Public) and the
+		// organization.
+		if len(m.Skipped) != 0 || len(m.Collected) != 9001 {
 			b.Fatalf("collected %d, skipped %d", len(m.Collected), len(m.Skipped))
 		}
 		b.ReportMetric(float64(len(f.calls)), "calls")
