@@ -434,9 +434,9 @@ func TestScopeValidation(t *testing.T) {
 
 func TestCallerFromCredentials(t *testing.T) {
 	for in, want := range map[string]string{
-		`{"type":"service_account","client_email":"audit@p.iam.gserviceaccount.com","private_key":"-----BEGIN"}`: "audit@p.iam.gserviceaccount.com",
+		`{"type":"service_account","client_email":"audit@p.iam.gserviceaccount.com","private_key":"-----BEGIN"}`:                                                                                  "audit@p.iam.gserviceaccount.com",
 		`{"type":"external_account","service_account_impersonation_url":"https://iamcredentials.googleapis.com/v1/projects/-/serviceAccounts/wif@p.iam.gserviceaccount.com:generateAccessToken"}`: "wif@p.iam.gserviceaccount.com",
-		`{"type":"authorized_user","refresh_token":"1//secret","client_secret":"s"}`: "unknown (authorized_user credentials)",
+		`{"type":"authorized_user","refresh_token":"1//secret","client_secret":"s"}`:                                                                                                              "unknown (authorized_user credentials)",
 		``: "unknown",
 	} {
 		got := callerFromJSON([]byte(in))
