@@ -28,7 +28,6 @@ func newCollectCmd() *cobra.Command {
 	}
 	cmd.AddCommand(newCollectAWSCmd())
 	cmd.AddCommand(newCollectGCPCmd())
-	cmd.AddCommand(newCollectGCPCmd())
 	return cmd
 }
 
