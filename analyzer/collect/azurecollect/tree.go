@@ -1,0 +1,180 @@
+package azurecollect
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
+	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/managementgroups/armmanagementgroups"
+)
+
+const (
+	mgType  = "Microsoft.Management/managementGroups"
+	subType = "/subscriptions"
+)
+
+// entity is one item of `az account management-group entities list`
+// (A4): a management group or a subscription and its parent.
+type entity struct {
+	DisplayName string     `json:"displayName"`
+	ID          string     `json:"id"`
+	Name        string     `json:"name"`
+	Parent      *parentRef `json:"parent"`
+	Type        string     `json:"type"`
+}
+
+type parentRef struct {
+	ID string `json:"id"`
+}
+
+// tree is the management-group hierarchy from a root: its ancestors, the
+// root, and everything below it.
+type tree struct {
+	tenant   string
+	entities []entity
+	mgs      []string          // the root and the management groups below it
+	subs     []string          // the subscriptions below the root
+	parent   map[string]string // lower-case entity id -> lower-case parent id
+	mgByID   map[string]string // lower-case id -> management group name
+	subByKey map[string]string // lower-case subscription id -> its entity id
+}
+
+// readTree reads the root group with its ancestors (one GET) and its
+// descendants (a paged GET): the parents are what lets an assignment on a
+// management group reach the subscriptions below it.
+func (c *collector) readTree(ctx context.Context, root string) (*tree, error) {
+	rootID := mgID(root)
+	g, err := c.mgs.Get(ctx, root, &armmanagementgroups.ClientGetOptions{Expand: to.Ptr(armmanagementgroups.ManagementGroupExpandTypeAncestors)})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %s", failure("Microsoft.Management/managementGroups/read", rootID, err), "management groups are not applied to subscriptions")
+	}
+	t := &tree{parent: map[string]string{}, mgByID: map[string]string{}, subByKey: map[string]string{}}
+	top := entity{ID: or(str(g.ID), rootID), Name: or(str(g.Name), root), Type: mgType}
+	var chain []string
+	if p := g.Properties; p != nil {
+		top.DisplayName = str(p.DisplayName)
+		t.tenant = str(p.TenantID)
+		if d := p.Details; d != nil {
+			// From the parent up to the tenant root group.
+			for _, a := range d.ManagementGroupAncestorsChain {
+				if a != nil && str(a.Name) != "" {
+					chain = append(chain, str(a.Name))
+				}
+			}
+			if len(chain) == 0 && d.Parent != nil && str(d.Parent.Name) != "" {
+				chain = []string{str(d.Parent.Name)}
+			}
+		}
+	}
+	var ancestors []entity
+	for i, name := range chain {
+		e := entity{ID: mgID(name), Name: name, Type: mgType}
+		if i+1 < len(chain) {
+			e.Parent = &parentRef{ID: mgID(chain[i+1])}
+		}
+		ancestors = append(ancestors, e)
+	}
+	if len(ancestors) > 0 {
+		top.Parent = &parentRef{ID: ancestors[0].ID}
+	}
+	t.add(top)
+	t.mgs = append(t.mgs, top.Name)
+	for _, e := range ancestors {
+		t.add(e)
+	}
+	pager := c.mgs.NewGetDescendantsPager(root, nil)
+	for pager.More() {
+		page, err := pager.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %s", failure("Microsoft.Management/managementGroups/descendants/read", rootID, err), "management groups are not applied to subscriptions")
+		}
+		for _, d := range page.Value {
+			if d == nil || str(d.ID) == "" {
+				return nil, fmt.Errorf("Microsoft.Management/managementGroups/descendants/read at %s: a descendant without id", rootID)
+			}
+			e := entity{ID: str(d.ID), Name: str(d.Name), Type: str(d.Type)}
+			if p := d.Properties; p != nil {
+				e.DisplayName = str(p.DisplayName)
+				if p.Parent != nil && str(p.Parent.ID) != "" {
+					e.Parent = &parentRef{ID: str(p.Parent.ID)}
+				}
+			}
+			switch {
+			case strings.EqualFold(e.Type, subType):
+				e.Type = subType
+				t.subs = append(t.subs, e.Name)
+			case strings.EqualFold(e.Type, mgType):
+				e.Type = mgType
+				t.mgs = append(t.mgs, e.Name)
+			default:
+				continue // an entity kind the analysis does not use
+			}
+			t.add(e)
+		}
+	}
+	sort.Slice(t.entities, func(i, j int) bool { return strings.ToLower(t.entities[i].ID) < strings.ToLower(t.entities[j].ID) })
+	return t, nil
+}
+
+func (t *tree) add(e entity) {
+	id := strings.ToLower(e.ID)
+	if _, dup := t.mgByID[id]; dup {
+		return
+	}
+	if _, dup := t.subByKey[strings.ToLower(e.Name)]; dup && e.Type == subType {
+		return
+	}
+	t.entities = append(t.entities, e)
+	if e.Parent != nil {
+		t.parent[id] = strings.ToLower(e.Parent.ID)
+	}
+	if e.Type == mgType {
+		t.mgByID[id] = e.Name
+	} else {
+		t.subByKey[strings.ToLower(e.Name)] = id
+	}
+}
+
+// ancestorsOf lists the management groups above the given subscriptions:
+// the only ones whose assignments reach them.
+func (t *tree) ancestorsOf(subs []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, s := range subs {
+		id, ok := t.subByKey[strings.ToLower(strings.TrimPrefix(s, "/subscriptions/"))]
+		if !ok {
+			continue
+		}
+		for p, guard := t.parent[id], 0; p != "" && guard < 32; p, guard = t.parent[p], guard+1 {
+			if name, ok := t.mgByID[p]; ok && !seen[name] {
+				seen[name] = true
+				out = append(out, name)
+			}
+		}
+	}
+	return out
+}
+
+// listSubscriptions lists every subscription the credential can see, and
+// the tenant of the first (for a token that names none).
+func (c *collector) listSubscriptions(ctx context.Context) (subs []string, tenant string, err error) {
+	pager := c.subs.NewListPager(nil)
+	for pager.More() {
+		page, err := pager.NextPage(ctx)
+		if err != nil {
+			return nil, "", err
+		}
+		for _, s := range page.Value {
+			if s == nil || str(s.SubscriptionID) == "" {
+				return nil, "", fmt.Errorf("a subscription without subscriptionId")
+			}
+			subs = append(subs, str(s.SubscriptionID))
+			if tenant == "" {
+				tenant = str(s.TenantID)
+			}
+		}
+	}
+	return subs, tenant, nil
+}
