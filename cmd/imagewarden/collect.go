@@ -28,6 +28,7 @@ func newCollectCmd() *cobra.Command {
 	}
 	cmd.AddCommand(newCollectAWSCmd())
 	cmd.AddCommand(newCollectGCPCmd())
+	cmd.AddCommand(newCollectAzureCmd())
 	return cmd
 }
 
