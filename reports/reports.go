@@ -10,10 +10,11 @@ import (
 	"strings"
 
 	"github.com/imagewarden/imagewarden/analyzer"
+	"github.com/imagewarden/imagewarden/analyzer/model"
 )
 
 // Formats lists the report formats.
-var Formats = []string{"table", "json"}
+var Formats = []string{"table", "json", "csv", "markdown", "sarif"}
 
 // Render writes the report in a format.
 func Render(w io.Writer, format string, r *analyzer.Report) error {
@@ -22,8 +23,25 @@ func Render(w io.Writer, format string, r *analyzer.Report) error {
 		return Table(w, r)
 	case "json":
 		return JSON(w, r)
+	case "csv":
+		return CSV(w, r)
+	case "markdown":
+		return Markdown(w, r)
+	case "sarif":
+		return SARIF(w, r)
 	}
 	return fmt.Errorf("unknown format %q (one of %s)", format, strings.Join(Formats, ", "))
+}
+
+// Known reports whether format names a renderer, so the command line can
+// refuse a bad --format before the analysis runs.
+func Known(format string) bool {
+	for _, f := range Formats {
+		if f == format {
+			return true
+		}
+	}
+	return false
 }
 
 // JSON writes the whole report as indented JSON.
@@ -41,4 +59,70 @@ func sortedKeys(m map[string]int) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// ordered returns the findings most severe first, with a total order (the
+// finding ID breaks every tie) so that rows never move between two runs
+// on the same inputs.
+func ordered(fs []model.Finding) []model.Finding {
+	out := append([]model.Finding(nil), fs...)
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if model.SeverityRank[a.Severity] != model.SeverityRank[b.Severity] {
+			return model.SeverityRank[a.Severity] > model.SeverityRank[b.Severity]
+		}
+		for _, k := range [][2]string{{a.RuleID, b.RuleID}, {a.PrincipalID, b.PrincipalID}, {a.Capability, b.Capability}} {
+			if k[0] != k[1] {
+				return k[0] < k[1]
+			}
+		}
+		return a.ID < b.ID
+	})
+	return out
+}
+
+// ruleByID indexes the report's rules.
+func ruleByID(r *analyzer.Report) map[string]model.Rule {
+	m := make(map[string]model.Rule, len(r.Rules))
+	for _, rl := range r.Rules {
+		m[rl.ID] = rl
+	}
+	return m
+}
+
+// remediation is the finding's most concrete fix: its first computed Fix,
+// else the rule's advice.
+func remediation(f model.Finding, rules map[string]model.Rule) string {
+	if len(f.Fixes) > 0 && f.Fixes[0].Summary != "" {
+		return f.Fixes[0].Summary
+	}
+	if f.Remediation != "" {
+		return f.Remediation
+	}
+	return rules[f.RuleID].Remediation
+}
+
+// chain writes a transitive path as "principal -> step -> step".
+func chain(f model.Finding) string {
+	if len(f.Path) == 0 {
+		return ""
+	}
+	parts := []string{f.Path[0].From}
+	for _, e := range f.Path {
+		parts = append(parts, e.To)
+	}
+	return strings.Join(parts, " -> ")
+}
+
+// grantSource names the policy or binding of a grant:
+// "POLICY [STATEMENT]", with "Deny " in front of a conditional deny.
+func grantSource(g model.Grant) string {
+	s := g.Policy
+	if g.Statement != "" {
+		s += " [" + g.Statement + "]"
+	}
+	if g.Effect == "Deny" {
+		s = "Deny " + s
+	}
+	return s
 }

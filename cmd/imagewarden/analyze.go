@@ -16,9 +16,9 @@ import (
 
 type analyzeOptions struct {
 	analyzer.Options
-	format string
-	output string
-	failOn string
+	formats []string // FORMAT or FORMAT=FILE, see parseReports
+	output  string
+	failOn  string
 	// collect names a cloud to collect from before analysing; the
 	// collector's own flags follow "--" on the command line.
 	collect  string
@@ -45,6 +45,10 @@ func newAnalyzeCmd() *cobra.Command {
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			// A bad --format is a usage error: say so before collecting.
+			if _, err := parseReports(o.formats, o.output); err != nil {
+				return err
+			}
 			o.Paths = args
 			if o.collect != "" {
 				paths, collectorArgs := args, []string(nil)
@@ -62,15 +66,15 @@ func newAnalyzeCmd() *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.StringVarP(&o.format, "format", "f", "table", "output format: "+strings.Join(reports.Formats, ", "))
-	f.StringVarP(&o.output, "output", "o", "", "write the report to this file instead of standard output")
+	f.StringArrayVarP(&o.formats, "format", "f", nil, "report format, or FORMAT=FILE; repeatable or comma-separated, at most one to standard output (default table; formats: "+strings.Join(reports.Formats, ", ")+")")
+	f.StringVarP(&o.output, "output", "o", "", "write the report that has no =FILE to this file instead of standard output")
 	f.StringArrayVar(&o.PolicyDirs, "policy", nil, "directory or file of extra Rego rules (repeatable)")
 	f.StringArrayVar(&o.DataFiles, "data", nil, "JSON or YAML data merged into the rules' data, e.g. approved publishers (repeatable)")
 	f.StringArrayVar(&o.CatalogFiles, "catalog", nil, "extra capability catalog file (repeatable)")
 	f.StringVar(&o.collect, "collect", "", "collect a snapshot from this cloud (aws, gcp, azure) and analyse it with any PATHs; the collector's flags go after --")
 	f.StringVar(&o.snapshot, "snapshot", "", "with --collect: keep the snapshot in this directory (default: a temporary directory, removed afterwards)")
 	f.IntVar(&o.MaxDepth, "max-depth", 0, "longest chain of transitive access to follow (0: unlimited)")
-	f.StringVar(&o.failOn, "fail-on", "", "exit with code 3 when a finding has at least this severity (low, medium, high, critical)")
+	f.StringVar(&o.failOn, "fail-on", "", "exit with code 1 when an unsuppressed finding has at least this severity (low, medium, high, critical)")
 	return cmd
 }
 
@@ -80,23 +84,19 @@ func runAnalyze(cmd *cobra.Command, o *analyzeOptions) error {
 			return fmt.Errorf("--fail-on %q: one of info, low, medium, high, critical", o.failOn)
 		}
 	}
+	outs, err := parseReports(o.formats, o.output)
+	if err != nil {
+		return err
+	}
 	rep, err := analyzer.Analyze(cmd.Context(), o.Options)
 	if err != nil {
 		return err
 	}
-	if err := writeOutput(cmd.OutOrStdout(), o.output, func(w io.Writer) error { return reports.Render(w, o.format, rep) }); err != nil {
+	if err := writeReports(cmd.OutOrStdout(), outs, rep); err != nil {
 		return err
 	}
-	if o.failOn != "" {
-		n := 0
-		for _, f := range rep.Findings {
-			if model.SeverityRank[f.Severity] >= model.SeverityRank[o.failOn] {
-				n++
-			}
-		}
-		if n > 0 {
-			return errFindings{n}
-		}
+	if n := failing(rep.Findings, o.failOn); n > 0 {
+		return errFindings{n}
 	}
 	return nil
 }

@@ -14,11 +14,13 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// Exit codes, for scripts and pull-request bots.
+// Exit codes, for scripts and pull-request bots (docs/reports.md). A
+// pipeline tells "the analysis found something" (1) from "the analysis
+// did not run as asked" (2), so a typo never passes for a clean result.
 const (
 	exitOK       = 0
-	exitError    = 1 // bad usage, unreadable configuration
-	exitFindings = 3 // --fail-on matched a finding
+	exitFindings = 1 // --fail-on matched an unsuppressed finding
+	exitError    = 2 // bad usage or input: unknown flag or format, unreadable path, failed write
 )
 
 // errFindings reports that findings at or above --fail-on exist.
@@ -28,6 +30,13 @@ func (e errFindings) Error() string {
 	return fmt.Sprintf("%d findings at or above the --fail-on severity", e.n)
 }
 
+// usageError marks a command line cobra could not parse; main adds a
+// pointer to --help.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
 func newRoot() *cobra.Command {
 	root := &cobra.Command{
 		Use:           "imagewarden",
@@ -36,7 +45,21 @@ func newRoot() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.AddCommand(newAnalyzeCmd(), newWhoCanCmd(), newSimulateCmd(), newPathCmd(), newCollectCmd())
+	// Subcommands inherit the root's flag error handler.
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	return root
+}
+
+// exitCode maps what a command returned to the process's exit code.
+func exitCode(err error) int {
+	var ef errFindings
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.As(err, &ef):
+		return exitFindings
+	}
+	return exitError
 }
 
 func main() {
@@ -45,15 +68,12 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := newRoot().ExecuteContext(ctx)
 	stop()
-	var ef errFindings
-	switch {
-	case err == nil:
-		os.Exit(exitOK)
-	case errors.As(err, &ef):
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "imagewarden:", err)
-		os.Exit(exitFindings)
-	default:
-		fmt.Fprintln(os.Stderr, "imagewarden:", err)
-		os.Exit(exitError)
+		var ue usageError
+		if errors.As(err, &ue) {
+			fmt.Fprintln(os.Stderr, "Run 'imagewarden --help' for usage.")
+		}
 	}
+	os.Exit(exitCode(err))
 }

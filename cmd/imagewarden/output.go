@@ -1,0 +1,102 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/imagewarden/imagewarden/analyzer"
+	"github.com/imagewarden/imagewarden/analyzer/model"
+	"github.com/imagewarden/imagewarden/reports"
+)
+
+// report is one rendering of an analysis: a format and the file it goes
+// to ("" for standard output).
+type report struct{ format, path string }
+
+// parseReports reads the repeatable --format flag: each value is a
+// comma-separated list of FORMAT or FORMAT=FILE ("-" as FILE is standard
+// output). At most one format goes to standard output, and --output, when
+// given, sends that one to a file instead, as before several formats
+// existed. Errors here are usage errors, found before any analysis runs.
+func parseReports(values []string, output string) ([]report, error) {
+	var out []report
+	for _, v := range values {
+		for _, item := range strings.Split(v, ",") {
+			item = strings.TrimSpace(item)
+			if item == "" {
+				continue
+			}
+			format, path, hasPath := strings.Cut(item, "=")
+			if !reports.Known(format) {
+				return nil, fmt.Errorf("--format %q: unknown format %q (one of %s)", item, format, strings.Join(reports.Formats, ", "))
+			}
+			if hasPath && path == "" {
+				return nil, fmt.Errorf("--format %q: no file after =", item)
+			}
+			if path == "-" {
+				path = ""
+			}
+			out = append(out, report{format, path})
+		}
+	}
+	if len(out) == 0 {
+		out = []report{{format: "table"}}
+	}
+	toStdout := -1
+	files := map[string]bool{}
+	for i, r := range out {
+		if r.path == "" {
+			if toStdout >= 0 {
+				return nil, fmt.Errorf("--format: %s and %s both go to standard output; give all but one a file (FORMAT=FILE)", out[toStdout].format, r.format)
+			}
+			toStdout = i
+			continue
+		}
+		if files[r.path] {
+			return nil, fmt.Errorf("--format: two reports would be written to %s", r.path)
+		}
+		files[r.path] = true
+	}
+	if output != "" {
+		if toStdout < 0 {
+			return nil, fmt.Errorf("--output %s: every --format already names its file", output)
+		}
+		if files[output] {
+			return nil, fmt.Errorf("--output: two reports would be written to %s", output)
+		}
+		out[toStdout].path = output
+	}
+	return out, nil
+}
+
+// writeReports renders every report. A file that cannot be written does
+// not stop the others: the evidence that can be kept is kept, and the
+// errors are returned together.
+func writeReports(stdout io.Writer, rs []report, rep *analyzer.Report) error {
+	var errs []error
+	for _, r := range rs {
+		err := writeOutput(stdout, r.path, func(w io.Writer) error { return reports.Render(w, r.format, rep) })
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s report: %w", r.format, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// failing counts the findings at or above the --fail-on severity. An
+// accepted risk (a suppressed finding) never fails a build: it is still
+// reported, marked.
+func failing(fs []model.Finding, failOn string) int {
+	if failOn == "" {
+		return 0
+	}
+	n := 0
+	for _, f := range fs {
+		if f.Suppression == nil && model.SeverityRank[f.Severity] >= model.SeverityRank[failOn] {
+			n++
+		}
+	}
+	return n
+}
