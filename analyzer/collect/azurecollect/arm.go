@@ -62,12 +62,17 @@ func errText(err error) string {
 	return text
 }
 
-// isAuthorizationFailed tells a 403 (AuthorizationFailed and its kin):
-// the caller cannot read this scope at all, so its other listings would
-// fail the same way.
-func isAuthorizationFailed(err error) bool {
+// unreadable tells an error that says the caller cannot read the
+// subscription at all (403 AuthorizationFailed and its kin), or that it
+// does not exist (404, 400 InvalidSubscriptionId): its other listings
+// would fail the same way.
+func unreadable(err error) bool {
 	var re *azcore.ResponseError
-	return errors.As(err, &re) && re.StatusCode == http.StatusForbidden
+	if !errors.As(err, &re) {
+		return false
+	}
+	return re.StatusCode == http.StatusForbidden || re.StatusCode == http.StatusNotFound ||
+		(re.StatusCode == http.StatusBadRequest && re.ErrorCode == "InvalidSubscriptionId")
 }
 
 // page is one page of an ARM or Microsoft Graph list.

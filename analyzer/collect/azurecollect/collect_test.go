@@ -354,6 +354,38 @@ func TestCollectManagementGroup(t *testing.T) {
 	}
 }
 
+// TestCollectSubscriptions: with --subscription, only those are collected,
+// with the management groups above them; a subscription that does not
+// exist is one skipped scope, not four.
+func TestCollectSubscriptions(t *testing.T) {
+	f := newFake()
+	missing := "44444444-dddd-4e8f-9a0b-c1d2e3f4a5b6"
+	m, _, _ := collectFake(t, f, func(o *Options) { o.Subscriptions = []string{subShop, missing}; o.Groups = false })
+	checkReadOnly(t, f)
+	var collected, skipped []string
+	for _, s := range m.Collected {
+		collected = append(collected, s.Name)
+	}
+	for _, s := range m.Skipped {
+		skipped = append(skipped, s.Name+": "+s.Error)
+	}
+	want := "management-group-tree managementGroups/" + tenantID + " managementGroups/mg-platform role-definitions/built-in subscriptions/" + subShop +
+		" subscriptions/" + subShop + "/galleries subscriptions/" + subShop + "/managed-identities subscriptions/" + subShop + "/registries"
+	if strings.Join(collected, " ") != want {
+		t.Errorf("collected\n%s\nwant\n%s", strings.Join(collected, " "), want)
+	}
+	if len(skipped) != 1 || !strings.Contains(skipped[0], "subscriptions/"+missing+": Microsoft.Authorization/roleAssignments/read at /subscriptions/"+missing+": 404 SubscriptionNotFound") {
+		t.Errorf("skipped %q", skipped)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, c := range f.calls {
+		if strings.Contains(c.path, subPlatform) || strings.Contains(c.path, subLegacy) || c.path == "/subscriptions" {
+			t.Errorf("%s: not asked for", c.path)
+		}
+	}
+}
+
 // TestCollectCancelled: Ctrl-C during the first subscription stops the
 // collection; the subscriptions (and the parts of the first) not started
 // are recorded as not collected, the manifest says interrupted, the

@@ -168,6 +168,12 @@ func (f *fakeAzure) serve(w http.ResponseWriter, r *http.Request) int {
 		return apiError(w, http.StatusNotFound, "NotFound", "no route for "+p)
 	}
 	scope, resource := p[:i], p[i+len("/providers/Microsoft."):]
+	if strings.HasPrefix(scope, "/subscriptions/") {
+		if _, known := parents[strings.Join(strings.SplitN(scope, "/", 4)[:3], "/")]; !known {
+			sub := strings.SplitN(scope, "/", 4)[2]
+			return apiError(w, http.StatusNotFound, "SubscriptionNotFound", "The subscription '"+sub+"' could not be found.")
+		}
+	}
 	if strings.HasPrefix(scope, "/subscriptions/"+subLegacy) {
 		return apiError(w, http.StatusForbidden, "AuthorizationFailed", fmt.Sprintf("The client 'auditor@northwind.example' with object id '%s' does not have authorization to perform action 'Microsoft.%s/read' over scope '%s' or the scope is invalid. If access was recently granted, please refresh your credentials.", callerOID, resource, scope))
 	}
@@ -491,7 +497,23 @@ func (f *fakeAzure) graph(w http.ResponseWriter, r *http.Request, base string) i
 		return http.StatusNotFound
 	}
 	if sub == "members" {
-		return list(w, r, base, g.members, 2)
+		// Graph returns the selected properties, and the type of each
+		// member of this polymorphic list.
+		keep := map[string]bool{"@odata.type": true}
+		for _, k := range strings.Split(r.URL.Query().Get("$select"), ",") {
+			keep[k] = true
+		}
+		var members []any
+		for _, m := range g.members {
+			sel := map[string]any{}
+			for k, v := range m.(map[string]any) {
+				if keep[k] {
+					sel[k] = v
+				}
+			}
+			members = append(members, sel)
+		}
+		return list(w, r, base, members, 2)
 	}
 	b, _ := json.Marshal(map[string]any{"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#groups(id,displayName)/$entity", "id": id, "displayName": g.name})
 	w.Write(b)

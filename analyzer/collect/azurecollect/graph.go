@@ -24,7 +24,6 @@ type groupMembers struct {
 
 type member struct {
 	ODataType         string  `json:"@odata.type"`
-	AppID             string  `json:"appId,omitempty"`
 	DisplayName       *string `json:"displayName"`
 	ID                string  `json:"id"`
 	Mail              *string `json:"mail,omitempty"`
@@ -113,7 +112,7 @@ func (c *collector) group(ctx context.Context, pl runtime.Pipeline, ep, id strin
 		return groupMembers{}, err
 	}
 	out := groupMembers{GroupID: or(g.ID, id), GroupName: g.DisplayName, Members: []member{}}
-	err := getPages(ctx, pl, base+"/members?$select=id,displayName,userPrincipalName,mail,appId&$top=999", func(ms []member) {
+	err := getPages(ctx, pl, base+"/members?$select=id,displayName,userPrincipalName,mail&$top=999", func(ms []member) {
 		for _, m := range ms {
 			if m.ID != "" {
 				out.Members = append(out.Members, m)

@@ -279,15 +279,15 @@ func (c *collector) managementGroup(ctx context.Context, name string) Scope {
 // subscriptionRBAC collects a subscription's assignments and deny
 // assignments into its folder and its custom roles into the tenant file.
 // Its listings repeat what is assigned on the management groups above;
-// those go to the tenant files, once. unreadable reports a 403 on the
-// first listing: the caller cannot read the subscription at all.
-func (c *collector) subscriptionRBAC(ctx context.Context, sub string) (s Scope, unreadable bool) {
+// those go to the tenant files, once. stop reports that the
+// first listing says the subscription cannot be read at all.
+func (c *collector) subscriptionRBAC(ctx context.Context, sub string) (s Scope, stop bool) {
 	scope := "/subscriptions/" + sub
 	s = Scope{Name: "subscriptions/" + sub}
 	assignments, err := c.listAssignments(ctx, scope, false)
 	if err != nil {
 		s.Error = failure("Microsoft.Authorization/roleAssignments/read", scope, err)
-		return s, isAuthorizationFailed(err)
+		return s, unreadable(err)
 	}
 	denies, err := c.listDenies(ctx, scope, false)
 	if err != nil {

@@ -21,9 +21,9 @@ const registriesAPI = "2025-05-01-preview"
 // subscription collects one subscription: its RBAC, then its registries,
 // galleries and user-assigned identities, each recorded as its own scope.
 func (c *collector) subscription(ctx context.Context, sub string) {
-	s, unreadable := c.subscriptionRBAC(ctx, sub)
+	s, stop := c.subscriptionRBAC(ctx, sub)
 	c.rec.Record(s)
-	if unreadable {
+	if stop {
 		return // the caller cannot read the subscription: the rest would fail the same way
 	}
 	for _, step := range []struct {

@@ -13,6 +13,8 @@ import (
 const (
 	mgType  = "Microsoft.Management/managementGroups"
 	subType = "/subscriptions"
+	// withoutTree says in the manifest what a missing tree costs.
+	withoutTree = " (without the tree, assignments on management groups reach no subscription in the analysis)"
 )
 
 // entity is one item of `az account management-group entities list`
@@ -48,7 +50,7 @@ func (c *collector) readTree(ctx context.Context, root string) (*tree, error) {
 	rootID := mgID(root)
 	g, err := c.mgs.Get(ctx, root, &armmanagementgroups.ClientGetOptions{Expand: to.Ptr(armmanagementgroups.ManagementGroupExpandTypeAncestors)})
 	if err != nil {
-		return nil, fmt.Errorf("%s: %s", failure("Microsoft.Management/managementGroups/read", rootID, err), "management groups are not applied to subscriptions")
+		return nil, fmt.Errorf("%s%s", failure("Microsoft.Management/managementGroups/read", rootID, err), withoutTree)
 	}
 	t := &tree{parent: map[string]string{}, mgByID: map[string]string{}, subByKey: map[string]string{}}
 	top := entity{ID: or(str(g.ID), rootID), Name: or(str(g.Name), root), Type: mgType}
@@ -88,7 +90,7 @@ func (c *collector) readTree(ctx context.Context, root string) (*tree, error) {
 	for pager.More() {
 		page, err := pager.NextPage(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %s", failure("Microsoft.Management/managementGroups/descendants/read", rootID, err), "management groups are not applied to subscriptions")
+			return nil, fmt.Errorf("%s%s", failure("Microsoft.Management/managementGroups/descendants/read", rootID, err), withoutTree)
 		}
 		for _, d := range page.Value {
 			if d == nil || str(d.ID) == "" {
