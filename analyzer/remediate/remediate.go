@@ -89,7 +89,8 @@ type Change struct {
 	// Artifact is the file, in the remediation directory, holding After
 	// exactly as it should be applied (Finalize names it).
 	Artifact string `json:"artifact,omitempty"`
-	// Commands apply the change for real; imagewarden never runs them.
+	// Commands apply the change for real; imagewarden never runs them. A
+	// plug-in writes {artifact} where the artifact's file name goes.
 	Commands []string `json:"commands,omitempty"`
 	// Params carry what Apply needs besides Target and After.
 	Params map[string]string `json:"params,omitempty"`
@@ -278,6 +279,12 @@ func Finalize(changes []Change) []Change {
 		if c.After != "" && c.Artifact == "" {
 			c.Artifact = c.ID + ".json"
 		}
+		// Commands name the artifact as {artifact}.
+		cmds := make([]string, len(c.Commands))
+		for i, cmd := range c.Commands {
+			cmds[i] = strings.ReplaceAll(cmd, "{artifact}", c.Artifact)
+		}
+		c.Commands = cmds
 		c.FindingIDs = sortedUnique(c.FindingIDs)
 		out = append(out, c)
 	}

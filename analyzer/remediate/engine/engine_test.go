@@ -1,0 +1,57 @@
+package engine
+
+import (
+	"context"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/imagewarden/imagewarden/analyzer"
+	"github.com/imagewarden/imagewarden/analyzer/remediate"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/golden/remediation-*")
+
+func root(t *testing.T) string {
+	t.Helper()
+	d, err := filepath.Abs("../../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+func demoOptions(t *testing.T) analyzer.Options {
+	r := root(t)
+	return analyzer.Options{Paths: []string{filepath.Join(r, "testdata/demo")}, DataFiles: []string{filepath.Join(r, "testdata/demo/approved-publishers.yaml")},
+		Now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+}
+
+// TestDemoGolden plans and verifies the remediation of the demo
+// organisation and compares remediation.json with the golden file.
+func TestDemoGolden(t *testing.T) {
+	plan, _, err := Remediate(context.Background(), demoOptions(t), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := remediate.MarshalPlan(plan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden := filepath.Join(root(t), "testdata/golden/remediation-demo.json")
+	if *update {
+		if err := os.WriteFile(golden, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run go test ./analyzer/remediate/engine -update)", err)
+	}
+	if string(got) != string(want) {
+		os.WriteFile(filepath.Join(t.TempDir(), "got.json"), got, 0o644)
+		t.Errorf("remediation-demo.json differs from the golden file; run go test ./analyzer/remediate/engine -update and review the diff")
+	}
+}
