@@ -152,3 +152,23 @@ func TestCSVSuppressed(t *testing.T) {
 		t.Errorf("remediation should be the first fix, got %q", r["remediation"])
 	}
 }
+
+// Rows must not depend on the order the rules engine returns findings in:
+// a reordered report gives the same file, byte for byte.
+func TestCSVRowOrderIsStable(t *testing.T) {
+	rep := demoReport(t)
+	var a, b bytes.Buffer
+	if err := CSV(&a, rep); err != nil {
+		t.Fatal(err)
+	}
+	fs := rep.Findings
+	for i, j := 0, len(fs)-1; i < j; i, j = i+1, j-1 {
+		fs[i], fs[j] = fs[j], fs[i]
+	}
+	if err := CSV(&b, rep); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(a.Bytes(), b.Bytes()) {
+		t.Error("reversing the findings changed the CSV")
+	}
+}
