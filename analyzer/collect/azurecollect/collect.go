@@ -216,9 +216,17 @@ func (c *collector) plan(ctx context.Context, tenant string) []unit {
 	if root == "" {
 		root = tenant // the tenant root group is named after the tenant
 	}
+	t := newTree()
+	var err error
 	if root == "" {
-		c.rec.Record(Scope{Name: "management-group-tree", Error: "not collected: the tenant is unknown (the token names none and no subscription is visible)"})
-	} else if t, err := c.readTree(ctx, root); err != nil {
+		err = errors.New("not collected: the tenant is unknown (the token names none and no subscription is visible)" + withoutTree)
+	} else if err = c.readTree(ctx, root, t); err != nil && c.o.ManagementGroup == "" && unreadable(err) {
+		// Not granted on the tenant root group: build the tree from the
+		// groups the caller can read.
+		t = newTree()
+		err = c.readVisible(ctx, t, err)
+	}
+	if err != nil {
 		c.rec.Record(Scope{Name: "management-group-tree", Error: err.Error()})
 	} else {
 		c.tree = t
@@ -318,7 +326,7 @@ func (c *collector) writeTenant() {
 		"role-definitions.json": sortedValues(t.definitions),
 	}
 	if c.tree != nil {
-		files["management-groups.json"] = c.tree.entities
+		files["management-groups.json"] = nonNil(c.tree.entities)
 	}
 	for _, name := range sorted(keys(files)) {
 		if err := c.write(name, files[name]); err != nil {

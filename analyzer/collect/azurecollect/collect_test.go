@@ -354,6 +354,48 @@ func TestCollectManagementGroup(t *testing.T) {
 	}
 }
 
+// TestCollectWithoutRootAccess: a caller granted nothing on the tenant
+// root group still gets the tree from the management groups it can read,
+// with the root above them known by name.
+func TestCollectWithoutRootAccess(t *testing.T) {
+	f := newFake()
+	f.deniedMG = tenantID
+	m, out, _ := collectFake(t, f, func(o *Options) { o.Groups = false })
+	checkReadOnly(t, f)
+	var collected, skipped []string
+	for _, s := range m.Collected {
+		if strings.HasPrefix(s.Name, "management") {
+			collected = append(collected, s.Name)
+		}
+	}
+	for _, s := range m.Skipped {
+		skipped = append(skipped, s.Name)
+	}
+	if strings.Join(collected, " ") != "management-group-tree managementGroups/mg-platform" || strings.Join(skipped, " ") != "subscriptions/"+subLegacy {
+		t.Errorf("collected %v, skipped %v", collected, skipped)
+	}
+	b, err := os.ReadFile(filepath.Join(out, "management-groups.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var entities []entity
+	if err := json.Unmarshal(b, &entities); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range entities {
+		p := ""
+		if e.Parent != nil {
+			p = e.Parent.ID
+		}
+		got = append(got, e.Name+"<"+p)
+	}
+	want := []string{tenantID + "<", "mg-platform<" + mgRoot, subPlatform + "<" + mgPlatform, subShop + "<" + mgPlatform}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("entities %v, want %v", got, want)
+	}
+}
+
 // TestCollectSubscriptions: with --subscription, only those are collected,
 // with the management groups above them; a subscription that does not
 // exist is one skipped scope, not four.

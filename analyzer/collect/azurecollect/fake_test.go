@@ -57,7 +57,7 @@ var readOnly = []struct {
 	path   *regexp.Regexp
 }{
 	{"GET", regexp.MustCompile(`^/subscriptions$`)},
-	{"GET", regexp.MustCompile(`^/providers/Microsoft\.Management/managementGroups/[^/]+(/descendants)?$`)},
+	{"GET", regexp.MustCompile(`^/providers/Microsoft\.Management/managementGroups(/[^/]+(/descendants)?)?$`)},
 	{"GET", regexp.MustCompile(`^(/providers/Microsoft\.Management/managementGroups/[^/]+|/subscriptions/[^/]+)?/providers/Microsoft\.Authorization/(roleAssignments|roleDefinitions|denyAssignments)$`)},
 	{"GET", regexp.MustCompile(`^/subscriptions/[^/]+/providers/Microsoft\.(ContainerRegistry/registries|Compute/galleries|ManagedIdentity/userAssignedIdentities)$`)},
 	{"GET", regexp.MustCompile(`^/v1\.0/groups/[^/]+(/members)?$`)},
@@ -102,6 +102,8 @@ type fakeAzure struct {
 	// onRequest, if set, runs before each request is answered (the
 	// cancellation test cancels from it).
 	onRequest func(*http.Request)
+	// deniedMG is a management group the caller is granted nothing on.
+	deniedMG string
 }
 
 func newFake() *fakeAzure { return &fakeAzure{failed: map[string]bool{}} }
@@ -153,7 +155,20 @@ func (f *fakeAzure) serve(w http.ResponseWriter, r *http.Request) int {
 	q := r.URL.Query()
 	base := "https://" + r.Host + r.URL.Path
 	p := r.URL.Path
+	if f.deniedMG != "" && (p == mgID(f.deniedMG) || strings.HasPrefix(p, mgID(f.deniedMG)+"/")) {
+		return apiError(w, http.StatusForbidden, "AuthorizationFailed", fmt.Sprintf("The client '%s' with object id '%s' does not have authorization to perform action 'Microsoft.Management/managementGroups/read' over scope '%s' or the scope is invalid.", "auditor@northwind.example", callerOID, mgID(f.deniedMG)))
+	}
 	switch {
+	case p == "/providers/Microsoft.Management/managementGroups":
+		var visible []any
+		for _, id := range []string{mgRoot, mgPlatform} {
+			name := id[strings.LastIndexByte(id, '/')+1:]
+			if name != f.deniedMG {
+				visible = append(visible, map[string]any{"id": id, "type": "Microsoft.Management/managementGroups", "name": name,
+					"properties": map[string]any{"tenantId": tenantID, "displayName": displayNames[id]}})
+			}
+		}
+		return list(w, r, base, visible, 2)
 	case strings.HasPrefix(p, "/v1.0/groups/"):
 		return f.graph(w, r, base)
 	case p == "/subscriptions":

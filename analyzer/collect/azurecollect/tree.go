@@ -32,32 +32,39 @@ type parentRef struct {
 }
 
 // tree is the management-group hierarchy from a root: its ancestors, the
-// root, and everything below it.
+// root, and everything below it (or, when the root cannot be read, every
+// management group the caller can read, with theirs).
 type tree struct {
 	tenant   string
 	entities []entity
-	mgs      []string          // the root and the management groups below it
-	subs     []string          // the subscriptions below the root
+	mgs      []string          // the management groups read: the root and those below it
+	subs     []string          // the subscriptions below them
 	parent   map[string]string // lower-case entity id -> lower-case parent id
 	mgByID   map[string]string // lower-case id -> management group name
 	subByKey map[string]string // lower-case subscription id -> its entity id
+	read     map[string]bool   // management groups in mgs, by name
 }
 
-// readTree reads the root group with its ancestors (one GET) and its
-// descendants (a paged GET): the parents are what lets an assignment on a
+func newTree() *tree {
+	return &tree{parent: map[string]string{}, mgByID: map[string]string{}, subByKey: map[string]string{}, read: map[string]bool{}}
+}
+
+// readTree reads a group with its ancestors (one GET) and its descendants
+// (a paged GET) into t: the parents are what lets an assignment on a
 // management group reach the subscriptions below it.
-func (c *collector) readTree(ctx context.Context, root string) (*tree, error) {
+func (c *collector) readTree(ctx context.Context, root string, t *tree) error {
 	rootID := mgID(root)
 	g, err := c.mgs.Get(ctx, root, &armmanagementgroups.ClientGetOptions{Expand: to.Ptr(armmanagementgroups.ManagementGroupExpandTypeAncestors)})
 	if err != nil {
-		return nil, fmt.Errorf("%s%s", failure("Microsoft.Management/managementGroups/read", rootID, err), withoutTree)
+		return treeError{failure("Microsoft.Management/managementGroups/read", rootID, err), err}
 	}
-	t := &tree{parent: map[string]string{}, mgByID: map[string]string{}, subByKey: map[string]string{}}
 	top := entity{ID: or(str(g.ID), rootID), Name: or(str(g.Name), root), Type: mgType}
 	var chain []string
 	if p := g.Properties; p != nil {
 		top.DisplayName = str(p.DisplayName)
-		t.tenant = str(p.TenantID)
+		if t.tenant == "" {
+			t.tenant = str(p.TenantID)
+		}
 		if d := p.Details; d != nil {
 			// From the parent up to the tenant root group.
 			for _, a := range d.ManagementGroupAncestorsChain {
@@ -81,20 +88,19 @@ func (c *collector) readTree(ctx context.Context, root string) (*tree, error) {
 	if len(ancestors) > 0 {
 		top.Parent = &parentRef{ID: ancestors[0].ID}
 	}
-	t.add(top)
-	t.mgs = append(t.mgs, top.Name)
+	t.add(top, true)
 	for _, e := range ancestors {
-		t.add(e)
+		t.add(e, false)
 	}
 	pager := c.mgs.NewGetDescendantsPager(root, nil)
 	for pager.More() {
 		page, err := pager.NextPage(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("%s%s", failure("Microsoft.Management/managementGroups/descendants/read", rootID, err), withoutTree)
+			return treeError{failure("Microsoft.Management/managementGroups/descendants/read", rootID, err), err}
 		}
 		for _, d := range page.Value {
 			if d == nil || str(d.ID) == "" {
-				return nil, fmt.Errorf("Microsoft.Management/managementGroups/descendants/read at %s: a descendant without id", rootID)
+				return treeError{"Microsoft.Management/managementGroups/descendants/read at " + rootID + ": a descendant without id", nil}
 			}
 			e := entity{ID: str(d.ID), Name: str(d.Name), Type: str(d.Type)}
 			if p := d.Properties; p != nil {
@@ -106,41 +112,87 @@ func (c *collector) readTree(ctx context.Context, root string) (*tree, error) {
 			switch {
 			case strings.EqualFold(e.Type, subType):
 				e.Type = subType
-				t.subs = append(t.subs, e.Name)
 			case strings.EqualFold(e.Type, mgType):
 				e.Type = mgType
-				t.mgs = append(t.mgs, e.Name)
 			default:
 				continue // an entity kind the analysis does not use
 			}
-			t.add(e)
+			t.add(e, true)
 		}
 	}
 	sort.Slice(t.entities, func(i, j int) bool { return strings.ToLower(t.entities[i].ID) < strings.ToLower(t.entities[j].ID) })
-	return t, nil
+	return nil
 }
 
-func (t *tree) add(e entity) {
-	id := strings.ToLower(e.ID)
-	if _, dup := t.mgByID[id]; dup {
-		return
+// treeError is a failure to read the tree, with the call's error.
+type treeError struct {
+	msg string
+	err error
+}
+
+func (e treeError) Error() string { return e.msg + withoutTree }
+func (e treeError) Unwrap() error { return e.err }
+
+// readVisible builds the tree when the tenant root group cannot be read
+// (most callers are not granted anything on it): every management group
+// the caller can read, with its ancestors and descendants. A group already
+// found below another is not read again. With none readable, the root's
+// error stands.
+func (c *collector) readVisible(ctx context.Context, t *tree, rootErr error) error {
+	var names []string
+	pager := c.mgs.NewListPager(nil)
+	for pager.More() {
+		page, err := pager.NextPage(ctx)
+		if err != nil {
+			return treeError{failure("Microsoft.Management/managementGroups/read", "/providers/Microsoft.Management/managementGroups", err), err}
+		}
+		for _, g := range page.Value {
+			if g != nil && str(g.Name) != "" {
+				names = append(names, str(g.Name))
+			}
+		}
 	}
-	if _, dup := t.subByKey[strings.ToLower(e.Name)]; dup && e.Type == subType {
-		return
+	if len(names) == 0 {
+		return rootErr
+	}
+	for _, name := range sorted(names) {
+		if !t.read[name] {
+			if err := c.readTree(ctx, name, t); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// add records an entity once; read says it is the root or below it (not
+// an ancestor known only by name), so that it is collected.
+func (t *tree) add(e entity, read bool) {
+	id := strings.ToLower(e.ID)
+	if e.Type == subType {
+		if _, dup := t.subByKey[strings.ToLower(e.Name)]; dup {
+			return
+		}
+		t.subByKey[strings.ToLower(e.Name)] = id
+		t.subs = append(t.subs, e.Name)
+	} else {
+		if read && !t.read[e.Name] {
+			t.read[e.Name] = true
+			t.mgs = append(t.mgs, e.Name)
+		}
+		if _, dup := t.mgByID[id]; dup {
+			return
+		}
+		t.mgByID[id] = e.Name
 	}
 	t.entities = append(t.entities, e)
 	if e.Parent != nil {
 		t.parent[id] = strings.ToLower(e.Parent.ID)
 	}
-	if e.Type == mgType {
-		t.mgByID[id] = e.Name
-	} else {
-		t.subByKey[strings.ToLower(e.Name)] = id
-	}
 }
 
-// ancestorsOf lists the management groups above the given subscriptions:
-// the only ones whose assignments reach them.
+// ancestorsOf lists the management groups above the given subscriptions
+// that were read: the only ones whose assignments reach them.
 func (t *tree) ancestorsOf(subs []string) []string {
 	seen := map[string]bool{}
 	var out []string
@@ -150,7 +202,7 @@ func (t *tree) ancestorsOf(subs []string) []string {
 			continue
 		}
 		for p, guard := t.parent[id], 0; p != "" && guard < 32; p, guard = t.parent[p], guard+1 {
-			if name, ok := t.mgByID[p]; ok && !seen[name] {
+			if name, ok := t.mgByID[p]; ok && t.read[name] && !seen[name] {
 				seen[name] = true
 				out = append(out, name)
 			}
