@@ -44,6 +44,9 @@ type Report struct {
 	Findings    []model.Finding   `json:"findings"`
 	Warnings    []model.Warning   `json:"warnings"`
 	Summary     Summary           `json:"summary"`
+	// Remediation is set by analyze --apply-remediation: the findings the
+	// applied changes resolved, and what else they take away.
+	Remediation *remediate.Applied `json:"remediation,omitempty"`
 }
 
 // Summary counts what was read and found.

@@ -436,6 +436,23 @@ func Read(path string) (*Plan, error) {
 	return &plan, nil
 }
 
+// Applied is what `analyze --apply-remediation` adds to its report: the
+// plan it applied, and the findings of the unchanged analysis that are gone
+// (with the fixes that removed them, their Removes included) or new.
+type Applied struct {
+	Plan    string   `json:"plan"`
+	Changes []string `json:"changes"`
+	// Resolved are the findings of the analysis without the changes that
+	// the analysis with them no longer has.
+	Resolved []model.Finding `json:"resolved"`
+	// Introduced are findings only the analysis with the changes has
+	// (typically transitive access the direct access used to hide).
+	Introduced []string `json:"introduced,omitempty"`
+	// Removes are the other permissions the applied changes take away, as
+	// recorded when they were verified.
+	Removes []string `json:"removes,omitempty"`
+}
+
 // Outcome is one analysis, with or without changes.
 type Outcome struct {
 	Findings    []model.Finding

@@ -23,6 +23,9 @@ type analyzeOptions struct {
 	// collector's own flags follow "--" on the command line.
 	collect  string
 	snapshot string
+
+	// applyRemediation is --apply-remediation DIR (imagewarden remediate --out DIR).
+	applyRemediation string
 }
 
 func newAnalyzeCmd() *cobra.Command {
@@ -73,6 +76,7 @@ func newAnalyzeCmd() *cobra.Command {
 	f.StringArrayVar(&o.CatalogFiles, "catalog", nil, "extra capability catalog file (repeatable)")
 	f.StringVar(&o.collect, "collect", "", "collect a snapshot from this cloud (aws, gcp, azure) and analyse it with any PATHs; the collector's flags go after --")
 	f.StringVar(&o.snapshot, "snapshot", "", "with --collect: keep the snapshot in this directory (default: a temporary directory, removed afterwards)")
+	f.StringVar(&o.applyRemediation, "apply-remediation", "", "analyse with the changes of this remediation directory (imagewarden remediate --out) applied, and report the findings they resolve")
 	f.IntVar(&o.MaxDepth, "max-depth", 0, "longest chain of transitive access to follow (0: unlimited)")
 	f.StringVar(&o.failOn, "fail-on", "", "exit with code 1 when an unsuppressed finding has at least this severity (low, medium, high, critical)")
 	return cmd
@@ -89,6 +93,9 @@ func runAnalyze(cmd *cobra.Command, o *analyzeOptions) error {
 		return err
 	}
 	rep, err := analyzer.Analyze(cmd.Context(), o.Options)
+	if err == nil && o.applyRemediation != "" {
+		rep, err = applyRemediation(cmd, o.Options, o.applyRemediation, rep)
+	}
 	if err != nil {
 		return err
 	}

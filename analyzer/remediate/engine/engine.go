@@ -7,6 +7,7 @@ package engine
 
 import (
 	"context"
+	"sort"
 
 	"github.com/imagewarden/imagewarden/analyzer"
 	"github.com/imagewarden/imagewarden/analyzer/model"
@@ -102,45 +103,54 @@ func Remediate(ctx context.Context, opts analyzer.Options, findings []model.Find
 	return plan, findings, nil
 }
 
-// Applied is the outcome of `analyze --apply-remediation`: the report with
-// the changes applied, and which findings of the unchanged analysis they
-// resolved.
-type Applied struct {
-	Report   *analyzer.Report
-	Plan     *remediate.Plan
-	Resolved []string
-	// Fixed are the resolved findings of the unchanged analysis, with the
-	// fixes that resolved them.
-	Fixed []model.Finding
-}
-
 // Apply analyses with a remediation directory's changes applied and
-// compares with the analysis without them.
-func Apply(ctx context.Context, opts analyzer.Options, dir string) (*Applied, error) {
+// compares with base, the analysis of the same options without them (nil:
+// analyse). The report returned is the one with the changes, its
+// Remediation filled.
+func Apply(ctx context.Context, opts analyzer.Options, dir string, base *analyzer.Report) (*analyzer.Report, error) {
 	plan, err := remediate.Read(dir)
 	if err != nil {
 		return nil, err
 	}
 	opts.Changes = nil
-	base, err := analyzer.Analyze(ctx, opts)
-	if err != nil {
-		return nil, err
+	if base == nil {
+		if base, err = analyzer.Analyze(ctx, opts); err != nil {
+			return nil, err
+		}
 	}
 	opts.Changes = plan.Changes
 	rep, err := analyzer.Analyze(ctx, opts)
 	if err != nil {
 		return nil, err
 	}
-	out := &Applied{Report: rep, Plan: plan, Resolved: remediate.Resolved(base.Findings, rep.Findings)}
+	app := &remediate.Applied{Plan: dir, Resolved: []model.Finding{}, Introduced: remediate.Introduced(base.Findings, rep.Findings)}
 	gone := map[string]bool{}
-	for _, id := range out.Resolved {
+	for _, id := range remediate.Resolved(base.Findings, rep.Findings) {
 		gone[id] = true
 	}
-	remediate.Attach(base.Findings, plan)
-	for _, f := range base.Findings {
-		if gone[f.ID] {
-			out.Fixed = append(out.Fixed, f)
+	fixed := append([]model.Finding{}, base.Findings...)
+	for i := range fixed {
+		fixed[i].Fixes = nil
+	}
+	remediate.Attach(fixed, plan)
+	removes := map[string]bool{}
+	for _, c := range plan.Changes {
+		app.Changes = append(app.Changes, c.ID)
+		if c.Verification != nil {
+			for _, r := range c.Verification.Removes {
+				removes[r] = true
+			}
 		}
 	}
-	return out, nil
+	for _, f := range fixed {
+		if gone[f.ID] {
+			app.Resolved = append(app.Resolved, f)
+		}
+	}
+	for r := range removes {
+		app.Removes = append(app.Removes, r)
+	}
+	sort.Strings(app.Removes)
+	rep.Remediation = app
+	return rep, nil
 }

@@ -1,0 +1,127 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/imagewarden/imagewarden/analyzer"
+	"github.com/imagewarden/imagewarden/analyzer/remediate"
+	"github.com/imagewarden/imagewarden/analyzer/remediate/engine"
+)
+
+type remediateOptions struct {
+	analyzer.Options
+	out string
+}
+
+func newRemediateCmd() *cobra.Command {
+	o := &remediateOptions{}
+	cmd := &cobra.Command{
+		Use:   "remediate PATH... --out DIR",
+		Short: "Write the least-privilege changes that remove every finding, proven by re-analysis",
+		Long: "Analyses the inputs, plans for every finding (not suppressed) the smallest change of the\n" +
+			"inputs that removes its access, and writes DIR/remediation.json, one artifact per change\n" +
+			"(the policy exactly as it should be) and DIR/commands.sh (CLI commands, never run by\n" +
+			"imagewarden). Each change is verified by analysing again with it alone and with all of\n" +
+			"them: the findings it resolves and any other permission it takes away are recorded.\n" +
+			"See docs/remediation.md; replay with `imagewarden analyze --apply-remediation DIR`.",
+		Example: "  imagewarden remediate testdata/demo --data testdata/demo/approved-publishers.yaml --out fixes\n" +
+			"  imagewarden analyze testdata/demo --data testdata/demo/approved-publishers.yaml --apply-remediation fixes",
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if o.out == "" {
+				return fmt.Errorf("--out DIR is required")
+			}
+			o.Paths = args
+			return runRemediate(cmd.Context(), cmd.OutOrStdout(), o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.out, "out", "", "directory to write remediation.json, the artifacts and commands.sh into")
+	f.StringArrayVar(&o.PolicyDirs, "policy", nil, "directory or file of extra Rego rules (repeatable)")
+	f.StringArrayVar(&o.DataFiles, "data", nil, "JSON or YAML data merged into the rules' data, e.g. approved publishers (repeatable)")
+	f.StringArrayVar(&o.CatalogFiles, "catalog", nil, "extra capability catalog file (repeatable)")
+	f.IntVar(&o.MaxDepth, "max-depth", 0, "longest chain of transitive access to follow (0: unlimited)")
+	return cmd
+}
+
+func runRemediate(ctx context.Context, w io.Writer, o *remediateOptions) error {
+	plan, findings, err := engine.Remediate(ctx, o.Options, nil)
+	if err != nil {
+		return err
+	}
+	if err := remediate.Write(o.out, plan); err != nil {
+		return err
+	}
+	fixed := 0
+	for _, f := range findings {
+		if len(f.Fixes) > 0 {
+			fixed++
+		}
+	}
+	fmt.Fprintf(w, "%d changes for %d of %d findings written to %s (%s, %s)\n", len(plan.Changes), fixed, len(findings),
+		o.out, filepath.Join(o.out, remediate.PlanFile), filepath.Join(o.out, remediate.CommandsFile))
+	for _, c := range plan.Changes {
+		v := c.Verification
+		fmt.Fprintf(w, "\n%s  %s\n  %s\n", c.ID, c.Kind, c.Summary)
+		if c.Artifact != "" {
+			fmt.Fprintf(w, "  artifact: %s\n", filepath.Join(o.out, c.Artifact))
+		}
+		if v == nil {
+			continue
+		}
+		fmt.Fprintf(w, "  verified: resolves %d finding(s)", len(v.Resolved))
+		if len(v.Unresolved) > 0 {
+			fmt.Fprintf(w, "; alone it leaves %s", strings.Join(v.Unresolved, ", "))
+		}
+		fmt.Fprintln(w)
+		if len(v.Removes) > 0 {
+			fmt.Fprintf(w, "  also removes: %s\n", strings.Join(v.Removes, "; "))
+		} else {
+			fmt.Fprintln(w, "  removes nothing else")
+		}
+		if len(v.Introduced) > 0 {
+			fmt.Fprintf(w, "  reveals: %s (access the direct access hid)\n", strings.Join(v.Introduced, ", "))
+		}
+	}
+	if a := plan.All; a != nil {
+		fmt.Fprintf(w, "\nall changes together: %d finding(s) resolved", len(a.Resolved))
+		if len(a.Introduced) > 0 {
+			fmt.Fprintf(w, ", %d revealed (%s): run remediate again after applying", len(a.Introduced), strings.Join(a.Introduced, ", "))
+		}
+		fmt.Fprintln(w)
+	}
+	return nil
+}
+
+// applyRemediation is analyze --apply-remediation DIR: base is the report
+// without the changes; the report returned has them applied, and says in
+// Remediation which findings they resolved. A summary goes to stderr.
+func applyRemediation(cmd *cobra.Command, opts analyzer.Options, dir string, base *analyzer.Report) (*analyzer.Report, error) {
+	rep, err := engine.Apply(cmd.Context(), opts, dir, base)
+	if err != nil {
+		return nil, err
+	}
+	a := rep.Remediation
+	w := cmd.ErrOrStderr()
+	fmt.Fprintf(w, "imagewarden: applied %d change(s) from %s: %d finding(s) resolved\n", len(a.Changes), dir, len(a.Resolved))
+	for _, f := range a.Resolved {
+		var kinds []string
+		for _, x := range f.Fixes {
+			kinds = append(kinds, x.Kind)
+		}
+		fmt.Fprintf(w, "  resolved %s %s %s %s (%s)\n", f.ID, f.RuleID, f.PrincipalID, f.Capability, strings.Join(kinds, ", "))
+	}
+	for _, id := range a.Introduced {
+		fmt.Fprintf(w, "  new %s: access the resolved findings hid\n", id)
+	}
+	for _, r := range a.Removes {
+		fmt.Fprintf(w, "  also removed: %s\n", r)
+	}
+	return rep, nil
+}
