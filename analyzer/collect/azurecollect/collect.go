@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -181,6 +182,9 @@ func newCollector(o Options) (*collector, error) {
 	return c, nil
 }
 
+// subscriptionID is what a subscription id looks like (a GUID).
+var subscriptionID = regexp.MustCompile(`^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$`)
+
 // unit is one piece of work of the pool: a management group's or a
 // subscription's collection.
 type unit struct {
@@ -244,7 +248,9 @@ func (c *collector) plan(ctx context.Context, tenant string) []unit {
 		mgs = c.tree.ancestorsOf(subs)
 	default:
 		mgs = c.tree.mgs
-		if c.o.ManagementGroup != "" {
+		if c.o.ManagementGroup != "" || len(subs) == 0 {
+			// Below the management group; or, when the subscriptions
+			// could not be listed, those the tree shows.
 			subs = c.tree.subs
 		}
 	}
@@ -255,7 +261,12 @@ func (c *collector) plan(ctx context.Context, tenant string) []unit {
 	}
 	for _, id := range sorted(subs) {
 		id = strings.TrimPrefix(strings.TrimSpace(id), "/subscriptions/")
-		if id != "" && !seen[strings.ToLower(id)] {
+		switch {
+		case seen[strings.ToLower(id)]:
+		case !subscriptionID.MatchString(id):
+			// It names a folder of the snapshot: nothing but an id may.
+			c.rec.Record(Scope{Name: "subscriptions/" + id, Error: "not collected: not a subscription id"})
+		default:
 			seen[strings.ToLower(id)] = true
 			units = append(units, unit{id: id})
 		}

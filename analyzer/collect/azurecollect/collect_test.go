@@ -398,11 +398,12 @@ func TestCollectWithoutRootAccess(t *testing.T) {
 
 // TestCollectSubscriptions: with --subscription, only those are collected,
 // with the management groups above them; a subscription that does not
-// exist is one skipped scope, not four.
+// exist is one skipped scope, not four; and an id that is not one is
+// refused rather than used as a folder name.
 func TestCollectSubscriptions(t *testing.T) {
 	f := newFake()
 	missing := "44444444-dddd-4e8f-9a0b-c1d2e3f4a5b6"
-	m, _, _ := collectFake(t, f, func(o *Options) { o.Subscriptions = []string{subShop, missing}; o.Groups = false })
+	m, out, _ := collectFake(t, f, func(o *Options) { o.Subscriptions = []string{subShop, missing, "../../escape"}; o.Groups = false })
 	checkReadOnly(t, f)
 	var collected, skipped []string
 	for _, s := range m.Collected {
@@ -416,8 +417,12 @@ func TestCollectSubscriptions(t *testing.T) {
 	if strings.Join(collected, " ") != want {
 		t.Errorf("collected\n%s\nwant\n%s", strings.Join(collected, " "), want)
 	}
-	if len(skipped) != 1 || !strings.Contains(skipped[0], "subscriptions/"+missing+": Microsoft.Authorization/roleAssignments/read at /subscriptions/"+missing+": 404 SubscriptionNotFound") {
+	if len(skipped) != 2 || skipped[0] != "subscriptions/../../escape: not collected: not a subscription id" ||
+		!strings.HasPrefix(skipped[1], "subscriptions/"+missing+": Microsoft.Authorization/roleAssignments/read at /subscriptions/"+missing+": 404 SubscriptionNotFound") {
 		t.Errorf("skipped %q", skipped)
+	}
+	if _, err := os.Stat(filepath.Join(out, "..", "escape")); err == nil {
+		t.Error("a subscription id wrote outside the snapshot")
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
