@@ -249,30 +249,29 @@ func (c *collector) builtinRoles(ctx context.Context) Scope {
 	return s
 }
 
-// managementGroup collects the assignments, deny assignments and custom
-// roles of one management group into the tenant files.
+// managementGroup collects the assignments, custom roles and deny
+// assignments of one management group into the tenant files. What was
+// read is kept when a later listing fails: the deny assignments of a
+// management group also come back in each subscription's listing below
+// it, so a refused deny listing here should not cost the assignments.
 func (c *collector) managementGroup(ctx context.Context, name string) Scope {
 	scope := mgID(name)
-	s := Scope{Name: "managementGroups/" + name}
+	s := Scope{Name: "managementGroups/" + name, Files: []string{"deny-assignments.json", "role-assignments.json", "role-definitions.json"}}
 	assignments, err := c.listAssignments(ctx, scope, true)
 	if err != nil {
-		s.Error = failure("Microsoft.Authorization/roleAssignments/read", scope, err)
-		return s
-	}
-	denies, err := c.listDenies(ctx, scope, true)
-	if err != nil {
-		s.Error = failure("Microsoft.Authorization/denyAssignments/read", scope, err)
-		return s
-	}
-	custom, err := c.listDefinitions(ctx, scope, "CustomRole")
-	if err != nil {
-		s.Error = failure("Microsoft.Authorization/roleDefinitions/read", scope, err)
-		return s
+		return Scope{Name: s.Name, Error: failure("Microsoft.Authorization/roleAssignments/read", scope, err)}
 	}
 	c.tenant.addAssignments(assignments)
-	c.tenant.addDenies(denies)
+	custom, err := c.listDefinitions(ctx, scope, "CustomRole")
+	if err != nil {
+		return Scope{Name: s.Name, Error: failure("Microsoft.Authorization/roleDefinitions/read", scope, err)}
+	}
 	c.tenant.addDefinitions(custom)
-	s.Files = []string{"deny-assignments.json", "role-assignments.json", "role-definitions.json"}
+	denies, err := c.listDenies(ctx, scope, true)
+	if err != nil {
+		return Scope{Name: s.Name, Error: failure("Microsoft.Authorization/denyAssignments/read", scope, err)}
+	}
+	c.tenant.addDenies(denies)
 	return s
 }
 
