@@ -127,7 +127,9 @@ func writeOutput(stdout io.Writer, path string, render func(io.Writer) error) er
 // collectors are the `collect` subcommands by cloud; `analyze --collect`
 // runs the same command, so both take the same flags.
 var collectors = map[string]func() *cobra.Command{
-	"aws": newCollectAWSCmd,
+	"aws":   newCollectAWSCmd,
+	"gcp":   newCollectGCPCmd,
+	"azure": newCollectAzureCmd,
 }
 
 // collectSnapshot runs the cloud's collector into dir (or a temporary

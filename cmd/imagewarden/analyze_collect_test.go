@@ -114,7 +114,7 @@ func TestAnalyzeCollectUsage(t *testing.T) {
 	}{
 		{[]string{"analyze"}, "give at least one PATH"},
 		{[]string{"analyze", demo, "--", "--region", "x"}, "need --collect"},
-		{[]string{"analyze", "--collect", "nocloud"}, `--collect "nocloud": one of aws`},
+		{[]string{"analyze", "--collect", "nocloud"}, `--collect "nocloud": one of aws, azure, gcp`},
 	} {
 		_, err := run(t, "", c.args...)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
