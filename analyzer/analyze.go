@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/imagewarden/imagewarden/analyzer/catalog"
+	"github.com/imagewarden/imagewarden/analyzer/config"
 	"github.com/imagewarden/imagewarden/analyzer/graph"
 	"github.com/imagewarden/imagewarden/analyzer/model"
 	"github.com/imagewarden/imagewarden/analyzer/remediate"
@@ -19,6 +20,9 @@ type Options struct {
 	PolicyDirs   []string // --policy: extra Rego rules
 	DataFiles    []string // --data: data overrides (approved publishers...)
 	CatalogFiles []string // --catalog: extra catalog entries
+	// Config is the configuration file (.imagewarden.yaml: approved
+	// publishers, suppressions, severity overrides; docs/config.md); "" for none.
+	Config string
 	// Now stamps the report; zero means time.Now (tests fix it).
 	Now time.Time
 	// MaxDepth bounds the chains of transitive access; 0 means unlimited.
@@ -76,7 +80,12 @@ func Load(opts Options) ([]Provider, []model.Source, *catalog.Catalog, error) {
 
 // Analyze runs the whole pipeline.
 func Analyze(ctx context.Context, opts Options) (*Report, error) {
-	engine, err := rules.New(ctx, rules.Options{PolicyDirs: opts.PolicyDirs, DataFiles: opts.DataFiles})
+	cfg, dataFiles, err := config.Prepare(opts.Config, opts.DataFiles)
+	if err != nil {
+		return nil, err
+	}
+	defer cfg.Close()
+	engine, err := rules.New(ctx, rules.Options{PolicyDirs: opts.PolicyDirs, DataFiles: dataFiles})
 	if err != nil {
 		return nil, err
 	}
@@ -84,6 +93,10 @@ func Analyze(ctx context.Context, opts Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := cfg.Check(engine.Rules(), cat); err != nil {
+		return nil, err
+	}
+	sources = append(sources, cfg.Sources()...)
 	if err := ApplyChanges(providers, opts.Changes); err != nil {
 		return nil, err
 	}
@@ -108,6 +121,7 @@ func Analyze(ctx context.Context, opts Options) (*Report, error) {
 	for i := range rep.Findings {
 		rep.Findings[i].ID = model.FindingID(&rep.Findings[i])
 	}
+	rep.Warnings = append(rep.Warnings, cfg.Apply(rep.Findings, now)...)
 	rep.Summary = summarize(rep)
 	return rep, nil
 }

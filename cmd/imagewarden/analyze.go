@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/imagewarden/imagewarden/analyzer"
+	"github.com/imagewarden/imagewarden/analyzer/config"
 	"github.com/imagewarden/imagewarden/analyzer/model"
 	"github.com/imagewarden/imagewarden/reports"
 )
@@ -23,6 +24,7 @@ type analyzeOptions struct {
 	// collector's own flags follow "--" on the command line.
 	collect  string
 	snapshot string
+	noConfig bool // --no-config: read no .imagewarden.yaml
 
 	// applyRemediation is --apply-remediation DIR (imagewarden remediate --out DIR).
 	applyRemediation string
@@ -77,6 +79,9 @@ func newAnalyzeCmd() *cobra.Command {
 	f.StringVar(&o.collect, "collect", "", "collect a snapshot from this cloud (aws, gcp, azure) and analyse it with any PATHs; the collector's flags go after --")
 	f.StringVar(&o.snapshot, "snapshot", "", "with --collect: keep the snapshot in this directory (default: a temporary directory, removed afterwards)")
 	f.StringVar(&o.applyRemediation, "apply-remediation", "", "analyse with the changes of this remediation directory (imagewarden remediate --out) applied, and report the findings they resolve")
+	f.StringVar(&o.Config, "config", "", "configuration: approved publishers, suppressions, severity overrides (default: ./"+config.DefaultName+", else that of the PATH directory; docs/config.md)")
+	f.BoolVar(&o.noConfig, "no-config", false, "read no configuration file: do not look for a "+config.DefaultName)
+	cmd.MarkFlagsMutuallyExclusive("config", "no-config")
 	f.IntVar(&o.MaxDepth, "max-depth", 0, "longest chain of transitive access to follow (0: unlimited)")
 	f.StringVar(&o.failOn, "fail-on", "", "exit with code 1 when an unsuppressed finding has at least this severity (low, medium, high, critical)")
 	return cmd
@@ -91,6 +96,13 @@ func runAnalyze(cmd *cobra.Command, o *analyzeOptions) error {
 	outs, err := parseReports(o.formats, o.output)
 	if err != nil {
 		return err
+	}
+	if o.Config == "" && !o.noConfig {
+		found, err := config.Discover(".", o.Paths)
+		if err != nil {
+			return err
+		}
+		o.Config = found
 	}
 	rep, err := analyzer.Analyze(cmd.Context(), o.Options)
 	if err == nil && o.applyRemediation != "" {
