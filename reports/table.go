@@ -30,7 +30,12 @@ func Table(w io.Writer, r *analyzer.Report) error {
 			if len(f.Path) > 0 {
 				where, grants = pathCell(f.Path), pathGrantsCell(f.Path)
 			}
-			if err := t.Append(f.Severity, f.RuleID, principalLabel(f), f.Capability, string(f.Access), where, grants); err != nil {
+			sev := f.Severity
+			if f.Suppression != nil {
+				// Kept in view, marked: an accepted risk is still evidence.
+				sev += " (suppressed until " + orNever(f.Suppression.Expires) + ")"
+			}
+			if err := t.Append(sev, f.RuleID, principalLabel(f), f.Capability, string(f.Access), where, grants); err != nil {
 				return err
 			}
 		}
@@ -47,6 +52,9 @@ func Table(w io.Writer, r *analyzer.Report) error {
 			}
 		}
 		fmt.Fprintf(w, " (%s)", strings.Join(parts, ", "))
+	}
+	if n := suppressedCount(r.Findings); n > 0 {
+		fmt.Fprintf(w, "; %d suppressed", n)
 	}
 	fmt.Fprintf(w, "; %d principals, %d known resources.\n", r.Summary.Principals, r.Summary.Resources)
 	writeInputs(w, r.Inputs)
@@ -218,4 +226,21 @@ func pathGrantsCell(steps []model.Edge) string {
 		lines = append(lines, strings.Join(s.Permissions, ", "))
 	}
 	return strings.Join(lines, "\n")
+}
+
+func orNever(date string) string {
+	if date == "" {
+		return "revoked"
+	}
+	return date
+}
+
+func suppressedCount(fs []model.Finding) int {
+	n := 0
+	for _, f := range fs {
+		if f.Suppression != nil {
+			n++
+		}
+	}
+	return n
 }
