@@ -30,6 +30,7 @@ const (
 	FormatGroupMembers     = "azure-group-members"
 	FormatRegistries       = "azure-container-registries"
 	FormatIdentities       = "azure-managed-identities"
+	FormatGalleries        = "azure-compute-galleries"
 	cloudName              = "azure"
 	// BuiltinRolesFile is the offline table of built-in roles that grant an
 	// image operation.
@@ -39,9 +40,13 @@ const (
 	abacMode             = "abacrepositorypermissions"
 )
 
+// registry is a resource the inputs list, decided exactly: a container
+// registry, or (gallery set) an Azure Compute Gallery, which has no
+// permission mode.
 type registry struct {
 	id, name, mode string
 	adminUser      bool
+	gallery        bool
 }
 
 type principal struct {
@@ -206,6 +211,8 @@ func (s *Snapshot) Recognize(doc *model.Document) string {
 		return FormatIdentities
 	case has("loginServer") || strings.HasSuffix(str("type"), "microsoft.containerregistry/registries"):
 		return FormatRegistries
+	case strings.HasSuffix(str("type"), "microsoft.compute/galleries"):
+		return FormatGalleries
 	case has("parent") && (strings.Contains(str("type"), "managementgroups") || str("type") == "/subscriptions"):
 		return FormatManagementGroups
 	}
@@ -323,6 +330,14 @@ func (s *Snapshot) Load(file, format string, doc *model.Document) error {
 			}
 			s.remember(r.ID, true)
 			s.registries[azure.NormalizeScope(r.ID)] = &registry{id: r.ID, name: r.Name, mode: strings.ToLower(r.RoleAssignmentMode), adminUser: r.AdminUserEnabled}
+		case FormatGalleries:
+			var g struct{ ID, Name string }
+			if err := decode(it, &g); err != nil || g.ID == "" {
+				s.warn(file, where, "a gallery without id")
+				continue
+			}
+			s.remember(g.ID, true)
+			s.registries[azure.NormalizeScope(g.ID)] = &registry{id: g.ID, name: g.Name, gallery: true}
 		case FormatIdentities:
 			var m struct{ ID, Name, PrincipalID string }
 			if err := decode(it, &m); err != nil || m.ID == "" || m.PrincipalID == "" {
@@ -466,6 +481,9 @@ func prepare(entries []catalog.Entry) []action {
 // actions are not used. The admin user's credentials push only when it is
 // enabled.
 func registryHonours(r *registry, op string) bool {
+	if r.gallery {
+		return true
+	}
 	lop := strings.ToLower(op)
 	abac := r.mode == abacMode
 	switch {
@@ -491,7 +509,11 @@ func (s *Snapshot) Evaluate(cat *catalog.Catalog) *model.Snapshot {
 	}
 	sort.Slice(regs, func(i, j int) bool { return regs[i].id < regs[j].id })
 	for _, r := range regs {
-		out.Resources = append(out.Resources, model.Resource{ID: r.id, Cloud: cloudName, Type: "container-registry", Name: r.name})
+		typ := "container-registry"
+		if r.gallery {
+			typ = "compute-gallery"
+		}
+		out.Resources = append(out.Resources, model.Resource{ID: r.id, Cloud: cloudName, Type: typ, Name: r.name})
 	}
 	// Which registries each action applies to, decided once.
 	regsOf := make([][]*registry, len(actions))

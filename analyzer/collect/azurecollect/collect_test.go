@@ -233,9 +233,7 @@ func TestAnalyzeCollectedSnapshot(t *testing.T) {
 	for _, s := range rep.Inputs {
 		rel, _ := filepath.Rel(out, s.Path)
 		kinds[filepath.ToSlash(rel)] = s.Kind
-		// analyze has no gallery format yet: galleries.json is kept for
-		// when it has, and is the one file it may not recognise.
-		if s.Error != "" && !(filepath.Base(s.Path) == "galleries.json" && strings.HasPrefix(s.Error, "unknown file kind")) {
+		if s.Error != "" {
 			t.Errorf("%s: %s", rel, s.Error)
 		}
 	}
@@ -244,6 +242,7 @@ func TestAnalyzeCollectedSnapshot(t *testing.T) {
 		"group-members.json": "azure-group-members", "subscriptions/" + subPlatform + "/role-assignments.json": "azure-role-assignments",
 		"subscriptions/" + subPlatform + "/deny-assignments.json": "azure-deny-assignments", "subscriptions/" + subPlatform + "/registries.json": "azure-container-registries",
 		"subscriptions/" + subPlatform + "/managed-identities.json": "azure-managed-identities", "collection.json": analyzer.FormatCollectionManifest,
+		"subscriptions/" + subPlatform + "/galleries.json": "azure-compute-galleries",
 	} {
 		if kinds[file] != kind {
 			t.Errorf("%s read as %q, want %q", file, kinds[file], kind)
