@@ -59,9 +59,26 @@ type fakeGCP struct {
 	seen      map[string]int
 	// onCall, if set, runs before each answer (tests cancel from it).
 	onCall func(op string)
+	// extra adds this many projects under the sandbox folder, each with
+	// a repository (the benchmark's large organization).
+	extra    int
+	all []fakeProject
 }
 
 func newFake() *fakeGCP { return &fakeGCP{seen: map[string]int{}} }
+
+// projects are the fixed projects and the extra ones.
+func (f *fakeGCP) projects() []fakeProject {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(f.all) != len(fakeProjects)+f.extra {
+		f.all = append([]fakeProject{}, fakeProjects...)
+		for i := 0; i < f.extra; i++ {
+			f.all = append(f.all, fakeProject{id: fmt.Sprintf("nw-team-%04d", i), number: fmt.Sprintf("74%010d", i), parent: sandboxF})
+		}
+	}
+	return f.all
+}
 
 // readOnly is every operation the collector may call: method and path.
 // Anything else (a setIamPolicy, a create, a delete) fails the test.
@@ -96,6 +113,9 @@ func (f *fakeGCP) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	f.mu.Lock()
+	if f.seen == nil {
+		f.seen = map[string]int{}
+	}
 	if op == "" {
 		f.forbidden = append(f.forbidden, r.Method+" "+r.URL.Path)
 	}
@@ -136,12 +156,16 @@ func (f *fakeGCP) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		page(w, q, "folders", out, 10)
 	case "cloudresourcemanager.projects.list":
 		var out []any
-		for _, p := range fakeProjects {
+		for _, p := range f.projects() {
 			if p.parent == q.Get("parent") {
 				out = append(out, projectJSONFor(p))
 			}
 		}
-		page(w, q, "projects", out, 1) // one a page: pages are followed
+		size := 1 // one a page: pages are followed
+		if f.extra > 0 {
+			size = 500 // the benchmark measures the collector, not the fake's paging
+		}
+		page(w, q, "projects", out, size)
 	case "cloudresourcemanager.folders.get":
 		for _, fo := range fakeFolders {
 			if "/v3/"+fo.name == path {
@@ -151,7 +175,7 @@ func (f *fakeGCP) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		apiError(w, 403, "PERMISSION_DENIED", "IAM_PERMISSION_DENIED", "Permission 'resourcemanager.folders.get' denied on resource '"+path+"' (or it may not exist).")
 	case "cloudresourcemanager.projects.get":
-		for _, p := range fakeProjects {
+		for _, p := range f.projects() {
 			if "/v3/projects/"+p.id == path {
 				writeJSON(w, projectJSONFor(p))
 				return
@@ -209,7 +233,11 @@ func (f *fakeGCP) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			apiError(w, 503, "UNAVAILABLE", "", "The service is currently unavailable.")
 			return
 		}
-		page(w, q, "repositories", repositories(id, loc), 1)
+		repos := repositories(id, loc)
+		if strings.HasPrefix(id, "nw-team-") && loc == "us-central1" {
+			repos = []any{map[string]any{"name": "projects/" + id + "/locations/us-central1/repositories/images", "format": "DOCKER", "mode": "STANDARD_REPOSITORY"}}
+		}
+		page(w, q, "repositories", repos, 1)
 	case "cloudidentity.groups.lookup":
 		email := q.Get("groupKey.id")
 		if _, ok := groups()[email]; !ok {
