@@ -10,6 +10,7 @@ import (
 	"sort"
 
 	"github.com/imagewarden/imagewarden/analyzer"
+	"github.com/imagewarden/imagewarden/analyzer/config"
 	"github.com/imagewarden/imagewarden/analyzer/model"
 	"github.com/imagewarden/imagewarden/analyzer/remediate"
 )
@@ -83,7 +84,13 @@ func Remediate(ctx context.Context, opts analyzer.Options, findings []model.Find
 	if err != nil {
 		return nil, nil, err
 	}
-	approved, err := remediate.LoadApproved(opts.DataFiles)
+	// Approved publishers: the data files' and the configuration's.
+	cfg, dataFiles, err := config.Prepare(opts.Config, opts.DataFiles)
+	if err != nil {
+		return nil, nil, err
+	}
+	approved, err := remediate.LoadApproved(dataFiles)
+	cfg.Close()
 	if err != nil {
 		return nil, nil, err
 	}

@@ -371,7 +371,7 @@ func dump(v any) string {
 	return string(b)
 }
 
-// TestDemoArtifacts checks every artifact of the demo's plan, and that
+// TestDemoArtifacts checks every AWS artifact of the demo's plan, and that
 // each change resolves what it means to.
 func TestDemoArtifacts(t *testing.T) {
 	raw, err := os.ReadFile(filepath.Join(root(t), "testdata/golden/remediation-demo.json"))
@@ -385,6 +385,9 @@ func TestDemoArtifacts(t *testing.T) {
 	kinds := map[string]bool{}
 	for i := range plan.Changes {
 		c := &plan.Changes[i]
+		if c.Cloud != "aws" {
+			continue // each plug-in tests its own
+		}
 		kinds[c.Kind] = true
 		checkArtifact(t, c)
 		if c.Verification == nil || len(c.Verification.Unresolved) > 0 {
