@@ -48,7 +48,7 @@ files and the minimal read-only role.`,
 				return err
 			}
 			if !o.quiet {
-				printManifest(cmd.ErrOrStderr(), m, o.out)
+				printGCPManifest(cmd, m, o.out)
 			}
 			return nil
 		},
@@ -65,4 +65,18 @@ files and the minimal read-only role.`,
 	cmd.MarkFlagsMutuallyExclusive("organization", "folder", "project")
 	cmd.MarkFlagsOneRequired("organization", "folder", "project")
 	return cmd
+}
+
+// printGCPManifest summarises a collection: every scope for a small one;
+// for an organization (three scopes a project) only the count of scopes
+// collected, and every skipped one, which is what needs reading.
+func printGCPManifest(cmd *cobra.Command, m *collect.Manifest, out string) {
+	if len(m.Collected) <= 30 {
+		printManifest(cmd.ErrOrStderr(), m, out)
+		return
+	}
+	short := *m
+	short.Collected = nil
+	printManifest(cmd.ErrOrStderr(), &short, out)
+	fmt.Fprintf(cmd.ErrOrStderr(), "  collected %d scopes (listed in %s)\n", len(m.Collected), collect.ManifestName)
 }

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 
+	"cloud.google.com/go/compute/metadata"
 	"golang.org/x/oauth2/google"
 	artifactregistry "google.golang.org/api/artifactregistry/v1"
 	cloudasset "google.golang.org/api/cloudasset/v1"
@@ -103,6 +104,13 @@ func Caller(ctx context.Context) string {
 	creds, err := google.FindDefaultCredentials(ctx, platformScopes...)
 	if err != nil || creds == nil {
 		return "unknown"
+	}
+	if len(creds.JSON) == 0 {
+		// No file: the metadata server's credentials, whose service
+		// account it names for the asking.
+		if email, err := metadata.EmailWithContext(ctx, "default"); err == nil && email != "" {
+			return email
+		}
 	}
 	return callerFromJSON(creds.JSON)
 }

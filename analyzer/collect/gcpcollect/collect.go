@@ -150,6 +150,7 @@ func (r *run) collect(ctx context.Context) {
 	t := r.walk(ctx)
 	results := r.allowPolicies(ctx)
 	t.addFromSearch(results)
+	t.ancestorsFromSearch(r.root, results)
 	r.writeHierarchy(ctx, t, results)
 
 	var units []unit

@@ -529,3 +529,46 @@ func BenchmarkCollectLargeOrganization(b *testing.B) {
 		b.ReportMetric(float64(len(f.calls)), "calls")
 	}
 }
+
+// TestBadResponses: answers that are not what the API documents (not
+// JSON, a wrong type, null entries) are errors naming the scope and the
+// operation, or are skipped; nothing panics and the rest is collected.
+func TestBadResponses(t *testing.T) {
+	f := newFake()
+	f.broken = map[string]string{
+		"cloudasset.searchAllIamPolicies":    `{"results": "not a list"}`,
+		"iam.projects.roles.list":            `<html>proxy error</html>`,
+		"iam.policies.get":                   `{"name": "", "rules": [null, {"denyRule": null}, {"denyRule": {"deniedPrincipals": null}}]}`,
+		"artifactregistry.repositories.list": `{"repositories": [null, {"name": ""}]}`,
+	}
+	srv := httptest.NewServer(f)
+	defer srv.Close()
+	out := t.TempDir()
+	m, err := Collect(context.Background(), testOptions(srv.URL, out, &sleeps{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	errs := map[string]string{}
+	for _, s := range m.Skipped {
+		errs[s.Name] = s.Error
+	}
+	for scope, want := range map[string]string{
+		"allow-policies":              "organizations/" + orgNum + " searchAllIamPolicies: json: cannot unmarshal",
+		"projects/nw-shop-prod/roles": "projects.roles.list: invalid character '<'",
+	} {
+		if _, ok := errs[scope]; !ok || !strings.Contains(errs[scope], want) {
+			t.Errorf("%s: error %q, want it to contain %q", scope, errs[scope], want)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(out, "iam-policies.json")); err == nil {
+		t.Error("no iam-policies.json should be written from a search that failed")
+	}
+	b, err := os.ReadFile(filepath.Join(out, "folders/211400100002/deny-policies.json"))
+	if err != nil || !strings.Contains(string(b), "no-image-writes-in-products") {
+		t.Errorf("a deny policy whose get answers without a name keeps the listed name: %v %s", err, b)
+	}
+	b, err = os.ReadFile(filepath.Join(out, "projects/nw-shop-prod/artifact-repositories.json"))
+	if err != nil || strings.TrimSpace(string(b)) != "[]" {
+		t.Errorf("null and nameless repositories are skipped: %v %s", err, b)
+	}
+}

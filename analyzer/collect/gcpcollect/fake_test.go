@@ -61,8 +61,10 @@ type fakeGCP struct {
 	onCall func(op string)
 	// extra adds this many projects under the sandbox folder, each with
 	// a repository (the benchmark's large organization).
-	extra    int
-	all []fakeProject
+	extra int
+	all   []fakeProject
+	// broken answers these operations with this body and 200 OK.
+	broken map[string]string
 }
 
 func newFake() *fakeGCP { return &fakeGCP{seen: map[string]int{}} }
@@ -131,6 +133,10 @@ func (f *fakeGCP) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json; charset=UTF-8")
 	if op == "" {
 		apiError(w, 404, "NOT_FOUND", "", "not a read-only operation of the allowlist: "+r.Method+" "+r.URL.Path)
+		return
+	}
+	if body, ok := f.broken[op]; ok {
+		io.WriteString(w, body)
 		return
 	}
 	q := r.URL.Query()

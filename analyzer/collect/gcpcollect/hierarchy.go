@@ -198,6 +198,30 @@ func (t *tree) addFromSearch(results []searchResult) {
 	}
 }
 
+// ancestorsFromSearch fills in the ancestors of a folder or project scope
+// when Resource Manager would not give them (folders.get denied on a
+// parent): the scope's own search result names every folder above it and
+// its organization, which is all analyze needs to apply them.
+func (t *tree) ancestorsFromSearch(root string, results []searchResult) {
+	if len(t.ancestors) > 0 || strings.HasPrefix(root, "organizations/") {
+		return
+	}
+	for _, res := range results {
+		if res.Resource != crmPrefix+root {
+			continue
+		}
+		for _, f := range sorted(res.Folders) {
+			if f != root {
+				t.ancestors = append(t.ancestors, f)
+			}
+		}
+		if res.Organization != "" {
+			t.ancestors = append(t.ancestors, res.Organization)
+		}
+		return
+	}
+}
+
 // ancestorsOf lists the folders above name (nearest first) and the
 // organization, from the parents known.
 func (t *tree) ancestorsOf(name string) (folders []string, org string) {
