@@ -151,7 +151,7 @@ func (r *run) collect(ctx context.Context) {
 	results := r.allowPolicies(ctx)
 	t.addFromSearch(results)
 	t.ancestorsFromSearch(r.root, results)
-	r.writeHierarchy(ctx, t, results)
+	r.writeHierarchy(t, results)
 
 	var units []unit
 	units = append(units, unit{name: "roles/predefined", work: r.predefinedRoles})
@@ -162,7 +162,6 @@ func (r *run) collect(ctx context.Context) {
 	// Ancestors above a folder or project scope: their bindings and deny
 	// policies reach everything in the scope.
 	for _, a := range t.ancestors {
-		a := a
 		units = append(units, unit{name: a, work: func(ctx context.Context) {
 			r.rec.Record(r.ancestorPolicy(ctx, t, a))
 			r.rec.Record(r.denyPolicies(ctx, a))
@@ -175,7 +174,6 @@ func (r *run) collect(ctx context.Context) {
 		if f == r.root || t.isAncestor(f) {
 			continue
 		}
-		f := f
 		units = append(units, unit{name: f + "/deny-policies", work: func(ctx context.Context) { r.rec.Record(r.denyPolicies(ctx, f)) }})
 	}
 	r.each(ctx, units, nil)
@@ -184,7 +182,6 @@ func (r *run) collect(ctx context.Context) {
 	progress := collect.NewCounter(r.o.Progress, len(projects))
 	units = units[:0]
 	for _, p := range projects {
-		p := p
 		units = append(units, unit{name: "projects/" + p.ID, work: func(ctx context.Context) { r.collectProject(ctx, p) }})
 	}
 	r.each(ctx, units, progress)

@@ -51,7 +51,6 @@ func (r *run) collectGroups(ctx context.Context) {
 		units := make([]unit, 0, len(level))
 		for _, g := range level {
 			done[g] = true
-			g := g
 			units = append(units, unit{name: "groups/" + g, work: func(ctx context.Context) {
 				gj, err := r.group(ctx, g)
 				if err != "" {

@@ -193,7 +193,7 @@ func (r *run) ancestorPolicy(ctx context.Context, t *tree, name string) Scope {
 // own shape with an empty policy, so that analyze knows what is above a
 // project under such a folder. Folders with a policy are placed by
 // iam-policies.json already.
-func (r *run) writeHierarchy(ctx context.Context, t *tree, results []searchResult) {
+func (r *run) writeHierarchy(t *tree, results []searchResult) {
 	s := Scope{Name: "hierarchy"}
 	if len(t.errs) > 0 {
 		s.Error = strings.Join(t.errs, "; ")
