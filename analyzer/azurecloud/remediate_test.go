@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -37,6 +38,31 @@ const approvedYAML = `imagewarden:
     - principal: "` + omar + `"
       resources: ["` + acrnwgolden + `"]
 `
+
+var update = flag.Bool("update", false, "rewrite testdata/golden/remediation-demo-azure.json")
+
+// TestDemoGolden compares the remediation plan of the azure demo (with the
+// approved publishers above) with testdata/golden/remediation-demo-azure.json.
+func TestDemoGolden(t *testing.T) {
+	plan, _ := remediateDemo(t)
+	got, err := remediate.MarshalPlan(plan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden := filepath.Join(repoRoot(t), "testdata/golden/remediation-demo-azure.json")
+	if *update {
+		if err := os.WriteFile(golden, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run go test ./analyzer/azurecloud -run TestDemoGolden -update)", err)
+	}
+	if string(got) != string(want) {
+		t.Errorf("the plan differs from %s; run go test ./analyzer/azurecloud -run TestDemoGolden -update and review the diff", golden)
+	}
+}
 
 func repoRoot(t *testing.T) string {
 	t.Helper()
