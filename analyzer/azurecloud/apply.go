@@ -153,7 +153,7 @@ func (s *Snapshot) Universe() map[string][]remediate.Permission {
 			if r == nil {
 				continue
 			}
-			scope := azure.NormalizeScope(a.Scope)
+			scope := s.name(azure.NormalizeScope(a.Scope))
 			for _, blk := range r.Permissions {
 				for _, pat := range append(append([]string{}, blk.Actions...), blk.DataActions...) {
 					if !strings.ContainsAny(pat, "*?") {

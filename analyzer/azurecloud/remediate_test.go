@@ -268,7 +268,7 @@ func TestAssignmentNarrowDemo(t *testing.T) {
 	// The role is "*" minus Microsoft.Authorization/* and Microsoft.Network/*:
 	// besides the image operations, what it loses on mg-platform is the rest
 	// of "*", which the universe stands for with one made-up operation.
-	want := []string{"ImagewardenOtherOperation on " + strings.ToLower(mgPlatform) + " for " + omar}
+	want := []string{"ImagewardenOtherOperation on " + mgPlatform + " for " + omar}
 	if !reflect.DeepEqual(c.Verification.Removes, want) {
 		t.Errorf("removes %v, want %v", c.Verification.Removes, want)
 	}

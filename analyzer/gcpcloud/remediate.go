@@ -197,6 +197,7 @@ func (s *Snapshot) Plan(findings []*model.Finding, env *remediate.Env) []remedia
 					e = get(KindRoleNarrow, ref)
 				} else if basicRoles[role] {
 					if DeniedPrincipalOf(ref.member) == "" {
+						uncovered[f.ID] = true // a domain: member has no deny-policy form
 						continue
 					}
 					e = get(KindDenyPolicy, ref)
