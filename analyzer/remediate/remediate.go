@@ -468,6 +468,13 @@ type Runner interface {
 // records the results: each change's Verification, and plan.All. base is
 // the analysis without changes; cat tells which capability an action gives.
 func Verify(ctx context.Context, r Runner, base *Outcome, plan *Plan, cat *catalog.Catalog) error {
+	// The analysis without changes is compared with every other: decide its
+	// permissions once.
+	memo := &Outcome{Findings: base.Findings}
+	for _, rm := range base.Remediators {
+		memo.Remediators = append(memo.Remediators, &memoized{Remediator: rm, holds: map[string]map[Permission]bool{}})
+	}
+	base = memo
 	for i := range plan.Changes {
 		c := &plan.Changes[i]
 		out, err := r.Run(ctx, []Change{*c})
@@ -489,6 +496,34 @@ func Verify(ctx context.Context, r Runner, base *Outcome, plan *Plan, cat *catal
 	}
 	plan.All = compare(base, out, want, cat)
 	return nil
+}
+
+// memoized remembers a remediator's universe and decisions.
+type memoized struct {
+	Remediator
+	universe map[string][]Permission
+	holds    map[string]map[Permission]bool
+}
+
+func (m *memoized) Universe() map[string][]Permission {
+	if m.universe == nil {
+		m.universe = m.Remediator.Universe()
+	}
+	return m.universe
+}
+
+func (m *memoized) Holds(principal string, p Permission) bool {
+	byP := m.holds[principal]
+	if byP == nil {
+		byP = map[Permission]bool{}
+		m.holds[principal] = byP
+	}
+	v, ok := byP[p]
+	if !ok {
+		v = m.Remediator.Holds(principal, p)
+		byP[p] = v
+	}
+	return v
 }
 
 // Resolved lists the IDs of base's findings that after no longer has (by

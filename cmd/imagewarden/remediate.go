@@ -10,13 +10,15 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/imagewarden/imagewarden/analyzer"
+	"github.com/imagewarden/imagewarden/analyzer/config"
 	"github.com/imagewarden/imagewarden/analyzer/remediate"
 	"github.com/imagewarden/imagewarden/analyzer/remediate/engine"
 )
 
 type remediateOptions struct {
 	analyzer.Options
-	out string
+	out      string
+	noConfig bool
 }
 
 func newRemediateCmd() *cobra.Command {
@@ -38,6 +40,13 @@ func newRemediateCmd() *cobra.Command {
 				return fmt.Errorf("--out DIR is required")
 			}
 			o.Paths = args
+			if o.Config == "" && !o.noConfig {
+				found, err := config.Discover(".", o.Paths)
+				if err != nil {
+					return err
+				}
+				o.Config = found
+			}
 			return runRemediate(cmd.Context(), cmd.OutOrStdout(), o)
 		},
 	}
@@ -46,6 +55,9 @@ func newRemediateCmd() *cobra.Command {
 	f.StringArrayVar(&o.PolicyDirs, "policy", nil, "directory or file of extra Rego rules (repeatable)")
 	f.StringArrayVar(&o.DataFiles, "data", nil, "JSON or YAML data merged into the rules' data, e.g. approved publishers (repeatable)")
 	f.StringArrayVar(&o.CatalogFiles, "catalog", nil, "extra capability catalog file (repeatable)")
+	f.StringVar(&o.Config, "config", "", "configuration: approved publishers and suppressions (suppressed findings get no change; default: ./"+config.DefaultName+", else that of the PATH directory)")
+	f.BoolVar(&o.noConfig, "no-config", false, "read no configuration file: do not look for a "+config.DefaultName)
+	cmd.MarkFlagsMutuallyExclusive("config", "no-config")
 	f.IntVar(&o.MaxDepth, "max-depth", 0, "longest chain of transitive access to follow (0: unlimited)")
 	return cmd
 }
