@@ -60,6 +60,11 @@ type fakeAWS struct {
 	iamPages   int
 	accounts   int    // member accounts listed by Organizations
 	deniedRole string // account whose role cannot be assumed
+	// failed marks operations (by the same key as throttled) that have
+	// answered their second call with a 5xx server error: after the
+	// throttling error, every operation of the fake also fails once with
+	// an internal error the SDK must retry.
+	failed map[string]bool
 }
 
 // fakeRegions are what the fake's DescribeRegions returns.
@@ -128,6 +133,28 @@ func ec2Reply(w http.ResponseWriter, op, body string) {
 	fmt.Fprintf(w, `<%sResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>r</requestId>%s</%sResponse>`, op, body, op)
 }
 
+// serverError answers with an internal error (HTTP 500) in the protocol's
+// shape; the SDK's retryer retries it like a throttle.
+func serverError(w http.ResponseWriter, svc string, json11 bool) {
+	switch {
+	case svc == "ec2":
+		w.Header().Set("Content-Type", "text/xml")
+		w.WriteHeader(500)
+		fmt.Fprint(w, `<Response><Errors><Error><Code>InternalError</Code><Message>An internal error has occurred.</Message></Error></Errors><RequestID>r</RequestID></Response>`)
+	case svc == "imagebuilder":
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("X-Amzn-ErrorType", "ServiceException")
+		w.WriteHeader(500)
+		fmt.Fprint(w, `{"message":"internal error"}`)
+	case json11:
+		reply(w, 500, `{"__type":"InternalFailure","message":"internal error"}`)
+	default:
+		w.Header().Set("Content-Type", "text/xml")
+		w.WriteHeader(500)
+		fmt.Fprint(w, `<ErrorResponse><Error><Type>Receiver</Type><Code>InternalFailure</Code><Message>internal error</Message></Error><RequestId>r</RequestId></ErrorResponse>`)
+	}
+}
+
 // throttle answers with the throttling error each protocol really uses.
 // Image Builder's is CallRateLimitExceededException, a modeled 429 that
 // the SDK does not retry by default.
@@ -160,10 +187,19 @@ func (f *fakeAWS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	key := op + region(r) + account(r) + r.Form.Get("RoleArn")
 	first := !f.throttled[key]
 	f.throttled[key] = true
+	if f.failed == nil {
+		f.failed = map[string]bool{}
+	}
+	second := !first && !f.failed[key]
+	f.failed[key] = f.failed[key] || !first
 	f.mu.Unlock()
 	json11 := r.Header.Get("X-Amz-Target") != ""
 	if first && op != "sts:GetCallerIdentity" {
 		throttle(w, svc, json11)
+		return
+	}
+	if second && op != "sts:GetCallerIdentity" && op != "sts:AssumeRole" {
+		serverError(w, svc, json11)
 		return
 	}
 	var in map[string]any
@@ -544,14 +580,14 @@ func TestCollect(t *testing.T) {
 	if !collected["regions"] || !collected["ecr-public"] || !collected["ssm-image-parameters:us-east-1"] {
 		t.Errorf("collected %v", m.Collected)
 	}
-	// Each operation's first call is throttled and retried: IAM is one
-	// throttled call then two pages; DescribeRegions is asked once, in the
-	// configured region.
-	if counts["iam:GetAccountAuthorizationDetails"] != 3 || f.iamPages != 2 {
+	// Each operation's first call is throttled and its second fails with
+	// a server error, both retried: IAM is those two calls then two pages;
+	// DescribeRegions is asked once, in the configured region.
+	if counts["iam:GetAccountAuthorizationDetails"] != 4 || f.iamPages != 2 {
 		t.Errorf("IAM calls %d, pages served %d", counts["iam:GetAccountAuthorizationDetails"], f.iamPages)
 	}
-	if counts["ec2:DescribeRegions"] != 2 {
-		t.Errorf("DescribeRegions called %d times, want a throttled call and its retry", counts["ec2:DescribeRegions"])
+	if counts["ec2:DescribeRegions"] != 3 {
+		t.Errorf("DescribeRegions called %d times, want a throttled call, a server error and the retry", counts["ec2:DescribeRegions"])
 	}
 	// Image Builder throttles with CallRateLimitExceededException, which
 	// the SDK does not retry unless told to: every region must have got its
