@@ -196,9 +196,18 @@ func (s *Snapshot) approvedResources(env *remediate.Env, f *model.Finding, a azu
 			out = append(out, id)
 		}
 	}
+	// Candidates: the registries of the inputs, and the resources that
+	// assignments or deny assignments are scoped to (galleries...).
 	var regs []string
 	for _, r := range s.registries {
 		regs = append(regs, r.id)
+	}
+	for k, d := range s.display {
+		if isResource(k) {
+			if _, isReg := s.registries[k]; !isReg {
+				regs = append(regs, d)
+			}
+		}
 	}
 	sort.Strings(regs)
 	for _, g := range globs {

@@ -353,3 +353,24 @@ func contains(l []string, s string) bool {
 	}
 	return false
 }
+
+// TestAssignmentNarrowToGallery: a gallery is not in any resource list of
+// the inputs, but assignments are scoped to it; an approved glob naming it
+// moves a resource-group assignment there.
+func TestAssignmentNarrowToGallery(t *testing.T) {
+	const kai = "7727569e-48a8-41fe-a635-0555772804fd"
+	gallery := "/subscriptions/11111111-aaaa-4b5c-8d9e-0f1a2b3c4d5e/resourceGroups/rg-golden-images/providers/Microsoft.Compute/galleries/galNorthwindGolden"
+	opts := demoOptions(t)
+	data := filepath.Join(t.TempDir(), "gallery.yaml")
+	os.WriteFile(data, []byte("imagewarden:\n  approved_publishers:\n    - principal: \""+kai+"\"\n      resources: [\"*/galleries/galNorthwindGolden\"]\n"), 0o644)
+	opts.DataFiles = []string{data}
+	plan, _, err := engine.Remediate(context.Background(), opts, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := change(t, plan, azurecloud.KindAssignmentNarrow, "/subscriptions/11111111-aaaa-4b5c-8d9e-0f1a2b3c4d5e/resourceGroups/rg-golden-images assignment of User Access Administrator to "+kai)
+	if c.Params["resources"] != gallery {
+		t.Errorf("moved to %q, want %s", c.Params["resources"], gallery)
+	}
+	checkResolved(t, c)
+}
