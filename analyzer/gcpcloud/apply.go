@@ -24,6 +24,8 @@ func (s *Snapshot) Apply(c remediate.Change) error {
 	}
 	p := c.Params
 	file := "remediation " + c.ID
+	// Whatever was decided before the change is stale after it.
+	s.chains, s.idChains, s.byMember, s.denyList = nil, nil, nil, nil
 	var cond *gcp.Condition
 	if e := p["condition"]; e != "" {
 		cond = &gcp.Condition{Expression: e}
