@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -13,12 +15,14 @@ import (
 	"github.com/imagewarden/imagewarden/analyzer/config"
 	"github.com/imagewarden/imagewarden/analyzer/remediate"
 	"github.com/imagewarden/imagewarden/analyzer/remediate/engine"
+	"github.com/imagewarden/imagewarden/reports"
 )
 
 type remediateOptions struct {
 	analyzer.Options
 	out      string
 	noConfig bool
+	reports  []string // FORMAT=FILE: the report, its findings with their fixes
 }
 
 func newRemediateCmd() *cobra.Command {
@@ -40,6 +44,12 @@ func newRemediateCmd() *cobra.Command {
 				return fmt.Errorf("--out DIR is required")
 			}
 			o.Paths = args
+			for _, r := range o.reports {
+				format, file, ok := strings.Cut(r, "=")
+				if !ok || file == "" || !slices.Contains(reports.Formats, format) {
+					return fmt.Errorf("--report %q: FORMAT=FILE, FORMAT one of %s", r, strings.Join(reports.Formats, ", "))
+				}
+			}
 			if o.Config == "" && !o.noConfig {
 				found, err := config.Discover(".", o.Paths)
 				if err != nil {
@@ -52,6 +62,7 @@ func newRemediateCmd() *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.out, "out", "", "directory to write remediation.json, the artifacts and commands.sh into")
+	f.StringArrayVar(&o.reports, "report", nil, "also write the report, each finding with its fixes, as FORMAT=FILE (formats: "+strings.Join(reports.Formats, ", ")+"; repeatable)")
 	f.StringArrayVar(&o.PolicyDirs, "policy", nil, "directory or file of extra Rego rules (repeatable)")
 	f.StringArrayVar(&o.DataFiles, "data", nil, "JSON or YAML data merged into the rules' data, e.g. approved publishers (repeatable)")
 	f.StringArrayVar(&o.CatalogFiles, "catalog", nil, "extra capability catalog file (repeatable)")
@@ -63,12 +74,19 @@ func newRemediateCmd() *cobra.Command {
 }
 
 func runRemediate(ctx context.Context, w io.Writer, o *remediateOptions) error {
-	plan, findings, err := engine.Remediate(ctx, o.Options, nil)
+	plan, rep, err := engine.RemediateReport(ctx, o.Options)
 	if err != nil {
 		return err
 	}
+	findings := rep.Findings
 	if err := remediate.Write(o.out, plan); err != nil {
 		return err
+	}
+	for _, r := range o.reports {
+		format, file, _ := strings.Cut(r, "=")
+		if err := writeReport(file, format, rep); err != nil {
+			return err
+		}
 	}
 	fixed := 0
 	for _, f := range findings {
@@ -109,6 +127,18 @@ func runRemediate(ctx context.Context, w io.Writer, o *remediateOptions) error {
 		fmt.Fprintln(w)
 	}
 	return nil
+}
+
+func writeReport(file, format string, rep *analyzer.Report) error {
+	f, err := os.Create(file)
+	if err != nil {
+		return err
+	}
+	if err := reports.Render(f, format, rep); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 // applyRemediation is analyze --apply-remediation DIR: base is the report

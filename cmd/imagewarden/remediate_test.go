@@ -16,9 +16,35 @@ import (
 func TestRemediateThenApply(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "fixes")
 	data := filepath.Join(demo, "approved-publishers.yaml")
-	out, err := run(t, "", "remediate", demo, "--data", data, "--no-config", "--out", dir)
+	withFixes := filepath.Join(t.TempDir(), "report.json")
+	out, err := run(t, "", "remediate", demo, "--data", data, "--no-config", "--out", dir, "--report", "json="+withFixes)
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out)
+	}
+	var before struct {
+		Findings []struct {
+			ID    string `json:"id"`
+			Fixes []struct {
+				Kind, Summary, Artifact string
+			} `json:"fixes"`
+		} `json:"findings"`
+	}
+	if raw, err := os.ReadFile(withFixes); err != nil {
+		t.Fatal(err)
+	} else if err := json.Unmarshal(raw, &before); err != nil {
+		t.Fatal(err)
+	}
+	fixed := 0
+	for _, f := range before.Findings {
+		if len(f.Fixes) > 0 {
+			fixed++
+			if f.Fixes[0].Summary == "" || f.Fixes[0].Kind == "" {
+				t.Errorf("%s: incomplete fix %+v", f.ID, f.Fixes[0])
+			}
+		}
+	}
+	if fixed == 0 {
+		t.Error("the --report has no finding with a fix")
 	}
 	if !strings.Contains(out, "changes for") || !strings.Contains(out, "verified: resolves") {
 		t.Errorf("summary:\n%s", out)

@@ -110,6 +110,23 @@ func Remediate(ctx context.Context, opts analyzer.Options, findings []model.Find
 	return plan, findings, nil
 }
 
+// RemediateReport is Remediate for a whole report: the analysis of opts
+// (suppressions applied), its findings carrying their fixes, for the
+// renderers.
+func RemediateReport(ctx context.Context, opts analyzer.Options) (*remediate.Plan, *analyzer.Report, error) {
+	opts.Changes = nil
+	rep, err := analyzer.Analyze(ctx, opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	plan, findings, err := Remediate(ctx, opts, rep.Findings)
+	if err != nil {
+		return nil, nil, err
+	}
+	rep.Findings = findings
+	return plan, rep, nil
+}
+
 // Apply analyses with a remediation directory's changes applied and
 // compares with base, the analysis of the same options without them (nil:
 // analyse). The report returned is the one with the changes, its
