@@ -360,6 +360,22 @@ func (s *Snapshot) planIdentity(p *principal, f *model.Finding, u grantUse, get 
 	}
 }
 
+// wholeServiceWildcards: every wildcard of the statement's Action is "*"
+// or a whole ECR service ("ecr:*", "ecr-public:*").
+func wholeServiceWildcards(st *iam.Statement) bool {
+	for _, a := range st.Actions {
+		if !strings.ContainsAny(a.Raw, "*?") {
+			continue
+		}
+		switch strings.ToLower(a.Raw) {
+		case "*", "ecr:*", "ecr-public:*":
+		default:
+			return false
+		}
+	}
+	return true
+}
+
 func matchesAny(acts []iam.Action, a string) bool {
 	for _, x := range acts {
 		if x.Matches(a) {
@@ -739,7 +755,7 @@ func (s *Snapshot) boundaryChange(e *policyEdit, env *remediate.Env) *remediate.
 func (s *Snapshot) repoChange(e *policyEdit) *remediate.Change {
 	r := s.repos[e.holder]
 	var stmts []stmtDoc
-	var what []string
+	var what, repoNotes []string
 	for _, st := range e.policy.Statements {
 		doc := stmtFromRaw(st.Raw())
 		se, ok := e.stmts[st.Index]
@@ -776,6 +792,17 @@ func (s *Snapshot) repoChange(e *policyEdit) *remediate.Change {
 		} else if len(keep) > 0 {
 			reduced.Action = strList(keep)
 		}
+		// A whole-service wildcard (ecr:*, *) on a repository means every
+		// repository action: "every action but the image ones" is then
+		// exactly NotAction of them, with no condition to settle.
+		var notes []string
+		if len(wild) > 0 && wholeServiceWildcards(st) {
+			reduced.Action, reduced.NotAction = nil, strList(sortedKeys(se.actions))
+			wild = nil
+		} else if len(wild) > 0 && st.Principal.HasWildcard() {
+			notes = append(notes, "the Deny for callers outside the account depends on aws:PrincipalAccount, which anonymous callers do not send: replace the wildcard by the actions anyone really needs")
+		}
+		repoNotes = append(repoNotes, notes...)
 		// Which principal values are the findings'.
 		var theirs, others []string
 		if st.Principal.HasWildcard() {
@@ -825,7 +852,7 @@ func (s *Snapshot) repoChange(e *policyEdit) *remediate.Change {
 		}
 		what = append(what, w)
 	}
-	c := &remediate.Change{Target: r.arn + " repository policy", Before: canonical(e.policy)}
+	c := &remediate.Change{Target: r.arn + " repository policy", Before: canonical(e.policy), Notes: repoNotes}
 	c.Params = map[string]string{"repository": r.arn}
 	if len(stmts) > 0 {
 		c.After = renderPolicy(e.policy.Version, e.policy.ID, stmts)

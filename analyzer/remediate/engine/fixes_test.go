@@ -212,6 +212,16 @@ func TestAWSFixKinds(t *testing.T) {
 			after: []string{`"Principal": "*"`, `"ecr:BatchGetImage"`}, notAfter: []string{"ecr:PutImage"},
 		},
 		{
+			name: "repository policy: ecr:* for anyone becomes every action but the image ones",
+			fx: func(t *testing.T) fixture {
+				st := map[string]any{"Sid": "AnyoneAnything", "Effect": "Allow", "Principal": "*", "Action": "ecr:*"}
+				return fixture{files: map[string]any{"iam.json": map[string]any{"RoleDetailList": []any{role("reader", acct, doc(allow("s3:GetObject", "*")))}},
+					"repos.json": repositories(), "policy.json": repoPolicy(st)}}
+			},
+			principal: "*", kind: awscloud.KindRepoPolicy,
+			after: []string{`"NotAction"`, `"ecr:PutImage"`, `"ecr:SetRepositoryPolicy"`}, notAfter: []string{`"ecr:*"`, `"Deny"`},
+		},
+		{
 			name: "repository policy: an outside account sharing a statement is split off",
 			fx: func(t *testing.T) fixture {
 				st := map[string]any{"Sid": "Push", "Effect": "Allow",
