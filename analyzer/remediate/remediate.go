@@ -266,16 +266,18 @@ func Key(f *model.Finding) string {
 // Finalize gives every change its ID and artifact name, sorts the changes
 // (cloud, kind, target) and their finding IDs, and drops exact duplicates.
 func Finalize(changes []Change) []Change {
-	seen := map[string]bool{}
+	seen := map[string]int{}
 	var out []Change
 	for _, c := range changes {
 		h := sha256.New()
 		fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s", c.Cloud, c.Kind, c.Target, c.After)
 		c.ID = c.Kind + "-" + hex.EncodeToString(h.Sum(nil))[:10]
-		if seen[c.ID] {
+		if i, ok := seen[c.ID]; ok {
+			// The same edit planned twice: one change, for both sets of findings.
+			out[i].FindingIDs = sortedUnique(append(out[i].FindingIDs, c.FindingIDs...))
 			continue
 		}
-		seen[c.ID] = true
+		seen[c.ID] = len(out)
 		if c.After != "" && c.Artifact == "" {
 			c.Artifact = c.ID + ".json"
 		}
@@ -632,13 +634,23 @@ func imageAction(cat *catalog.Catalog, cloud, action string, caps map[string]boo
 }
 
 // Attach puts each verified change into the Fixes of the findings it
-// resolves (or means to), in plan order.
+// resolves (or means to): the narrowest first (fewest findings resolved),
+// so that a finding's first fix is its own, and organisation-wide
+// guardrails come last.
 func Attach(findings []model.Finding, plan *Plan) {
 	byID := map[string][]int{}
 	for i := range findings {
 		byID[findings[i].ID] = append(byID[findings[i].ID], i)
 	}
-	for _, c := range plan.Changes {
+	order := append([]Change{}, plan.Changes...)
+	reach := func(c Change) int {
+		if c.Verification != nil && len(c.Verification.Resolved) > 0 {
+			return len(c.Verification.Resolved)
+		}
+		return len(c.FindingIDs)
+	}
+	sort.SliceStable(order, func(i, j int) bool { return reach(order[i]) < reach(order[j]) })
+	for _, c := range order {
 		ids := append([]string{}, c.FindingIDs...)
 		if c.Verification != nil {
 			ids = append(ids, c.Verification.Resolved...)

@@ -81,3 +81,26 @@ func TestApproved(t *testing.T) {
 		t.Fatal(all, res)
 	}
 }
+
+func TestFinalizeMergesAndAttachOrders(t *testing.T) {
+	changes := Finalize([]Change{
+		{Cloud: "aws", Kind: "k", Target: "t", After: "{}", FindingIDs: []string{"iw-1"}, Commands: []string{"put --file {artifact}"}},
+		{Cloud: "aws", Kind: "k", Target: "t", After: "{}", FindingIDs: []string{"iw-2"}},
+		{Cloud: "aws", Kind: "a-guardrail", Target: "root", After: "{}", FindingIDs: []string{"iw-1", "iw-2", "iw-3"}},
+	})
+	if len(changes) != 2 {
+		t.Fatalf("%+v", changes)
+	}
+	narrow := changes[1]
+	if strings.Join(narrow.FindingIDs, ",") != "iw-1,iw-2" || narrow.Commands[0] != "put --file "+narrow.Artifact {
+		t.Fatalf("merged change %+v", narrow)
+	}
+	findings := []model.Finding{{ID: "iw-1"}, {ID: "iw-3"}}
+	Attach(findings, &Plan{Changes: changes})
+	if len(findings[0].Fixes) != 2 || findings[0].Fixes[0].Kind != "k" || findings[0].Fixes[1].Kind != "a-guardrail" {
+		t.Errorf("the narrow fix must come first: %+v", findings[0].Fixes)
+	}
+	if len(findings[1].Fixes) != 1 {
+		t.Errorf("%+v", findings[1].Fixes)
+	}
+}
