@@ -3,6 +3,7 @@ package awscloud
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"sort"
 	"strings"
 
@@ -49,6 +50,16 @@ func renderPolicy(version, id string, stmts []stmtDoc) string {
 	}
 	if stmts == nil {
 		stmts = []stmtDoc{}
+	}
+	// Sids are unique within a policy.
+	used := map[string]int{}
+	for i := range stmts {
+		if sid := stmts[i].Sid; sid != "" {
+			used[sid]++
+			if n := used[sid]; n > 1 {
+				stmts[i].Sid = fmt.Sprintf("%s%d", sid, n)
+			}
+		}
 	}
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)

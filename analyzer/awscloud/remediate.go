@@ -447,7 +447,7 @@ func approvedResources(env *remediate.Env, p *principal, caps map[string]bool) [
 func (s *Snapshot) splitChange(e *policyEdit, env *remediate.Env) *remediate.Change {
 	var stmts []stmtDoc
 	var changed []string
-	removedAll, approvedAll := map[string]bool{}, map[string]bool{}
+	removedAll := map[string]bool{}
 	for _, st := range e.policy.Statements {
 		doc := stmtFromRaw(st.Raw())
 		se, ok := e.stmts[st.Index]
@@ -455,7 +455,6 @@ func (s *Snapshot) splitChange(e *policyEdit, env *remediate.Env) *remediate.Cha
 			stmts = append(stmts, doc)
 			continue
 		}
-		approved := approvedResources(env, e.principal, se.caps)
 		label := sidBase(st)
 		var keep []string
 		var dropped, denied []string
@@ -499,23 +498,29 @@ func (s *Snapshot) splitChange(e *policyEdit, env *remediate.Env) *remediate.Cha
 		for _, a := range append(append([]string{}, dropped...), denied...) {
 			removedAll[a] = true
 		}
-		for _, r := range approved {
-			approvedAll[r] = true
-		}
 		what := fmt.Sprintf("%s: %d image actions", label, len(dropped)+len(denied))
 		if len(keep) > 0 {
 			stmts = append(stmts, doc)
 		} else {
 			what += " (statement removed: it granted only image actions)"
 		}
-		if len(dropped) > 0 && len(approved) > 0 {
-			stmts = append(stmts, stmtDoc{Sid: label + "ApprovedResources", Effect: "Allow", Action: strList(dropped), Resource: strList(approved), Condition: doc.Condition})
+		// Where the principal is an approved publisher, by the resources
+		// approved for the actions' capabilities ("" key: nowhere).
+		dropGroups := groupByApproval(env, e.principal, dropped)
+		for _, k := range sortedKeys(boolKeys(dropGroups)) {
+			if k == "" {
+				continue
+			}
+			stmts = append(stmts, stmtDoc{Sid: label + "ApprovedResources", Effect: "Allow", Action: strList(dropGroups[k]),
+				Resource: strList(strings.Split(k, "\x00")), Condition: doc.Condition})
 		}
-		if len(denied) > 0 {
-			d := stmtDoc{Sid: label + "DenyImageActions", Effect: "Deny", Action: strList(denied)}
+		denyGroups := groupByApproval(env, e.principal, denied)
+		for _, k := range sortedKeys(boolKeys(denyGroups)) {
+			d := stmtDoc{Sid: label + "DenyImageActions", Effect: "Deny", Action: strList(denyGroups[k])}
 			switch {
-			case len(approved) > 0:
-				d.NotResource = strList(approved)
+			case k != "":
+				d.Sid += "OutsideApproved"
+				d.NotResource = strList(strings.Split(k, "\x00"))
 			case st.NotResources:
 				d.NotResource = doc.NotResource
 			default:
@@ -525,6 +530,8 @@ func (s *Snapshot) splitChange(e *policyEdit, env *remediate.Env) *remediate.Cha
 				}
 			}
 			stmts = append(stmts, d)
+		}
+		if len(denied) > 0 {
 			what += fmt.Sprintf(", %d denied because a wildcard grants them", len(denied))
 		}
 		changed = append(changed, what)
@@ -543,7 +550,7 @@ func (s *Snapshot) splitChange(e *policyEdit, env *remediate.Env) *remediate.Cha
 		if e.holderKind == "managed" {
 			c.Notes = append(c.Notes, fmt.Sprintf("the rewritten policy is %d characters, over the %d limit of %s", n, limit, what))
 		} else {
-			return e.denyPolicyChange(removedAll, approvedAll, n, limit, what)
+			return e.denyPolicyChange(env, removedAll, n, limit, what)
 		}
 	}
 	c.Commands = e.commands(c.After == "")
@@ -557,15 +564,21 @@ func (s *Snapshot) splitChange(e *policyEdit, env *remediate.Env) *remediate.Cha
 // size limit: the policy stays as it is, and a new customer managed policy
 // attached to the same user, role or group denies exactly the image
 // actions (outside the resources the principal is approved for).
-func (e *policyEdit) denyPolicyChange(actions, approved map[string]bool, n, limit int, what string) *remediate.Change {
+func (e *policyEdit) denyPolicyChange(env *remediate.Env, actions map[string]bool, n, limit int, what string) *remediate.Change {
 	name := "imagewarden-deny-image-actions-" + e.holderName
 	arn := "arn:aws:iam::" + e.account + ":policy/" + name
-	d := stmtDoc{Sid: "DenyImageActions", Effect: "Deny", Action: strList(sortedKeys(actions)), Resource: "*"}
-	if len(approved) > 0 {
-		d.Resource, d.NotResource = nil, strList(sortedKeys(approved))
+	var deny []stmtDoc
+	groups := groupByApproval(env, e.principal, sortedKeys(actions))
+	for _, k := range sortedKeys(boolKeys(groups)) {
+		d := stmtDoc{Sid: "DenyImageActions", Effect: "Deny", Action: strList(groups[k]), Resource: "*"}
+		if k != "" {
+			d.Sid += "OutsideApproved"
+			d.Resource, d.NotResource = nil, strList(strings.Split(k, "\x00"))
+		}
+		deny = append(deny, d)
 	}
 	c := &remediate.Change{Target: e.holder + " " + e.policyTitle()}
-	c.After = renderPolicy("2012-10-17", "", []stmtDoc{d})
+	c.After = renderPolicy("2012-10-17", "", deny)
 	c.Params = map[string]string{"mode": "deny-policy", "holder_kind": e.holderKind, "holder": e.holder, "holder_name": e.holderName,
 		"policy": e.policyName, "account": e.account, "policy_name": name, "policy_arn": arn}
 	c.Summary = fmt.Sprintf("%s %s: deny the %d image actions its %s grants, in a new managed policy %s (rewriting the inline policy would make it %d characters, over the %d limit of %s)",
@@ -579,6 +592,32 @@ func (e *policyEdit) denyPolicyChange(actions, approved map[string]bool, n, limi
 		c.Notes = append(c.Notes, fmt.Sprintf("the deny policy is %d characters, over the %d limit of a managed policy: split its Action list into two policies", m, LimitManaged))
 	}
 	return c
+}
+
+// groupByApproval groups actions by the resources p is approved for in
+// the actions' capabilities (joined by NUL; "" for none).
+func groupByApproval(env *remediate.Env, p *principal, actions []string) map[string][]string {
+	out := map[string][]string{}
+	for _, a := range actions {
+		key := ""
+		if env != nil && env.Catalog != nil && p != nil {
+			caps := map[string]bool{}
+			for _, e := range env.Catalog.Lookup(cloudName, a) {
+				caps[e.Capability] = true
+			}
+			key = strings.Join(approvedResources(env, p, caps), "\x00")
+		}
+		out[key] = append(out[key], a)
+	}
+	return out
+}
+
+func boolKeys(m map[string][]string) map[string]bool {
+	out := map[string]bool{}
+	for k := range m {
+		out[k] = true
+	}
+	return out
 }
 
 // canonicalAction finds the spelling of action a in set (case-insensitive).

@@ -164,6 +164,18 @@ func TestAWSFixKinds(t *testing.T) {
 			after: []string{`"GrantApprovedResources"`, `"arn:aws:ecr:*:111122223333:repository/apps/*"`},
 		},
 		{
+			name: "split re-allows only the capability the publisher is approved for",
+			fx: func(t *testing.T) fixture {
+				acts := append([]string{"ecr:GetAuthorizationToken", "ecr:SetRepositoryPolicy"}, pushActions...)
+				return fixture{files: map[string]any{"iam.json": map[string]any{"RoleDetailList": []any{role("ci", acct, doc(allow(acts, "*")))}}},
+					approved: `    - principal: "arn:aws:iam::111122223333:role/ci"
+      capabilities: [image.push]
+      resources: ["arn:aws:ecr:*:111122223333:repository/apps/*"]`}
+			},
+			principal: "arn:aws:iam::111122223333:role/ci", kind: awscloud.KindStatementSplit,
+			after: []string{`"GrantApprovedResources"`, `"ecr:GetAuthorizationToken"`}, notAfter: []string{`"ecr:SetRepositoryPolicy"`},
+		},
+		{
 			name: "managed policy swap PowerUser to ReadOnly removes only the push",
 			fx: func(t *testing.T) fixture {
 				return fixture{files: map[string]any{"iam.json": map[string]any{
