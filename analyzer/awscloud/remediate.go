@@ -750,6 +750,9 @@ func boolSet(m map[string][]string) map[string]bool {
 // replacement (AdministratorAccess, say). Escalation actions the findings
 // name are denied too.
 func (s *Snapshot) boundaryChange(e *policyEdit, env *remediate.Env) *remediate.Change {
+	if env == nil || env.Catalog == nil {
+		return nil // the template needs the catalog's actions
+	}
 	extra := map[string][]string{}
 	if se := e.stmts[0]; se != nil && se.caps["iam.escalate"] {
 		for _, a := range sortedKeys(se.actions) {

@@ -470,6 +470,17 @@ type Runner interface {
 // records the results: each change's Verification, and plan.All. base is
 // the analysis without changes; cat tells which capability an action gives.
 func Verify(ctx context.Context, r Runner, base *Outcome, plan *Plan, cat *catalog.Catalog) error {
+	return verify(ctx, r, base, plan, cat, true)
+}
+
+// VerifyTogether is Verify without the analysis of each change alone: one
+// analysis instead of one per change, for large organisations. Changes
+// then have no Verification; plan.All says what they do together.
+func VerifyTogether(ctx context.Context, r Runner, base *Outcome, plan *Plan, cat *catalog.Catalog) error {
+	return verify(ctx, r, base, plan, cat, false)
+}
+
+func verify(ctx context.Context, r Runner, base *Outcome, plan *Plan, cat *catalog.Catalog, each bool) error {
 	// The analysis without changes is compared with every other: decide its
 	// permissions once.
 	memo := &Outcome{Findings: base.Findings}
@@ -478,6 +489,9 @@ func Verify(ctx context.Context, r Runner, base *Outcome, plan *Plan, cat *catal
 	}
 	base = memo
 	for i := range plan.Changes {
+		if !each {
+			break
+		}
 		c := &plan.Changes[i]
 		out, err := r.Run(ctx, []Change{*c})
 		if err != nil {

@@ -23,6 +23,7 @@ type remediateOptions struct {
 	out      string
 	noConfig bool
 	reports  []string // FORMAT=FILE: the report, its findings with their fixes
+	verify   string   // each (and together) or together
 }
 
 func newRemediateCmd() *cobra.Command {
@@ -44,6 +45,9 @@ func newRemediateCmd() *cobra.Command {
 				return fmt.Errorf("--out DIR is required")
 			}
 			o.Paths = args
+			if o.verify != "each" && o.verify != "together" {
+				return fmt.Errorf("--verify %q: each or together", o.verify)
+			}
 			for _, r := range o.reports {
 				format, file, ok := strings.Cut(r, "=")
 				if !ok || file == "" || !slices.Contains(reports.Formats, format) {
@@ -62,6 +66,7 @@ func newRemediateCmd() *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.out, "out", "", "directory to write remediation.json, the artifacts and commands.sh into")
+	f.StringVar(&o.verify, "verify", "each", "each: analyse again with every change alone and with all together; together: only with all together (one analysis, for large organisations)")
 	f.StringArrayVar(&o.reports, "report", nil, "also write the report, each finding with its fixes, as FORMAT=FILE (formats: "+strings.Join(reports.Formats, ", ")+"; repeatable)")
 	f.StringArrayVar(&o.PolicyDirs, "policy", nil, "directory or file of extra Rego rules (repeatable)")
 	f.StringArrayVar(&o.DataFiles, "data", nil, "JSON or YAML data merged into the rules' data, e.g. approved publishers (repeatable)")
@@ -74,7 +79,7 @@ func newRemediateCmd() *cobra.Command {
 }
 
 func runRemediate(ctx context.Context, w io.Writer, o *remediateOptions) error {
-	plan, rep, err := engine.RemediateReport(ctx, o.Options)
+	plan, rep, err := engine.RemediateReport(ctx, o.Options, engine.Settings{Together: o.verify == "together"})
 	if err != nil {
 		return err
 	}

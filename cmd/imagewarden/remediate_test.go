@@ -105,3 +105,26 @@ func TestRemediateThenApply(t *testing.T) {
 		t.Errorf("the summary on stderr is missing:\n%s", out)
 	}
 }
+
+func TestRemediateVerifyTogether(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "fixes")
+	out, err := run(t, "", "remediate", demo, "--data", filepath.Join(demo, "approved-publishers.yaml"), "--no-config", "--out", dir, "--verify", "together")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	plan, err := remediate.Read(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if plan.All == nil || len(plan.All.Resolved) == 0 {
+		t.Fatalf("all changes together must be verified: %+v", plan.All)
+	}
+	for _, c := range plan.Changes {
+		if c.Verification != nil {
+			t.Fatalf("%s verified alone with --verify together", c.ID)
+		}
+	}
+	if _, err := run(t, "", "remediate", demo, "--out", dir, "--verify", "sometimes"); err == nil {
+		t.Error("--verify sometimes must be refused")
+	}
+}

@@ -71,6 +71,18 @@ func CloudOf(f *model.Finding) string {
 // verifies every change by re-analysis, and puts the fixes into the
 // findings. It returns the plan and the findings with their fixes.
 func Remediate(ctx context.Context, opts analyzer.Options, findings []model.Finding) (*remediate.Plan, []model.Finding, error) {
+	return RemediateWith(ctx, opts, findings, Settings{})
+}
+
+// Settings tune Remediate.
+type Settings struct {
+	// Together verifies all changes in one analysis, not each alone too:
+	// for organisations where one analysis per change is too slow.
+	Together bool
+}
+
+// RemediateWith is Remediate with settings.
+func RemediateWith(ctx context.Context, opts analyzer.Options, findings []model.Finding, set Settings) (*remediate.Plan, []model.Finding, error) {
 	opts.Changes = nil
 	r := &Runner{Options: opts}
 	base, err := r.Run(ctx, nil)
@@ -103,7 +115,11 @@ func Remediate(ctx context.Context, opts analyzer.Options, findings []model.Find
 		}
 	}
 	plan := &remediate.Plan{Tool: "imagewarden", FormatVersion: 1, Changes: remediate.Finalize(changes)}
-	if err := remediate.Verify(ctx, r, base, plan, cat); err != nil {
+	verify := remediate.Verify
+	if set.Together {
+		verify = remediate.VerifyTogether
+	}
+	if err := verify(ctx, r, base, plan, cat); err != nil {
 		return nil, nil, err
 	}
 	remediate.Attach(findings, plan)
@@ -113,13 +129,13 @@ func Remediate(ctx context.Context, opts analyzer.Options, findings []model.Find
 // RemediateReport is Remediate for a whole report: the analysis of opts
 // (suppressions applied), its findings carrying their fixes, for the
 // renderers.
-func RemediateReport(ctx context.Context, opts analyzer.Options) (*remediate.Plan, *analyzer.Report, error) {
+func RemediateReport(ctx context.Context, opts analyzer.Options, set Settings) (*remediate.Plan, *analyzer.Report, error) {
 	opts.Changes = nil
 	rep, err := analyzer.Analyze(ctx, opts)
 	if err != nil {
 		return nil, nil, err
 	}
-	plan, findings, err := Remediate(ctx, opts, rep.Findings)
+	plan, findings, err := RemediateWith(ctx, opts, rep.Findings, set)
 	if err != nil {
 		return nil, nil, err
 	}
