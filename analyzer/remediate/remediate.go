@@ -267,7 +267,7 @@ func Key(f *model.Finding) string {
 // (cloud, kind, target) and their finding IDs, and drops exact duplicates.
 func Finalize(changes []Change) []Change {
 	seen := map[string]int{}
-	var out []Change
+	out := []Change{}
 	for _, c := range changes {
 		h := sha256.New()
 		fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s", c.Cloud, c.Kind, c.Target, c.After)
