@@ -127,7 +127,7 @@ func runRemediate(ctx context.Context, w io.Writer, o *remediateOptions) error {
 	if a := plan.All; a != nil {
 		fmt.Fprintf(w, "\nall changes together: %d finding(s) resolved", len(a.Resolved))
 		if len(a.Introduced) > 0 {
-			fmt.Fprintf(w, ", %d revealed (%s): run remediate again after applying", len(a.Introduced), strings.Join(a.Introduced, ", "))
+			fmt.Fprintf(w, ", %d revealed (%s): once applied, collect again and run remediate", len(a.Introduced), strings.Join(a.Introduced, ", "))
 		}
 		fmt.Fprintln(w)
 	}
