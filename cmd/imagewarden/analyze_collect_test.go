@@ -122,3 +122,37 @@ func TestAnalyzeCollectUsage(t *testing.T) {
 		}
 	}
 }
+
+// TestAnalyzeAttachesFixes: analyze plans and verifies fixes for the
+// findings by default, and --fixes=false leaves them out.
+func TestAnalyzeAttachesFixes(t *testing.T) {
+	count := func(args ...string) (fixed, total int) {
+		out, err := run(t, "", append([]string{"analyze", demo, "--format", "json", "--no-config"}, args...)...)
+		if err != nil {
+			t.Fatalf("%v\n%s", err, out)
+		}
+		var rep struct {
+			Findings []struct {
+				Fixes []struct{ Kind, Summary string }
+			}
+		}
+		if err := json.Unmarshal([]byte(out), &rep); err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range rep.Findings {
+			if len(f.Fixes) > 0 {
+				fixed++
+				if f.Fixes[0].Kind == "" || f.Fixes[0].Summary == "" {
+					t.Errorf("a fix without kind or summary: %+v", f.Fixes[0])
+				}
+			}
+		}
+		return fixed, len(rep.Findings)
+	}
+	if fixed, total := count(); fixed == 0 || total == 0 {
+		t.Errorf("%d of %d findings have fixes by default", fixed, total)
+	}
+	if fixed, _ := count("--fixes=false"); fixed != 0 {
+		t.Errorf("--fixes=false: %d findings still have fixes", fixed)
+	}
+}
