@@ -92,7 +92,8 @@ func TestCSVColumnsAndRows(t *testing.T) {
 		if model.SeverityRank[r["severity"]] == 0 && r["severity"] != "info" {
 			t.Errorf("severity column holds %q", r["severity"])
 		}
-		if !strings.HasPrefix(r["rule_id"], "IW-") || (r["access"] != "allowed" && r["access"] != "conditional") || r["suppressed"] != "false" {
+		if !strings.HasPrefix(r["rule_id"], "IW-") || (r["access"] != "allowed" && r["access"] != "conditional") ||
+			(r["suppressed"] != "false") != (r["suppression_reason"] != "") {
 			t.Errorf("columns out of place: %v", r)
 		}
 		if r["cloud"] == "" || r["principal"] == "" || r["resource"] == "" || r["remediation"] == "" || r["permissions"] == "" {

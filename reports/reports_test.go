@@ -11,14 +11,22 @@ import (
 	"time"
 
 	"github.com/imagewarden/imagewarden/analyzer"
+	"github.com/imagewarden/imagewarden/analyzer/remediate/engine"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
 
 func demoReport(t *testing.T) *analyzer.Report {
 	t.Helper()
-	rep, err := analyzer.Analyze(context.Background(), analyzer.Options{Paths: []string{"../testdata/demo"}, Now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)})
+	// What `imagewarden analyze testdata/demo` shows: the demo's
+	// configuration (approved publishers, suppressions, overrides) and
+	// every finding's verified fixes.
+	opts := analyzer.Options{Paths: []string{"../testdata/demo"}, Config: "../testdata/demo/.imagewarden.yaml", Now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	rep, err := analyzer.Analyze(context.Background(), opts)
 	if err != nil {
+		t.Fatal(err)
+	}
+	if _, rep.Findings, err = engine.RemediateWith(context.Background(), opts, rep.Findings, engine.Settings{Together: true}); err != nil {
 		t.Fatal(err)
 	}
 	return rep

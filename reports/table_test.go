@@ -10,6 +10,9 @@ import (
 
 func TestTableMarksSuppressed(t *testing.T) {
 	r := demoReport(t)
+	for i := range r.Findings {
+		r.Findings[i].Suppression = nil
+	}
 	r.Findings[0].Suppression = &model.Suppression{Reason: "accepted", Owner: "sec", Expires: "2027-03-31"}
 	var b bytes.Buffer
 	if err := Table(&b, r); err != nil {
