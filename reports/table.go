@@ -57,6 +57,7 @@ func Table(w io.Writer, r *analyzer.Report) error {
 		fmt.Fprintf(w, "; %d suppressed", n)
 	}
 	fmt.Fprintf(w, "; %d principals, %d known resources.\n", r.Summary.Principals, r.Summary.Resources)
+	writeApplied(w, r)
 	writeInputs(w, r.Inputs)
 	if len(r.Warnings) > 0 {
 		fmt.Fprintf(w, "\nWarnings (%d):\n", len(r.Warnings))
@@ -243,4 +244,24 @@ func suppressedCount(fs []model.Finding) int {
 		}
 	}
 	return n
+}
+
+// writeApplied says what analyze --apply-remediation showed: the findings
+// the changes resolve, those they uncover, and what else they take away.
+func writeApplied(w io.Writer, r *analyzer.Report) {
+	a := r.Remediation
+	if a == nil {
+		return
+	}
+	fmt.Fprintf(w, "\nRemediation applied (%s): %d change(s), %d finding(s) resolved, %d uncovered, %d other permission(s) removed.\n",
+		a.Plan, len(a.Changes), len(a.Resolved), len(a.Introduced), len(a.Removes))
+	for _, f := range a.Resolved {
+		fmt.Fprintf(w, "  resolved  %s %s %s %s\n", f.ID, f.RuleID, f.PrincipalID, f.Capability)
+	}
+	for _, id := range a.Introduced {
+		fmt.Fprintf(w, "  uncovered %s (access the resolved findings hid; listed above)\n", id)
+	}
+	for _, x := range a.Removes {
+		fmt.Fprintf(w, "  removes   %s\n", x)
+	}
 }
