@@ -30,27 +30,6 @@ type edit struct {
 	resources map[string]bool // assignment narrowing: the resources to assign on
 }
 
-// grantsOf lists the role-assignment grants behind a finding: its
-// targets' and, for transitive access, the first edge's.
-func grantsOf(f *model.Finding) []model.Grant {
-	var out []model.Grant
-	for _, t := range f.Targets {
-		for _, g := range t.Via {
-			if g.PolicyType == "role_assignment" && g.Effect == "Allow" {
-				out = append(out, g)
-			}
-		}
-	}
-	if len(f.Path) > 0 && f.Path[0].From == f.PrincipalID {
-		for _, g := range f.Path[0].Via {
-			if g.PolicyType == "role_assignment" && g.Effect == "Allow" {
-				out = append(out, g)
-			}
-		}
-	}
-	return out
-}
-
 // assignmentsFor finds the assignments behind a grant: at its scope, of
 // the role it names, to the identity or one of its groups.
 func (s *Snapshot) assignmentsFor(g model.Grant, id *azure.Identity) []azure.Assignment {
@@ -99,7 +78,7 @@ func (s *Snapshot) Plan(findings []*model.Finding, env *remediate.Env) []remedia
 			continue
 		}
 		id := s.identity(strings.ToLower(f.PrincipalID))
-		grants := grantsOf(f)
+		grants := remediate.Grants(f, "role_assignment")
 		if len(grants) == 0 {
 			uncovered[f.ID] = true
 		}

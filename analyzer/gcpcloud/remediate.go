@@ -94,27 +94,6 @@ type edit struct {
 	repos    map[string]bool // binding moves: the repositories to bind on
 }
 
-// grantsOf lists the allow-policy grants behind a finding: its targets'
-// and, for transitive access, the first edge's.
-func grantsOf(f *model.Finding) []model.Grant {
-	var out []model.Grant
-	for _, t := range f.Targets {
-		for _, g := range t.Via {
-			if g.PolicyType == "allow_policy" && g.Effect == "Allow" {
-				out = append(out, g)
-			}
-		}
-	}
-	if len(f.Path) > 0 && f.Path[0].From == f.PrincipalID {
-		for _, g := range f.Path[0].Via {
-			if g.PolicyType == "allow_policy" && g.Effect == "Allow" {
-				out = append(out, g)
-			}
-		}
-	}
-	return out
-}
-
 // identityOf is the request identity of a principal id (a member).
 func (s *Snapshot) identityOf(member string) *gcp.Identity {
 	return &gcp.Identity{Member: member, Groups: s.groupsOf(member)}
@@ -172,7 +151,7 @@ func (s *Snapshot) Plan(findings []*model.Finding, env *remediate.Env) []remedia
 		}
 		id := s.identityOf(f.PrincipalID)
 		seen := map[string]bool{}
-		for _, g := range grantsOf(f) {
+		for _, g := range remediate.Grants(f, "allow_policy") {
 			node, role := g.Policy, g.Statement
 			if seen[node+"\x00"+role] {
 				continue

@@ -141,6 +141,28 @@ func (p Permission) String() string {
 	return p.Action + " on " + p.Resource
 }
 
+// Grants lists the Allow grants of one policy type (a plug-in's own:
+// "allow_policy", "role_assignment", ...) behind a finding: its targets'
+// and, for transitive access, those of the chain's first step, the one the
+// finding's principal takes itself.
+func Grants(f *model.Finding, policyType string) []model.Grant {
+	var out []model.Grant
+	add := func(gs []model.Grant) {
+		for _, g := range gs {
+			if g.PolicyType == policyType && g.Effect == "Allow" {
+				out = append(out, g)
+			}
+		}
+	}
+	for _, t := range f.Targets {
+		add(t.Via)
+	}
+	if len(f.Path) > 0 && f.Path[0].From == f.PrincipalID {
+		add(f.Path[0].Via)
+	}
+	return out
+}
+
 // Remediator is what a cloud plug-in implements to fix its findings.
 type Remediator interface {
 	Cloud() string
