@@ -16,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/imagewarden/imagewarden/analyzer/model"
 	"github.com/imagewarden/imagewarden/internal/version"
 )
 
@@ -23,31 +24,13 @@ import (
 const ManifestName = "collection.json"
 
 // Scope is one unit of collection (an account's IAM, a region's registry,
-// a project's repositories) and its outcome.
-type Scope struct {
-	Name  string   `json:"name"`
-	Error string   `json:"error,omitempty"`
-	Files []string `json:"files,omitempty"`
-}
-
-// Manifest is collection.json. `analyze` reads Skipped and Complete and
-// says in every report that the snapshot is incomplete.
-type Manifest struct {
-	Tool    string `json:"tool"`
-	Version string `json:"version"`
-	Cloud   string `json:"cloud"`
-	// Caller is who collected: an ARN, a Google account, an Azure object
-	// id. Never a credential.
-	Caller string `json:"caller"`
-	// Account is the AWS account, GCP scope or Azure tenant collected from.
-	Account     string    `json:"account"`
-	Started     time.Time `json:"started"`
-	Finished    time.Time `json:"finished"`
-	Complete    bool      `json:"complete"`
-	Interrupted bool      `json:"interrupted,omitempty"`
-	Collected   []Scope   `json:"collected"`
-	Skipped     []Scope   `json:"skipped"`
-}
+// a project's repositories) and its outcome; Manifest is collection.json.
+// They are the model's types: `analyze` reads the manifest back into them
+// and says in every report that the snapshot is incomplete.
+type (
+	Scope    = model.CollectedScope
+	Manifest = model.Collection
+)
 
 // Recorder collects scope outcomes from concurrent workers.
 type Recorder struct {

@@ -109,7 +109,7 @@ type Source struct {
 // who collected what and when, and which scopes are missing.
 type Collection struct {
 	Tool        string           `json:"tool"`
-	Version     string           `json:"version,omitempty"`
+	Version     string           `json:"version"`
 	Cloud       string           `json:"cloud"`
 	Caller      string           `json:"caller"`
 	Account     string           `json:"account"`
