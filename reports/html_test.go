@@ -16,6 +16,7 @@ import (
 
 	"github.com/imagewarden/imagewarden/analyzer"
 	"github.com/imagewarden/imagewarden/analyzer/model"
+	"github.com/imagewarden/imagewarden/analyzer/remediate"
 )
 
 const htmlGolden = "demo-report.html"
@@ -353,4 +354,33 @@ func htmlSynthetic(n int) *analyzer.Report {
 		r.Summary.BySeverity[f.Severity]++
 	}
 	return r
+}
+
+// TestHTMLShowsAppliedRemediation: after analyze --apply-remediation the
+// page says which findings the changes resolved, what they uncovered and
+// what else they took away.
+func TestHTMLShowsAppliedRemediation(t *testing.T) {
+	r := demoReport(t)
+	var before bytes.Buffer
+	if err := HTML(&before, r); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(before.String(), `id="applied"`) {
+		t.Fatal("a report without applied remediation shows the section")
+	}
+	resolved := r.Findings[0]
+	resolved.Fixes = []model.Fix{{Kind: "aws-statement-split", Summary: "drop the push actions"}}
+	r.Remediation = &remediate.Applied{Plan: "fixes/remediation.json", Changes: []string{"c1", "c2"}, Resolved: []model.Finding{resolved},
+		Introduced: []string{"iw-00000000000000aa"}, Removes: []string{"<b>ecr:Other</b> for x"}}
+	var b bytes.Buffer
+	if err := HTML(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, want := range []string{`id="applied"`, "2 change(s)", "1 finding(s) resolved, 1 uncovered, 1 other permission(s) removed",
+		resolved.ID, "aws-statement-split", "iw-00000000000000aa", "&lt;b&gt;ecr:Other&lt;/b&gt; for x"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("missing %q", want)
+		}
+	}
 }
