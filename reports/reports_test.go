@@ -76,3 +76,5 @@ func TestUnknownFormat(t *testing.T) {
 		t.Error("an unknown format should be an error")
 	}
 }
+
+func TestJSONGolden(t *testing.T) { goldenCompare(t, "json", "demo-report.json") }
