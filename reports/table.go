@@ -57,6 +57,7 @@ func Table(w io.Writer, r *analyzer.Report) error {
 		fmt.Fprintf(w, "; %d suppressed", n)
 	}
 	fmt.Fprintf(w, "; %d principals, %d known resources.\n", r.Summary.Principals, r.Summary.Resources)
+	writeFixes(w, r.Findings)
 	writeApplied(w, r)
 	writeInputs(w, r.Inputs)
 	if len(r.Warnings) > 0 {
@@ -264,4 +265,44 @@ func writeApplied(w io.Writer, r *analyzer.Report) {
 	for _, x := range a.Removes {
 		fmt.Fprintf(w, "  removes   %s\n", x)
 	}
+}
+
+// writeFixes lists each planned fix once, with the findings it resolves;
+// one change often fixes several findings (every grant of one policy).
+func writeFixes(w io.Writer, fs []model.Finding) {
+	var order []string
+	fixed := map[string][]string{}
+	for _, f := range fs {
+		if f.Suppression != nil || len(f.Fixes) == 0 {
+			continue
+		}
+		x := f.Fixes[0] // the narrowest; guardrails come last
+		key := x.Kind + ": " + x.Summary
+		if _, ok := fixed[key]; !ok {
+			order = append(order, key)
+		}
+		fixed[key] = append(fixed[key], f.RuleID+" "+oneLine(principalLabel(f))+" "+f.Capability)
+	}
+	if len(order) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\nFixes (%d, verified by re-analysis; imagewarden remediate --out DIR writes them with their commands):\n", len(order))
+	for _, k := range order {
+		l := fixed[k]
+		fmt.Fprintf(w, "  - %s\n      resolves %s", k, strings.Join(l[:min(len(l), 3)], "; "))
+		if len(l) > 3 {
+			fmt.Fprintf(w, " and %d more", len(l)-3)
+		}
+		fmt.Fprintln(w)
+	}
+}
+
+// oneLine folds a multi-line cell label ("user/carol\n210987654321") into
+// "user/carol (210987654321)".
+func oneLine(label string) string {
+	parts := strings.Split(label, "\n")
+	if len(parts) == 1 {
+		return label
+	}
+	return parts[0] + " (" + strings.Join(parts[1:], ", ") + ")"
 }
