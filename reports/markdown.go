@@ -67,11 +67,12 @@ func Markdown(w io.Writer, r *analyzer.Report) error {
 	}
 
 	if len(open) > 0 {
-		b.WriteString("\n| Severity | Rule | Principal | Capability | Access | Where |\n|---|---|---|---|---|---|\n")
+		b.WriteString("\n| Severity | Rule | Principal | Capability | Access | Where | Fix |\n|---|---|---|---|---|---|---|\n")
 		shown := 0
 		for _, f := range open {
-			line := fmt.Sprintf("| %s | %s | %s | %s | %s | %s |\n", mdCell(f.Severity, mdMaxCell), mdCell(f.RuleID, mdMaxCell),
-				mdCell(principalLabelLine(f), mdMaxCell), mdCell(f.Capability, mdMaxCell), mdCell(string(f.Access), mdMaxCell), mdCell(mdWhere(f), mdMaxCell))
+			line := fmt.Sprintf("| %s | %s | %s | %s | %s | %s | %s |\n", mdCell(f.Severity, mdMaxCell), mdCell(f.RuleID, mdMaxCell),
+				mdCell(principalLabelLine(f), mdMaxCell), mdCell(f.Capability, mdMaxCell), mdCell(string(f.Access), mdMaxCell), mdCell(mdWhere(f), mdMaxCell),
+				mdCell(mdFix(f), mdMaxCell))
 			if shown == mdTopFindings || b.Len()+len(line) > mdBudget {
 				break
 			}
@@ -143,4 +144,12 @@ func short(s string, n int) string {
 		return s[:n]
 	}
 	return s
+}
+
+// mdFix is the finding's narrowest verified fix, in one line.
+func mdFix(f model.Finding) string {
+	if len(f.Fixes) == 0 {
+		return "-"
+	}
+	return f.Fixes[0].Kind + ": " + f.Fixes[0].Summary
 }
