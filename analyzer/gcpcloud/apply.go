@@ -25,7 +25,7 @@ func (s *Snapshot) Apply(c remediate.Change) error {
 	p := c.Params
 	file := "remediation " + c.ID
 	// Whatever was decided before the change is stale after it.
-	s.chains, s.idChains, s.byMember, s.denyList = nil, nil, nil, nil
+	s.chains, s.idChains, s.byMember, s.denyList, s.holds = nil, nil, nil, nil, nil
 	var cond *gcp.Condition
 	if e := p["condition"]; e != "" {
 		cond = &gcp.Condition{Expression: e}
@@ -230,24 +230,32 @@ func coversOwn(b gcp.Binding, id *gcp.Identity) bool {
 // conditional), with the full permissions of the roles of the narrowing
 // table and the offline table's for the others.
 func (s *Snapshot) Holds(member string, perm remediate.Permission) bool {
-	s.resolveAncestors()
-	s.completeRoles()
+	h := s.holdsCache()
 	n := s.nodes[s.canonical(perm.Resource)]
 	if n == nil {
 		return false
 	}
-	id := s.identityOf(member)
+	id := h.ids[member]
+	if id == nil {
+		id = s.identityOf(member)
+		h.ids[member] = id
+	}
 	chain, denies := s.chain(n)
-	roles := gcp.NewRoles()
-	for _, nb := range chain {
-		for _, b := range nb.Bindings {
-			if roles.Known(b.Role) || !bindingCovers(b, id) {
-				continue
-			}
-			if _, full := fullPerms[b.Role]; full || s.roles.Known(b.Role) {
-				roles.Add(b.Role, s.permsOf(b.Role))
+	key := member + "\x00" + n.name
+	roles := h.roles[key]
+	if roles == nil {
+		roles = gcp.NewRoles()
+		for _, nb := range chain {
+			for _, b := range nb.Bindings {
+				if roles.Known(b.Role) || !bindingCovers(b, id) {
+					continue
+				}
+				if _, full := fullPerms[b.Role]; full || s.roles.Known(b.Role) {
+					roles.Add(b.Role, s.permsOf(b.Role))
+				}
 			}
 		}
+		h.roles[key] = roles
 	}
 	attrs := n.attrs
 	if n.kind != "resource" {
@@ -260,4 +268,21 @@ func (s *Snapshot) Holds(member string, perm remediate.Permission) bool {
 	}
 	r := gcp.Decide(&gcp.Request{Identity: id, Permission: perm.Action, Resource: &attrs}, chain, denies, roles, s.conds)
 	return r.Allowed != tri.False
+}
+
+// holdsCache is what Holds computes once per loaded (or changed) state
+// rather than once per probe: the verification of fixes probes every
+// permission of every principal's roles, twice.
+type holdsCache struct {
+	ids   map[string]*gcp.Identity
+	roles map[string]*gcp.Roles // by member and node: the roles it holds there
+}
+
+func (s *Snapshot) holdsCache() *holdsCache {
+	if s.holds == nil {
+		s.resolveAncestors()
+		s.completeRoles()
+		s.holds = &holdsCache{ids: map[string]*gcp.Identity{}, roles: map[string]*gcp.Roles{}}
+	}
+	return s.holds
 }

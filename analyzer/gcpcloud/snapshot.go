@@ -38,6 +38,7 @@ type Snapshot struct {
 	denyList     []*node
 	chains       map[string]chainEntry
 	idChains     map[string]*identityChains // per identity, shared by Evaluate and Edges
+	holds        *holdsCache                // Holds' caches; nil until Holds, reset by Apply
 	edgeRoles    map[string]bool            // role -> holds a permission that draws an edge to a service account
 }
 

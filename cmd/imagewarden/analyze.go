@@ -115,7 +115,7 @@ func runAnalyze(cmd *cobra.Command, o *analyzeOptions) error {
 	case o.applyRemediation != "":
 		rep, err = applyRemediation(cmd, o.Options, o.applyRemediation, rep)
 	case o.fixes && len(rep.Findings) > 0:
-		_, rep.Findings, err = engine.RemediateWith(cmd.Context(), o.Options, rep.Findings, engine.Settings{Together: true})
+		_, rep.Findings, err = engine.RemediateWith(cmd.Context(), o.Options, rep.Findings, engine.Settings{Together: true, Complete: true})
 	}
 	if err != nil {
 		return err

@@ -79,15 +79,28 @@ type Settings struct {
 	// Together verifies all changes in one analysis, not each alone too:
 	// for organisations where one analysis per change is too slow.
 	Together bool
+	// Complete says the findings given are the whole analysis of the
+	// options (as analyze has just made it), so that it need not be made
+	// again as the base of the comparison.
+	Complete bool
 }
 
 // RemediateWith is Remediate with settings.
 func RemediateWith(ctx context.Context, opts analyzer.Options, findings []model.Finding, set Settings) (*remediate.Plan, []model.Finding, error) {
 	opts.Changes = nil
 	r := &Runner{Options: opts}
-	base, err := r.Run(ctx, nil)
-	if err != nil {
-		return nil, nil, err
+	var base *remediate.Outcome
+	if set.Complete && findings != nil {
+		rems, err := remediators(opts, nil)
+		if err != nil {
+			return nil, nil, err
+		}
+		base = &remediate.Outcome{Findings: findings, Remediators: rems}
+	} else {
+		var err error
+		if base, err = r.Run(ctx, nil); err != nil {
+			return nil, nil, err
+		}
 	}
 	if findings == nil {
 		findings = base.Findings
@@ -135,6 +148,7 @@ func RemediateReport(ctx context.Context, opts analyzer.Options, set Settings) (
 	if err != nil {
 		return nil, nil, err
 	}
+	set.Complete = true
 	plan, findings, err := RemediateWith(ctx, opts, rep.Findings, set)
 	if err != nil {
 		return nil, nil, err
