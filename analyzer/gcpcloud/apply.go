@@ -242,21 +242,35 @@ func (s *Snapshot) Holds(member string, perm remediate.Permission) bool {
 	}
 	chain, denies := s.chain(n)
 	key := member + "\x00" + n.name
-	roles := h.roles[key]
-	if roles == nil {
-		roles = gcp.NewRoles()
+	held := h.roles[key]
+	if held == nil {
+		held = &heldRoles{roles: gcp.NewRoles()}
 		for _, nb := range chain {
 			for _, b := range nb.Bindings {
-				if roles.Known(b.Role) || !bindingCovers(b, id) {
+				if held.roles.Known(b.Role) || !bindingCovers(b, id) {
 					continue
 				}
 				if _, full := fullPerms[b.Role]; full || s.roles.Known(b.Role) {
-					roles.Add(b.Role, s.permsOf(b.Role))
+					held.roles.Add(b.Role, s.permsOf(b.Role))
+					held.names = append(held.names, b.Role)
 				}
 			}
 		}
-		h.roles[key] = roles
+		h.roles[key] = held
 	}
+	// Most probes ask for a permission none of the roles has: no grant, so
+	// no need to weigh the deny policies.
+	granted := false
+	for _, r := range held.names {
+		if has, _ := held.roles.Has(r, perm.Action); has {
+			granted = true
+			break
+		}
+	}
+	if !granted {
+		return false
+	}
+	roles := held.roles
 	attrs := n.attrs
 	if n.kind != "resource" {
 		attrs = gcp.ResourceAttrs{}
@@ -275,14 +289,21 @@ func (s *Snapshot) Holds(member string, perm remediate.Permission) bool {
 // permission of every principal's roles, twice.
 type holdsCache struct {
 	ids   map[string]*gcp.Identity
-	roles map[string]*gcp.Roles // by member and node: the roles it holds there
+	roles map[string]*heldRoles // by member and node: the roles it holds there
+}
+
+// heldRoles are the roles one member holds at one node, with their
+// permissions.
+type heldRoles struct {
+	roles *gcp.Roles
+	names []string
 }
 
 func (s *Snapshot) holdsCache() *holdsCache {
 	if s.holds == nil {
 		s.resolveAncestors()
 		s.completeRoles()
-		s.holds = &holdsCache{ids: map[string]*gcp.Identity{}, roles: map[string]*gcp.Roles{}}
+		s.holds = &holdsCache{ids: map[string]*gcp.Identity{}, roles: map[string]*heldRoles{}}
 	}
 	return s.holds
 }
