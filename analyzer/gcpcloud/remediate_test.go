@@ -1,7 +1,6 @@
 package gcpcloud_test
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -13,14 +12,13 @@ import (
 	"sort"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/imagewarden/imagewarden/analyzer"
 	"github.com/imagewarden/imagewarden/analyzer/catalog"
 	"github.com/imagewarden/imagewarden/analyzer/gcpcloud"
 	"github.com/imagewarden/imagewarden/analyzer/model"
 	"github.com/imagewarden/imagewarden/analyzer/remediate"
-	"github.com/imagewarden/imagewarden/analyzer/remediate/engine"
+	"github.com/imagewarden/imagewarden/analyzer/remediate/remediatetest"
 	"github.com/imagewarden/imagewarden/policies/gcp/guardrails"
 )
 
@@ -40,81 +38,22 @@ const approvedYAML = `imagewarden:
 
 var update = flag.Bool("update", false, "rewrite testdata/golden/remediation-demo-gcp.json")
 
+// demo is the GCP demo remediated with the approved publishers above.
+var demo = &remediatetest.Demo{Dir: "testdata/demo/gcp", ApprovedYAML: approvedYAML, Golden: "testdata/golden/remediation-demo-gcp.json"}
+
 // TestDemoGolden compares the remediation plan of the gcp demo (with the
 // approved publishers above) with testdata/golden/remediation-demo-gcp.json.
-func TestDemoGolden(t *testing.T) {
-	plan, _ := remediateDemo(t)
-	got, err := remediate.MarshalPlan(plan)
-	if err != nil {
-		t.Fatal(err)
-	}
-	golden := filepath.Join(repoRoot(t), "testdata/golden/remediation-demo-gcp.json")
-	if *update {
-		if err := os.WriteFile(golden, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run go test ./analyzer/gcpcloud -run TestDemoGolden -update)", err)
-	}
-	if string(got) != string(want) {
-		t.Errorf("the plan differs from %s; run go test ./analyzer/gcpcloud -run TestDemoGolden -update and review the diff", golden)
-	}
-}
+func TestDemoGolden(t *testing.T) { demo.CheckGolden(t, *update, "analyzer/gcpcloud") }
 
-func repoRoot(t *testing.T) string {
-	t.Helper()
-	d, err := filepath.Abs("../..")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return d
-}
+func repoRoot(t *testing.T) string { return remediatetest.RepoRoot(t) }
 
-func demoOptions(t *testing.T) analyzer.Options {
-	t.Helper()
-	data := filepath.Join(t.TempDir(), "approved.yaml")
-	if err := os.WriteFile(data, []byte(approvedYAML), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return analyzer.Options{Paths: []string{filepath.Join(repoRoot(t), "testdata/demo/gcp")}, DataFiles: []string{data},
-		Now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
-}
+func demoOptions(t *testing.T) analyzer.Options { return demo.Options(t) }
 
-var demoPlan struct {
-	plan     *remediate.Plan
-	findings []model.Finding
-	err      error
-	done     bool
-}
-
-// remediateDemo plans and verifies the GCP demo once for all tests.
-func remediateDemo(t *testing.T) (*remediate.Plan, []model.Finding) {
-	t.Helper()
-	if !demoPlan.done {
-		demoPlan.done = true
-		demoPlan.plan, demoPlan.findings, demoPlan.err = engine.Remediate(context.Background(), demoOptions(t), nil)
-	}
-	if demoPlan.err != nil {
-		t.Fatal(demoPlan.err)
-	}
-	return demoPlan.plan, demoPlan.findings
-}
+// remediateDemo plans and verifies the demo once for all tests.
+func remediateDemo(t *testing.T) (*remediate.Plan, []model.Finding) { return demo.Plan(t) }
 
 func change(t *testing.T, plan *remediate.Plan, kind, target string) remediate.Change {
-	t.Helper()
-	for _, c := range plan.Changes {
-		if c.Kind == kind && c.Target == target {
-			return c
-		}
-	}
-	var have []string
-	for _, c := range plan.Changes {
-		have = append(have, c.Kind+" "+c.Target)
-	}
-	t.Fatalf("no %s change of %s; have:\n%s", kind, target, strings.Join(have, "\n"))
-	return remediate.Change{}
+	return remediatetest.Change(t, plan, kind, target)
 }
 
 func loadCatalog(t *testing.T) *catalog.Catalog {
