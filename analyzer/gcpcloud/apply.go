@@ -246,14 +246,22 @@ func (s *Snapshot) Holds(member string, perm remediate.Permission) bool {
 	if held == nil {
 		held = &heldRoles{roles: gcp.NewRoles()}
 		for _, nb := range chain {
+			mine := gcp.NodeBindings{Node: nb.Node}
 			for _, b := range nb.Bindings {
-				if held.roles.Known(b.Role) || !bindingCovers(b, id) {
+				if !bindingCovers(b, id) {
+					continue
+				}
+				mine.Bindings = append(mine.Bindings, b)
+				if held.roles.Known(b.Role) {
 					continue
 				}
 				if _, full := fullPerms[b.Role]; full || s.roles.Known(b.Role) {
 					held.roles.Add(b.Role, s.permsOf(b.Role))
 					held.names = append(held.names, b.Role)
 				}
+			}
+			if len(mine.Bindings) > 0 {
+				held.chain = append(held.chain, mine)
 			}
 		}
 		h.roles[key] = held
@@ -280,7 +288,9 @@ func (s *Snapshot) Holds(member string, perm remediate.Permission) bool {
 			}
 		}
 	}
-	r := gcp.Decide(&gcp.Request{Identity: id, Permission: perm.Action, Resource: &attrs}, chain, denies, roles, s.conds)
+	// The chain reduced to the member's own bindings decides as the whole
+	// chain does: the others cannot grant it anything.
+	r := gcp.Decide(&gcp.Request{Identity: id, Permission: perm.Action, Resource: &attrs}, held.chain, denies, roles, s.conds)
 	return r.Allowed != tri.False
 }
 
@@ -297,6 +307,7 @@ type holdsCache struct {
 type heldRoles struct {
 	roles *gcp.Roles
 	names []string
+	chain []gcp.NodeBindings // the node's chain with only the member's bindings
 }
 
 func (s *Snapshot) holdsCache() *holdsCache {
