@@ -156,3 +156,38 @@ func TestAnalyzeAttachesFixes(t *testing.T) {
 		t.Errorf("--fixes=false: %d findings still have fixes", fixed)
 	}
 }
+
+// TestAnalyzeFixesLimit: above the limit, fixes are left out with a
+// warning unless --fixes asks for them.
+func TestAnalyzeFixesLimit(t *testing.T) {
+	defer func(n int) { autoFixesLimit = n }(autoFixesLimit)
+	autoFixesLimit = 3
+	count := func(args ...string) (fixed int, warned bool) {
+		out, err := run(t, "", append([]string{"analyze", demo, "--format", "json", "--no-config"}, args...)...)
+		if err != nil {
+			t.Fatalf("%v\n%s", err, out)
+		}
+		var rep struct {
+			Findings []struct{ Fixes []json.RawMessage }
+			Warnings []struct{ Message string }
+		}
+		if err := json.Unmarshal([]byte(out), &rep); err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range rep.Findings {
+			if len(f.Fixes) > 0 {
+				fixed++
+			}
+		}
+		for _, w := range rep.Warnings {
+			warned = warned || strings.Contains(w.Message, "fixes were not planned")
+		}
+		return fixed, warned
+	}
+	if fixed, warned := count(); fixed != 0 || !warned {
+		t.Errorf("over the limit: %d findings with fixes, warned %v; want none and a warning", fixed, warned)
+	}
+	if fixed, warned := count("--fixes"); fixed == 0 || warned {
+		t.Errorf("--fixes over the limit: %d findings with fixes, warned %v; want fixes and no warning", fixed, warned)
+	}
+}
