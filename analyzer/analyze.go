@@ -78,14 +78,29 @@ func Load(opts Options) ([]Provider, []model.Source, *catalog.Catalog, error) {
 	return providers, sources, cat, nil
 }
 
+// RulesData is the rules' data for opts (the --data files merged over the
+// built-in data, rules.LoadData) with the configuration's approved
+// publishers added, and the configuration itself (nil without one).
+// Remediation reads its approved publishers from the same data.
+func RulesData(opts Options) (map[string]any, *config.Config, error) {
+	cfg, err := config.Load(opts.Config)
+	if err != nil {
+		return nil, nil, err
+	}
+	data, err := rules.LoadData(opts.DataFiles)
+	if err != nil {
+		return nil, nil, err
+	}
+	return cfg.Data(data), cfg, nil
+}
+
 // Analyze runs the whole pipeline.
 func Analyze(ctx context.Context, opts Options) (*Report, error) {
-	cfg, dataFiles, err := config.Prepare(opts.Config, opts.DataFiles)
+	data, cfg, err := RulesData(opts)
 	if err != nil {
 		return nil, err
 	}
-	defer cfg.Close()
-	engine, err := rules.New(ctx, rules.Options{PolicyDirs: opts.PolicyDirs, DataFiles: dataFiles})
+	engine, err := rules.New(ctx, rules.Options{PolicyDirs: opts.PolicyDirs, Data: data})
 	if err != nil {
 		return nil, err
 	}

@@ -13,20 +13,16 @@ package config
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 
 	"github.com/gobwas/glob"
-	"gopkg.in/yaml.v3"
 
 	"github.com/imagewarden/imagewarden/analyzer/model"
-	builtin "github.com/imagewarden/imagewarden/rego"
 )
 
 // DefaultName is the file looked for when no --config is given.
@@ -94,7 +90,6 @@ type Config struct {
 	SeverityOverrides  []Override
 
 	problems []Problem // found while parsing; reported by Check
-	tmp      string    // the data file written for the rules engine
 }
 
 // Problem is one thing wrong in a file.
@@ -160,99 +155,52 @@ func Parse(name string, data []byte) (*Config, error) {
 	return c, nil
 }
 
-// Prepare loads the configuration at path ("" for none) and returns the
-// data files the rules engine should read: the user's, then, when the
-// configuration approves publishers, a temporary file with them. Close
-// removes that file.
-func Prepare(path string, dataFiles []string) (*Config, []string, error) {
-	c, err := Load(path)
-	if err != nil {
-		return nil, nil, err
-	}
-	files, err := c.DataFiles(dataFiles)
-	if err != nil {
-		return nil, nil, err
-	}
-	return c, files, nil
-}
-
-// DataFiles returns the user's data files, then one that sets
-// imagewarden.approved_publishers to the list those files (or the built-in
-// data) give followed by the configuration's publishers: both approve.
-func (c *Config) DataFiles(user []string) ([]string, error) {
+// Data adds the configuration's approved publishers to the rules' data
+// (rules.LoadData), after those the data already has: both approve. It
+// returns data, changed in place; a nil configuration leaves it as it is.
+func (c *Config) Data(data map[string]any) map[string]any {
 	if c == nil || len(c.ApprovedPublishers) == 0 {
-		return user, nil
+		return data
 	}
-	list := basePublishers(user)
+	iw, ok := data["imagewarden"].(map[string]any)
+	if !ok {
+		iw = map[string]any{}
+		data["imagewarden"] = iw
+	}
+	list, _ := iw["approved_publishers"].([]any)
+	list = append([]any{}, list...)
 	for _, a := range c.ApprovedPublishers {
 		if a.Principal == "" {
 			continue // a problem Check reports
 		}
-		list = append(list, a)
+		list = append(list, a.data())
 	}
-	b, err := json.Marshal(map[string]any{"imagewarden": map[string]any{"approved_publishers": list}})
-	if err != nil {
-		return nil, err
-	}
-	f, err := os.CreateTemp("", "imagewarden-config-*.json")
-	if err != nil {
-		return nil, fmt.Errorf("configuration %s: %w", c.Path, err)
-	}
-	c.tmp = f.Name()
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		return nil, err
-	}
-	if err := f.Close(); err != nil {
-		return nil, err
-	}
-	return append(append([]string{}, user...), c.tmp), nil
+	iw["approved_publishers"] = list
+	return data
 }
 
-// basePublishers is the approved_publishers list in effect before the
-// configuration's: the last --data file that sets it, or the built-in
-// default. Files that do not parse are left to the rules engine to report.
-func basePublishers(files []string) []any {
-	var list []any
-	if b, err := fs.ReadFile(builtin.FS, "data.json"); err == nil {
-		var doc map[string]any
-		if json.Unmarshal(b, &doc) == nil {
-			list = publishersOf(doc)
-		}
+// data is the publisher as rules data: JSON values only, as the rules
+// engine's store wants them.
+func (p Publisher) data() map[string]any {
+	m := map[string]any{"principal": p.Principal}
+	if len(p.Capabilities) > 0 {
+		m["capabilities"] = strings2any(p.Capabilities)
 	}
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			continue
-		}
-		var doc map[string]any
-		if yaml.Unmarshal(b, &doc) != nil {
-			continue
-		}
-		if l := publishersOf(doc); l != nil {
-			list = l
-		}
+	if len(p.Resources) > 0 {
+		m["resources"] = strings2any(p.Resources)
 	}
-	return append([]any{}, list...)
+	if p.Reason != "" {
+		m["reason"] = p.Reason
+	}
+	return m
 }
 
-func publishersOf(doc map[string]any) []any {
-	iw, ok := doc["imagewarden"].(map[string]any)
-	if !ok {
-		return nil
+func strings2any(l []string) []any {
+	out := make([]any, len(l))
+	for i, s := range l {
+		out[i] = s
 	}
-	l, _ := iw["approved_publishers"].([]any)
-	return l
-}
-
-// Close removes the temporary data file.
-func (c *Config) Close() error {
-	if c == nil || c.tmp == "" {
-		return nil
-	}
-	err := os.Remove(c.tmp)
-	c.tmp = ""
-	return err
+	return out
 }
 
 // Sources is the configuration as a report input.

@@ -2,6 +2,7 @@ package config
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"os"
 	"path/filepath"
@@ -190,15 +191,15 @@ func TestNilConfig(t *testing.T) {
 	if w := c.Apply([]model.Finding{{ID: "x"}}, now); w != nil {
 		t.Fatal(w)
 	}
-	files, err := c.DataFiles([]string{"a.yaml"})
-	if err != nil || len(files) != 1 || c.Sources() != nil || c.Close() != nil {
-		t.Fatalf("nil config changed something: %v %v", files, err)
+	data := map[string]any{"imagewarden": map[string]any{"approved_publishers": []any{}}}
+	if got := c.Data(data); len(got["imagewarden"].(map[string]any)["approved_publishers"].([]any)) != 0 || c.Sources() != nil {
+		t.Fatalf("nil config changed something: %v", got)
 	}
 }
 
-// TestDataFiles: the configuration's publishers follow those of the --data
+// TestData: the configuration's publishers follow those of the --data
 // files (the last one that sets them), so both approve.
-func TestDataFiles(t *testing.T) {
+func TestData(t *testing.T) {
 	dir := t.TempDir()
 	data := filepath.Join(dir, "data.yaml")
 	os.WriteFile(data, []byte("imagewarden:\n  approved_publishers:\n    - principal: from-data\n"), 0o644)
@@ -206,27 +207,22 @@ func TestDataFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	files, err := c.DataFiles([]string{data})
-	if err != nil {
-		t.Fatal(err)
+	load := func() map[string]any {
+		d, err := rules.LoadData([]string{data})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
 	}
-	if len(files) != 2 || files[0] != data {
-		t.Fatalf("files: %v", files)
+	b, _ := json.Marshal(c.Data(load())["imagewarden"])
+	if want := `{"approved_publishers":[{"principal":"from-data"},{"capabilities":["image.push"],"principal":"from-config"}]}`; string(b) != want {
+		t.Errorf("data:\n%s\nwant\n%s", b, want)
 	}
-	b, _ := os.ReadFile(files[1])
-	if want := `{"imagewarden":{"approved_publishers":[{"principal":"from-data"},{"principal":"from-config","capabilities":["image.push"]}]}}`; string(b) != want {
-		t.Errorf("data file:\n%s\nwant\n%s", b, want)
-	}
-	if err := c.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(files[1]); !os.IsNotExist(err) {
-		t.Errorf("Close did not remove %s", files[1])
-	}
-	// Without publishers, no file is written.
+	// Without publishers, the data is left as it is.
 	c2, _ := Parse("c.yaml", []byte("version: 1\n"))
-	if files, _ := c2.DataFiles([]string{data}); len(files) != 1 {
-		t.Errorf("files: %v", files)
+	b, _ = json.Marshal(c2.Data(load())["imagewarden"])
+	if want := `{"approved_publishers":[{"principal":"from-data"}]}`; string(b) != want {
+		t.Errorf("data:\n%s\nwant\n%s", b, want)
 	}
 }
 

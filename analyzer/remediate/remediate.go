@@ -56,8 +56,6 @@ import (
 	"sort"
 	"strings"
 
-	"gopkg.in/yaml.v3"
-
 	"github.com/imagewarden/imagewarden/analyzer/catalog"
 	"github.com/imagewarden/imagewarden/analyzer/model"
 	"github.com/imagewarden/imagewarden/policies/glob"
@@ -252,24 +250,18 @@ func (e *Env) ApprovedFor(capability string) []Approved {
 	return out
 }
 
-// LoadApproved reads the approved publishers from rules data files (JSON or
-// YAML with imagewarden.approved_publishers); later files add entries.
-func LoadApproved(files []string) ([]Approved, error) {
+// ApprovedFrom reads the approved publishers from the rules' data
+// (rules.LoadData, with the configuration's added): the same list the
+// rules use, so that a fix never takes away what the rules approve.
+func ApprovedFrom(data map[string]any) ([]Approved, error) {
+	iw, _ := data["imagewarden"].(map[string]any)
+	raw, err := json.Marshal(iw["approved_publishers"])
+	if err != nil {
+		return nil, err
+	}
 	var out []Approved
-	for _, f := range files {
-		raw, err := os.ReadFile(f)
-		if err != nil {
-			return nil, err
-		}
-		var doc struct {
-			Imagewarden struct {
-				Approved []Approved `yaml:"approved_publishers"`
-			} `yaml:"imagewarden"`
-		}
-		if err := yaml.Unmarshal(raw, &doc); err != nil {
-			return nil, fmt.Errorf("%s: %v", f, err)
-		}
-		out = append(out, doc.Imagewarden.Approved...)
+	if err := json.Unmarshal(raw, &out); err != nil {
+		return nil, fmt.Errorf("imagewarden.approved_publishers: %v", err)
 	}
 	return out, nil
 }

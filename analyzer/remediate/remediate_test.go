@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/imagewarden/imagewarden/analyzer/model"
+	"github.com/imagewarden/imagewarden/analyzer/rules"
 )
 
 func TestFinalizeWriteRead(t *testing.T) {
@@ -68,9 +69,24 @@ func TestApproved(t *testing.T) {
 	dir := t.TempDir()
 	p := filepath.Join(dir, "a.yaml")
 	os.WriteFile(p, []byte("imagewarden:\n  approved_publishers:\n    - principal: \"arn:aws:iam::1:role/ci-*\"\n      capabilities: [image.push]\n      resources: [\"arn:aws:ecr:*:1:repository/apps/*\"]\n"), 0o644)
-	a, err := LoadApproved([]string{p})
+	data, err := rules.LoadData([]string{p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := ApprovedFrom(data)
 	if err != nil || len(a) != 1 {
 		t.Fatal(a, err)
+	}
+	// A later --data file replaces the list, for remediation as for the
+	// rules: the fixes never disagree with what the rules approve.
+	q := filepath.Join(dir, "b.yaml")
+	os.WriteFile(q, []byte("imagewarden:\n  approved_publishers:\n    - principal: other\n"), 0o644)
+	data, err = rules.LoadData([]string{p, q})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, err := ApprovedFrom(data); err != nil || len(b) != 1 || b[0].Principal != "other" {
+		t.Fatalf("after a second file: %+v %v", b, err)
 	}
 	env := &Env{Approved: a}
 	all, res := env.ApprovedResources("arn:aws:iam::1:role/ci-x", "image.push")

@@ -35,6 +35,10 @@ const RulesRoot = "imagewarden.rules"
 type Options struct {
 	PolicyDirs []string // directories (or files) of .rego rules
 	DataFiles  []string // JSON or YAML documents merged into data
+	// Data, when set, is the data to use instead of reading DataFiles:
+	// what LoadData gave, with whatever the caller adds (the
+	// configuration's approved publishers).
+	Data map[string]any
 }
 
 // Engine holds the prepared query.
@@ -100,9 +104,11 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 		return nil, err
 	}
 	srcs = append(srcs, user...)
-	data, err := loadData(opts.DataFiles)
-	if err != nil {
-		return nil, err
+	data := opts.Data
+	if data == nil {
+		if data, err = LoadData(opts.DataFiles); err != nil {
+			return nil, err
+		}
 	}
 	e := &Engine{rules: map[string]model.Rule{}, hash: bundleHash(srcs, data)}
 	args := []func(*rego.Rego){rego.Query("data." + RulesRoot), rego.Store(inmem.NewFromObject(data))}
@@ -174,9 +180,12 @@ func ruleMetadata(pkg string, m *ast.Module) model.Rule {
 	return r
 }
 
-// loadData merges the default data with the user's files; a user file
-// replaces top-level keys under "imagewarden" (or adds others).
-func loadData(files []string) (map[string]any, error) {
+// LoadData is the rules' data: the built-in data.json with each file
+// merged over it in turn (a file replaces the keys it sets under
+// "imagewarden", such as approved_publishers, and adds other top-level
+// keys). It is the one reading of --data files, for the rules and for
+// remediation alike.
+func LoadData(files []string) (map[string]any, error) {
 	b, err := fs.ReadFile(builtin.FS, "data.json")
 	if err != nil {
 		return nil, err

@@ -10,7 +10,6 @@ import (
 	"sort"
 
 	"github.com/imagewarden/imagewarden/analyzer"
-	"github.com/imagewarden/imagewarden/analyzer/config"
 	"github.com/imagewarden/imagewarden/analyzer/model"
 	"github.com/imagewarden/imagewarden/analyzer/remediate"
 )
@@ -110,12 +109,11 @@ func RemediateWith(ctx context.Context, opts analyzer.Options, findings []model.
 		return nil, nil, err
 	}
 	// Approved publishers: the data files' and the configuration's.
-	cfg, dataFiles, err := config.Prepare(opts.Config, opts.DataFiles)
+	data, _, err := analyzer.RulesData(opts)
 	if err != nil {
 		return nil, nil, err
 	}
-	approved, err := remediate.LoadApproved(dataFiles)
-	cfg.Close()
+	approved, err := remediate.ApprovedFrom(data)
 	if err != nil {
 		return nil, nil, err
 	}
