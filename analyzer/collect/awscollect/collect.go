@@ -55,7 +55,7 @@ type Options struct {
 	AssumeRole string
 	Accounts   []string
 	// Progress, if set, is called after each account.
-	Progress func(done, total int)
+	Progress collect.Progress
 }
 
 // Scope and Manifest are the shared collection.json types.
@@ -100,7 +100,7 @@ func Collect(ctx context.Context, o Options) (*Manifest, error) {
 		}
 		sem := make(chan struct{}, conc)
 		var wg sync.WaitGroup
-		progress := collect.NewCounter(collect.Progress(o.Progress), len(accounts))
+		progress := collect.NewCounter(o.Progress, len(accounts))
 		for _, acct := range accounts {
 			wg.Add(1)
 			go func(acct string) {
@@ -284,7 +284,7 @@ func collectIAM(ctx context.Context, o Options, account string) Scope {
 		}
 	}
 	name := "iam-" + account + ".json"
-	if err := writeJSON(filepath.Join(o.Out, name), out); err != nil {
+	if err := collect.WriteJSON(filepath.Join(o.Out, name), out); err != nil {
 		s.Error = err.Error()
 		return s
 	}
@@ -411,7 +411,7 @@ func collectECR(ctx context.Context, o Options, account, region string) Scope {
 		list = append(list, repo)
 	}
 	name := "ecr-repositories-" + region + ".json"
-	if err := writeJSON(filepath.Join(o.Out, name), map[string]any{"repositories": list}); err != nil {
+	if err := collect.WriteJSON(filepath.Join(o.Out, name), map[string]any{"repositories": list}); err != nil {
 		s.Error = err.Error()
 		return s
 	}
@@ -427,7 +427,7 @@ func collectECR(ctx context.Context, o Options, account, region string) Scope {
 			return s
 		}
 		f := "ecr-policy-" + region + "-" + fileSafe(aws.ToString(r.RepositoryName)) + ".json"
-		if err := writeJSON(filepath.Join(o.Out, f), map[string]any{"registryId": aws.ToString(pol.RegistryId), "repositoryName": aws.ToString(pol.RepositoryName),
+		if err := collect.WriteJSON(filepath.Join(o.Out, f), map[string]any{"registryId": aws.ToString(pol.RegistryId), "repositoryName": aws.ToString(pol.RepositoryName),
 			"policyText": aws.ToString(pol.PolicyText), "repositoryArn": aws.ToString(r.RepositoryArn)}); err != nil {
 			s.Error = err.Error()
 			return s
@@ -436,8 +436,6 @@ func collectECR(ctx context.Context, o Options, account, region string) Scope {
 	}
 	return s
 }
-
-func writeJSON(path string, v any) error { return collect.WriteJSON(path, v) }
 
 // fileSafe turns a repository name into part of a file name. Repository
 // names never hold two separators in a row, so "/" becomes "--" and

@@ -9,6 +9,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+
+	"github.com/imagewarden/imagewarden/analyzer/collect"
 )
 
 // collectImages writes images-REGION.json: the AMIs the account owns, in
@@ -51,7 +53,7 @@ func collectImages(ctx context.Context, o Options, region string) []Scope {
 		images = append(images, m)
 	}
 	name := "images-" + region + ".json"
-	if err := writeJSON(filepath.Join(o.Out, name), map[string]any{"Region": region, "Images": images}); err != nil {
+	if err := collect.WriteJSON(filepath.Join(o.Out, name), map[string]any{"Region": region, "Images": images}); err != nil {
 		s.Error = err.Error()
 		return []Scope{s}
 	}

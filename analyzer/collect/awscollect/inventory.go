@@ -13,6 +13,8 @@ import (
 	ibtypes "github.com/aws/aws-sdk-go-v2/service/imagebuilder/types"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
+
+	"github.com/imagewarden/imagewarden/analyzer/collect"
 )
 
 // collectInventory writes image-inventory-REGION.json (docs/inputs.md): what
@@ -42,7 +44,7 @@ func collectInventory(ctx context.Context, o Options, account, region string) []
 	}
 	scopes := []Scope{builder, templates, params}
 	name := "image-inventory-" + region + ".json"
-	if err := writeJSON(filepath.Join(o.Out, name), map[string]any{"ImageInventory": inv}); err != nil {
+	if err := collect.WriteJSON(filepath.Join(o.Out, name), map[string]any{"ImageInventory": inv}); err != nil {
 		for i := range scopes {
 			if scopes[i].Error == "" {
 				scopes[i].Error = err.Error()

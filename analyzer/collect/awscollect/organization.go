@@ -7,6 +7,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
+
+	"github.com/imagewarden/imagewarden/analyzer/collect"
 )
 
 // collectOrganization writes organization.json in the format of
@@ -95,7 +97,7 @@ func collectOrganization(ctx context.Context, o Options) Scope {
 		}
 	}
 	out["Roots"], out["OrganizationalUnits"], out["Accounts"], out["Policies"] = nonNil(roots), nonNil(ous), nonNil(accounts), nonNil(policies)
-	if err := writeJSON(filepath.Join(o.Out, "organization.json"), out); err != nil {
+	if err := collect.WriteJSON(filepath.Join(o.Out, "organization.json"), out); err != nil {
 		s.Error = err.Error()
 		return s
 	}

@@ -12,6 +12,8 @@ import (
 	ecrtypes "github.com/aws/aws-sdk-go-v2/service/ecr/types"
 	"github.com/aws/aws-sdk-go-v2/service/ecrpublic"
 	ecrpublictypes "github.com/aws/aws-sdk-go-v2/service/ecrpublic/types"
+
+	"github.com/imagewarden/imagewarden/analyzer/collect"
 )
 
 // collectRegistry writes ecr-registry-REGION.json: the private registry's
@@ -57,7 +59,7 @@ func collectRegistry(ctx context.Context, o Options, region string) Scope {
 	}
 	out["replicationConfiguration"] = replicationJSON(reg.ReplicationConfiguration)
 	name := "ecr-registry-" + region + ".json"
-	if err := writeJSON(filepath.Join(o.Out, name), out); err != nil {
+	if err := collect.WriteJSON(filepath.Join(o.Out, name), out); err != nil {
 		s.Error = err.Error()
 		return s
 	}
@@ -131,7 +133,7 @@ func collectECRPublic(ctx context.Context, o Options) Scope {
 			"repositoryName": aws.ToString(r.RepositoryName), "repositoryUri": aws.ToString(r.RepositoryUri)})
 	}
 	name := "ecr-public-repositories.json"
-	if err := writeJSON(filepath.Join(o.Out, name), map[string]any{"repositories": list}); err != nil {
+	if err := collect.WriteJSON(filepath.Join(o.Out, name), map[string]any{"repositories": list}); err != nil {
 		s.Error = err.Error()
 		return s
 	}
@@ -147,7 +149,7 @@ func collectECRPublic(ctx context.Context, o Options) Scope {
 			return s
 		}
 		f := "ecr-public-policy-" + fileSafe(aws.ToString(r.RepositoryName)) + ".json"
-		if err := writeJSON(filepath.Join(o.Out, f), map[string]any{"registryId": aws.ToString(pol.RegistryId), "repositoryName": aws.ToString(pol.RepositoryName),
+		if err := collect.WriteJSON(filepath.Join(o.Out, f), map[string]any{"registryId": aws.ToString(pol.RegistryId), "repositoryName": aws.ToString(pol.RepositoryName),
 			"policyText": aws.ToString(pol.PolicyText), "repositoryArn": aws.ToString(r.RepositoryArn)}); err != nil {
 			s.Error = err.Error()
 			return s
