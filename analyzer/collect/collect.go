@@ -72,11 +72,15 @@ func (r *Recorder) Finish(ctx context.Context, dir string, now time.Time) (*Mani
 	return m, WriteJSON(filepath.Join(dir, ManifestName), m)
 }
 
-// WriteJSON writes v indented to path through a temporary file and a
-// rename: a file in a snapshot is either whole or absent.
+// WriteJSON writes v indented to path, creating its directory, through a
+// temporary file and a rename: a file in a snapshot is either whole or
+// absent.
 func WriteJSON(path string, v any) error {
 	b, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
 	tmp := path + ".tmp"

@@ -57,7 +57,7 @@ type Options struct {
 	Now func() time.Time
 	// Progress, if set, is told after each management group and
 	// subscription.
-	Progress func(done, total int)
+	Progress collect.Progress
 }
 
 // Defaults of the retry policy: Resource Manager throttles per principal
@@ -284,7 +284,7 @@ func (c *collector) run(ctx context.Context, units []unit) {
 	}
 	queue := make(chan unit)
 	var wg sync.WaitGroup
-	progress := collect.NewCounter(collect.Progress(c.o.Progress), len(units))
+	progress := collect.NewCounter(c.o.Progress, len(units))
 	for range min(conc, max(len(units), 1)) {
 		wg.Add(1)
 		go func() {
@@ -313,11 +313,7 @@ func notCollected(ctx context.Context) string { return "not collected: " + ctx.E
 
 // write writes v as JSON to the path rel (slash-separated) under Out.
 func (c *collector) write(rel string, v any) error {
-	path := filepath.Join(c.o.Out, filepath.FromSlash(rel))
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	return collect.WriteJSON(path, v)
+	return collect.WriteJSON(filepath.Join(c.o.Out, filepath.FromSlash(rel)), v)
 }
 
 // writeTenant writes the files that gather every worker's findings: what

@@ -232,11 +232,7 @@ func (r *run) each(ctx context.Context, units []unit, progress *collect.Counter)
 
 // write writes v to rel under Out, whole or not at all.
 func (r *run) write(rel string, v any) error {
-	path := filepath.Join(r.o.Out, filepath.FromSlash(rel))
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	return collect.WriteJSON(path, v)
+	return collect.WriteJSON(filepath.Join(r.o.Out, filepath.FromSlash(rel)), v)
 }
 
 // writeScope writes one file for a scope and records its name, or the
