@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/spf13/cobra"
 
+	"github.com/imagewarden/imagewarden/analyzer/collect"
 	"github.com/imagewarden/imagewarden/analyzer/collect/awscollect"
 )
 
@@ -58,17 +59,10 @@ func newCollectAWSCmd() *cobra.Command {
 			// No --region: the collector lists each account's enabled
 			// regions and collects them all.
 			opts2 := awscollect.Options{Out: o.out, Regions: o.regions, Concurrency: o.concurrency, Config: cfg, AssumeRole: o.assumeRole, Accounts: o.accounts}
-			progress, endProgress := collectProgress(cmd, o.quiet, "accounts")
-			opts2.Progress = progress
-			m, err := awscollect.Collect(cmd.Context(), opts2)
-			endProgress()
-			if err != nil {
-				return err
-			}
-			if !o.quiet {
-				printManifest(cmd.ErrOrStderr(), m, o.out)
-			}
-			return nil
+			return runCollector(cmd, o.quiet, "accounts", o.out, func(p collect.Progress) (*collect.Manifest, error) {
+				opts2.Progress = p
+				return awscollect.Collect(cmd.Context(), opts2)
+			})
 		},
 	}
 	f := cmd.Flags()

@@ -6,6 +6,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 	"github.com/spf13/cobra"
 
+	"github.com/imagewarden/imagewarden/analyzer/collect"
 	"github.com/imagewarden/imagewarden/analyzer/collect/azurecollect"
 )
 
@@ -35,17 +36,10 @@ func newCollectAzureCmd() *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("azure credential: %w", err)
 			}
-			progress, endProgress := collectProgress(cmd, o.quiet, "scopes")
-			m, err := azurecollect.Collect(cmd.Context(), azurecollect.Options{Out: o.out, Subscriptions: o.subscriptions,
-				ManagementGroup: o.managementGroup, Groups: o.groups, Concurrency: o.concurrency, Credential: cred, Progress: progress})
-			endProgress()
-			if err != nil {
-				return err
-			}
-			if !o.quiet {
-				printManifest(cmd.ErrOrStderr(), m, o.out)
-			}
-			return nil
+			return runCollector(cmd, o.quiet, "scopes", o.out, func(p collect.Progress) (*collect.Manifest, error) {
+				return azurecollect.Collect(cmd.Context(), azurecollect.Options{Out: o.out, Subscriptions: o.subscriptions,
+					ManagementGroup: o.managementGroup, Groups: o.groups, Concurrency: o.concurrency, Credential: cred, Progress: p})
+			})
 		},
 	}
 	f := cmd.Flags()

@@ -40,17 +40,10 @@ files and the minimal read-only role.`,
 				// 30 s at most between them.
 				Retry:  collect.RetryTransport{MaxAttempts: 10, BaseBackoff: 500 * time.Millisecond, MaxBackoff: 30 * time.Second},
 				Caller: gcpcollect.Caller(cmd.Context())}
-			progress, endProgress := collectProgress(cmd, o.quiet, "projects")
-			opts.Progress = progress
-			m, err := gcpcollect.Collect(cmd.Context(), opts)
-			endProgress()
-			if err != nil {
-				return err
-			}
-			if !o.quiet {
-				printGCPManifest(cmd, m, o.out)
-			}
-			return nil
+			return runCollector(cmd, o.quiet, "projects", o.out, func(p collect.Progress) (*collect.Manifest, error) {
+				opts.Progress = p
+				return gcpcollect.Collect(cmd.Context(), opts)
+			})
 		},
 	}
 	f := cmd.Flags()
@@ -65,18 +58,4 @@ files and the minimal read-only role.`,
 	cmd.MarkFlagsMutuallyExclusive("organization", "folder", "project")
 	cmd.MarkFlagsOneRequired("organization", "folder", "project")
 	return cmd
-}
-
-// printGCPManifest summarises a collection: every scope for a small one;
-// for an organization (three scopes a project) only the count of scopes
-// collected, and every skipped one, which is what needs reading.
-func printGCPManifest(cmd *cobra.Command, m *collect.Manifest, out string) {
-	if len(m.Collected) <= 30 {
-		printManifest(cmd.ErrOrStderr(), m, out)
-		return
-	}
-	short := *m
-	short.Collected = nil
-	printManifest(cmd.ErrOrStderr(), &short, out)
-	fmt.Fprintf(cmd.ErrOrStderr(), "  collected %d scopes (listed in %s)\n", len(m.Collected), collect.ManifestName)
 }

@@ -59,14 +59,40 @@ func terminalProgress(w io.Writer, unit string) (collect.Progress, func()) {
 		}
 }
 
-// printManifest summarises a collection on standard error.
+// runCollector runs a collection with progress drawn on standard error,
+// then summarises its manifest there (unless quiet).
+func runCollector(cmd *cobra.Command, quiet bool, unit, out string, run func(collect.Progress) (*collect.Manifest, error)) error {
+	progress, endProgress := collectProgress(cmd, quiet, unit)
+	m, err := run(progress)
+	endProgress()
+	if err != nil {
+		return err
+	}
+	if !quiet {
+		printManifest(cmd.ErrOrStderr(), m, out)
+	}
+	return nil
+}
+
+// maxListedScopes bounds the collected scopes listed one by one: an
+// organisation has thousands, and the skipped ones are what needs reading.
+const maxListedScopes = 30
+
+// printManifest summarises a collection on standard error: every scope of
+// a small one; for a large one the count of scopes collected and every
+// skipped one.
 func printManifest(w io.Writer, m *collect.Manifest, out string) {
 	fmt.Fprintf(w, "collected %s %s as %s into %s\n", m.Cloud, m.Account, m.Caller, out)
-	for _, s := range m.Collected {
-		fmt.Fprintf(w, "  collected %s: %d files\n", s.Name, len(s.Files))
+	if len(m.Collected) <= maxListedScopes {
+		for _, s := range m.Collected {
+			fmt.Fprintf(w, "  collected %s: %d files\n", s.Name, len(s.Files))
+		}
 	}
 	for _, s := range m.Skipped {
 		fmt.Fprintf(w, "  SKIPPED %s: %s\n", s.Name, s.Error)
+	}
+	if len(m.Collected) > maxListedScopes {
+		fmt.Fprintf(w, "  collected %d scopes (listed in %s)\n", len(m.Collected), collect.ManifestName)
 	}
 	if m.Interrupted {
 		fmt.Fprintln(w, "  INTERRUPTED: the snapshot is consistent but incomplete; collection.json says what is missing")
