@@ -67,10 +67,6 @@ var replacements, replacementDocs = func() (map[string]string, map[string]*manag
 	return swaps, docs
 }()
 
-// Replacement names the narrower AWS managed policy that replaces one
-// granting image writes, or "".
-func Replacement(policyArn string) string { return replacements[policyArn] }
-
 // uses of one finding: a grant, the actions it gives, the resource.
 type grantUse struct {
 	g        model.Grant
