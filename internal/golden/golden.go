@@ -1,0 +1,69 @@
+// Package golden is the one golden-file helper of the test suite: every
+// test that compares an output with a file under testdata/golden (or any
+// other expected-output file) calls Check, and `go test PKG -update`
+// rewrites those files from the run instead, for review with git diff.
+package golden
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// Update is the -update flag every test package shares through this
+// package: a package that imports golden gets the flag.
+var Update = flag.Bool("update", false, "rewrite the golden files from this run instead of comparing")
+
+// Check compares got with the file at path; with -update it writes got
+// there (creating the directory) and passes.
+func Check(t testing.TB, path string, got []byte) {
+	t.Helper()
+	if *Update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run the test with -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("output differs from %s (run the test with -update and review the diff):\n%s", path, firstDifference(want, got))
+	}
+}
+
+// firstDifference shows the first line that differs, with its number,
+// rather than two whole files.
+func firstDifference(want, got []byte) string {
+	wl, gl := bytes.Split(want, []byte("\n")), bytes.Split(got, []byte("\n"))
+	for i := 0; i < max(len(wl), len(gl)); i++ {
+		var w, g []byte
+		if i < len(wl) {
+			w = wl[i]
+		}
+		if i < len(gl) {
+			g = gl[i]
+		}
+		if !bytes.Equal(w, g) {
+			return "line " + itoa(i+1) + ":\n  want: " + string(w) + "\n  got:  " + string(g)
+		}
+	}
+	return "(lengths differ)"
+}
+
+func itoa(n int) string {
+	var b [20]byte
+	i := len(b)
+	for n > 0 || i == len(b) {
+		i--
+		b[i] = byte('0' + n%10)
+		n /= 10
+	}
+	return string(b[i:])
+}
