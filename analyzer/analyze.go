@@ -53,7 +53,8 @@ type Report struct {
 	Remediation *remediate.Applied `json:"remediation,omitempty"`
 }
 
-// Summary counts what was read and found.
+// Summary counts what was read and found, so that a report with no
+// findings can be told from one that read nothing.
 type Summary struct {
 	FilesRead    int            `json:"files_read"`
 	FilesSkipped int            `json:"files_skipped"`
@@ -61,17 +62,26 @@ type Summary struct {
 	Resources    int            `json:"resources"`
 	Findings     int            `json:"findings"`
 	BySeverity   map[string]int `json:"by_severity"`
+	// Counts are the items each cloud's inputs held: read, evaluated,
+	// skipped (each skipped item has a warning naming its file and place).
+	Counts []model.Count `json:"counts"`
+	// Skipped names every input file skipped and every scope a collection
+	// did not cover: the analysis is incomplete when it is not empty.
+	Skipped []string `json:"skipped"`
+	// Complete is true when nothing was skipped: no input file, no
+	// collection scope, no item inside a file.
+	Complete bool `json:"complete"`
 }
 
 // Load reads the inputs and the catalog: the shared first half of every
-// command.
-func Load(opts Options) ([]Provider, []model.Source, *catalog.Catalog, error) {
+// command. It stops between input files once ctx is done.
+func Load(ctx context.Context, opts Options) ([]Provider, []model.Source, *catalog.Catalog, error) {
 	cat, err := catalog.Load(opts.CatalogFiles...)
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("catalog: %w", err)
 	}
 	providers := Providers()
-	sources, err := LoadInputs(opts.Paths, providers)
+	sources, err := LoadInputs(ctx, opts.Paths, providers)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -104,8 +114,17 @@ func Analyze(ctx context.Context, opts Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	providers, sources, cat, err := Load(opts)
+	providers, sources, cat, err := Load(ctx, opts)
 	if err != nil {
+		return nil, err
+	}
+	// Cancellation is checked between stages; a single long stage (one
+	// provider's Evaluate on a large organisation) runs to its end, and
+	// the CLI's signal watchdog covers it.
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if err := RequireUsable(opts.Paths, sources); err != nil {
 		return nil, err
 	}
 	if err := cfg.Check(engine.Rules(), cat); err != nil {
@@ -127,8 +146,15 @@ func Analyze(ctx context.Context, opts Options) (*Report, error) {
 		rep.Facts = append(rep.Facts, snap.Facts...)
 		rep.Warnings = append(rep.Warnings, snap.Warnings...)
 		rep.Edges = append(rep.Edges, p.Edges()...)
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		rep.Summary.Counts = append(rep.Summary.Counts, snap.Counts...)
 	}
 	rep.Paths = graph.Paths(rep.Facts, rep.Edges, opts.MaxDepth, adminHolds(providers, cat))
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	rep.Findings, err = engine.Eval(ctx, &rules.Input{Principals: rep.Principals, Resources: rep.Resources, Facts: rep.Facts, Paths: rep.Paths})
 	if err != nil {
 		return nil, err
@@ -142,7 +168,20 @@ func Analyze(ctx context.Context, opts Options) (*Report, error) {
 }
 
 func summarize(r *Report) Summary {
-	s := Summary{Principals: len(r.Principals), Resources: len(r.Resources), Findings: len(r.Findings), BySeverity: map[string]int{}}
+	s := Summary{Principals: len(r.Principals), Resources: len(r.Resources), Findings: len(r.Findings), BySeverity: map[string]int{},
+		Counts: mergeCounts(r.Summary.Counts), Skipped: Skipped(r.Inputs)}
+	if s.Counts == nil {
+		s.Counts = []model.Count{}
+	}
+	if s.Skipped == nil {
+		s.Skipped = []string{}
+	}
+	s.Complete = len(s.Skipped) == 0
+	for _, c := range s.Counts {
+		if c.Skipped > 0 {
+			s.Complete = false
+		}
+	}
 	for _, src := range r.Inputs {
 		if src.Error != "" {
 			s.FilesSkipped++

@@ -22,8 +22,11 @@ type PathResult struct {
 // admin node, or (when TO is a capability such as image.push) to any
 // principal that holds it.
 func Path(ctx context.Context, opts Options, from, to string) (*PathResult, error) {
-	providers, sources, cat, err := Load(opts)
+	providers, sources, cat, err := Load(ctx, opts)
 	if err != nil {
+		return nil, err
+	}
+	if err := RequireUsable(opts.Paths, sources); err != nil {
 		return nil, err
 	}
 	res := &PathResult{From: from, To: to, Input: sources, Steps: []model.Edge{}}

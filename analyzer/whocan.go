@@ -1,6 +1,7 @@
 package analyzer
 
 import (
+	"context"
 	"fmt"
 	"sort"
 	"strings"
@@ -22,8 +23,13 @@ type WhoCanResult struct {
 // WhoCan answers for an action ("ecr:PutImage") or a capability
 // ("image.push", every catalog action of it).
 func WhoCan(opts Options, permission, resource string) (*WhoCanResult, error) {
-	providers, sources, cat, err := Load(opts)
+	// No context here yet: who-can is stopped by the CLI's signal
+	// watchdog (cmd/imagewarden/signals.go), not by cancellation.
+	providers, sources, cat, err := Load(context.TODO(), opts)
 	if err != nil {
+		return nil, err
+	}
+	if err := RequireUsable(opts.Paths, sources); err != nil {
 		return nil, err
 	}
 	res := &WhoCanResult{Permission: permission, Resource: resource, Inputs: sources, Principals: []model.Answer{}}

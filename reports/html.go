@@ -62,6 +62,7 @@ func HTML(w io.Writer, r *analyzer.Report) error {
 	}
 	page.Suppressed, page.WithFixes, page.WithPaths = countMarks(r.Findings)
 	page.Collections, page.FilesRead, page.FilesSkipped, page.KindsRead = scopeOf(r.Inputs)
+	page.Coverage, page.Completeness = coverageLine(r), completeness(r)
 	for _, c := range page.Collections {
 		page.ScopesCollected += len(c.Collection.Collected)
 		page.ScopesSkipped += len(c.Collection.Skipped)
@@ -87,6 +88,7 @@ type htmlPage struct {
 	FilesRead, FilesSkipped        int
 	KindsRead                      []htmlCount
 	ScopesCollected, ScopesSkipped int
+	Coverage, Completeness         string
 }
 
 type htmlCollection struct {

@@ -207,11 +207,12 @@ func SARIF(w io.Writer, r *analyzer.Report) error {
 		}
 		inv.ToolExecutionNotifications = append(inv.ToolExecutionNotifications, sarifNotification{Level: "warning", Message: sarifText{Text: msg}})
 	}
-	for _, s := range r.Inputs {
-		if s.Error != "" {
-			inv.ToolExecutionNotifications = append(inv.ToolExecutionNotifications, sarifNotification{Level: "warning", Message: sarifText{Text: "skipped " + s.Path + ": " + s.Error}})
-		}
+	for _, sk := range r.Summary.Skipped {
+		inv.ToolExecutionNotifications = append(inv.ToolExecutionNotifications, sarifNotification{Level: "warning", Message: sarifText{Text: "skipped " + sk}})
 	}
+	// What was read, so that a run with no results can be told from a run
+	// that read nothing.
+	inv.ToolExecutionNotifications = append(inv.ToolExecutionNotifications, sarifNotification{Level: "note", Message: sarifText{Text: "evaluated: " + coverageLine(r) + "; scope " + completeness(r)}})
 	run.Invocations = []sarifInvocation{inv}
 
 	for _, f := range ordered(r.Findings) {

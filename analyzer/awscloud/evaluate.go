@@ -118,7 +118,34 @@ func (s *Snapshot) Evaluate(cat *catalog.Catalog) *model.Snapshot {
 		}
 	}
 	out.Warnings = append(s.warnings, out.Warnings...)
+	out.Counts = s.evaluatedCounts()
 	return out
+}
+
+// evaluatedCounts completes the tallies of what was read with what the
+// analysis evaluated: the principals decided and the policies they and
+// their groups hold, as the model has them (so that a loader that drops an
+// item without counting it shows up as an imbalance).
+func (s *Snapshot) evaluatedCounts() []model.Count {
+	principals, policies := 0, 0
+	for _, p := range s.principals {
+		if !p.external {
+			principals++
+			policies += len(p.inline)
+		}
+	}
+	for _, g := range s.groups {
+		policies += len(g.inline)
+	}
+	for _, m := range s.managed {
+		if m.fromInput {
+			policies++
+		}
+	}
+	s.counts.Evaluated(itemPrincipals, principals)
+	s.counts.Evaluated(itemGroups, len(s.groups))
+	s.counts.Evaluated(itemPolicies, policies)
+	return s.counts.Counts(cloudName, itemPrincipals, itemGroups, itemPolicies)
 }
 
 func (p *principal) model() model.Principal {

@@ -214,11 +214,14 @@ func (s *Snapshot) loadAuthDetails(file string, top map[string]json.RawMessage) 
 	for i, raw := range pols {
 		var mp managedPolicy
 		where := fmt.Sprintf("Policies[%d]", i)
+		s.counts.Read(itemPolicies)
 		if err := decodeStrict(raw, &mp); err != nil {
+			s.counts.Skip(itemPolicies)
 			s.warn(file, where, err.Error())
 			continue
 		}
 		if mp.Arn == "" {
+			s.counts.Skip(itemPolicies)
 			s.warn(file, where, "managed policy without Arn")
 			continue
 		}
@@ -231,16 +234,21 @@ func (s *Snapshot) loadAuthDetails(file string, top map[string]json.RawMessage) 
 			}
 		}
 		if def == nil {
+			s.counts.Skip(itemPolicies)
 			s.warn(file, where, "no default policy version: the policy is ignored")
 			continue
 		}
 		p, err := parseDoc(def.Document, fmt.Sprintf("%s.PolicyVersionList(%s).Document", where, def.VersionId))
 		if err != nil {
+			s.counts.Skip(itemPolicies)
 			s.badManaged[mp.Arn] = err.Error()
 			s.warn(file, "", err.Error())
 			continue
 		}
-		s.managed[mp.Arn] = &managed{name: mp.PolicyName, arn: mp.Arn, version: def.VersionId, policy: p}
+		if _, dup := s.managed[mp.Arn]; dup {
+			s.counts.Duplicate(itemPolicies)
+		}
+		s.managed[mp.Arn] = &managed{name: mp.PolicyName, arn: mp.Arn, version: def.VersionId, policy: p, fromInput: true}
 	}
 	groups, err := list(top, "GroupDetailList")
 	if err != nil {
@@ -249,18 +257,27 @@ func (s *Snapshot) loadAuthDetails(file string, top map[string]json.RawMessage) 
 	for i, raw := range groups {
 		var g groupDetail
 		where := fmt.Sprintf("GroupDetailList[%d]", i)
+		s.counts.Read(itemGroups)
 		if err := decodeStrict(raw, &g); err != nil {
+			s.counts.Skip(itemGroups)
 			s.warn(file, where, err.Error())
 			continue
 		}
 		acct := accountOf(g.Arn)
 		if acct == "" {
+			s.counts.Skip(itemGroups)
 			s.warn(file, where, fmt.Sprintf("group %q has no valid Arn", g.GroupName))
 			continue
 		}
 		where += " (" + g.Arn + ")"
 		gr := &group{name: g.GroupName, arn: g.Arn, account: acct, attached: g.AttachedManagedPolicies, file: file}
 		gr.inline, gr.problems = s.parseInline(file, where+".GroupPolicyList", g.GroupPolicyList)
+		if old, dup := s.groups[acct+"/"+g.GroupName]; dup {
+			s.counts.Duplicate(itemGroups) // the later one replaces it, with its inline policies
+			for range old.inline {
+				s.counts.Duplicate(itemPolicies)
+			}
+		}
 		s.groups[acct+"/"+g.GroupName] = gr
 	}
 	users, err := list(top, "UserDetailList")
@@ -270,12 +287,15 @@ func (s *Snapshot) loadAuthDetails(file string, top map[string]json.RawMessage) 
 	for i, raw := range users {
 		var u userDetail
 		where := fmt.Sprintf("UserDetailList[%d]", i)
+		s.counts.Read(itemPrincipals)
 		if err := decodeStrict(raw, &u); err != nil {
+			s.counts.Skip(itemPrincipals)
 			s.warn(file, where, err.Error())
 			continue
 		}
 		acct := accountOf(u.Arn)
 		if acct == "" {
+			s.counts.Skip(itemPrincipals)
 			s.warn(file, where, fmt.Sprintf("user %q has no valid Arn", u.UserName))
 			continue
 		}
@@ -292,12 +312,15 @@ func (s *Snapshot) loadAuthDetails(file string, top map[string]json.RawMessage) 
 	for i, raw := range roles {
 		var r roleDetail
 		where := fmt.Sprintf("RoleDetailList[%d]", i)
+		s.counts.Read(itemPrincipals)
 		if err := decodeStrict(raw, &r); err != nil {
+			s.counts.Skip(itemPrincipals)
 			s.warn(file, where, err.Error())
 			continue
 		}
 		acct := accountOf(r.Arn)
 		if acct == "" {
+			s.counts.Skip(itemPrincipals)
 			s.warn(file, where, fmt.Sprintf("role %q has no valid Arn", r.RoleName))
 			continue
 		}
@@ -326,8 +349,10 @@ func (s *Snapshot) parseInline(file, where string, list []inlinePolicy) ([]iam.N
 	var problems []string
 	for j, ip := range list {
 		w := fmt.Sprintf("%s[%d] (%s).PolicyDocument", where, j, ip.PolicyName)
+		s.counts.Read(itemPolicies)
 		p, err := parseDoc(ip.PolicyDocument, w)
 		if err != nil {
+			s.counts.Skip(itemPolicies)
 			s.warn(file, "", err.Error())
 			problems = append(problems, err.Error())
 			continue

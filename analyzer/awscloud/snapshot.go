@@ -23,6 +23,7 @@ type Snapshot struct {
 	more       inventory // registries, image inventory, AMI sharing (inventory.go)
 	org        *organization
 	warnings   []model.Warning
+	counts     model.Counter // what the inputs held, read and skipped
 	resolved   bool
 	cat        *catalog.Catalog // for who-can without a resource
 }
@@ -69,6 +70,7 @@ type group struct {
 type managed struct {
 	name, arn, version string
 	policy             *iam.Policy
+	fromInput          bool // read from an export, not made by a remediation change
 }
 
 type repository struct {
@@ -83,6 +85,13 @@ type image struct {
 	public               bool
 }
 
+// The kinds of item counted in Snapshot.counts (model.Count.Item).
+const (
+	itemPrincipals = "principals"
+	itemGroups     = "groups"
+	itemPolicies   = "policies" // managed and inline identity policies
+)
+
 func (s *Snapshot) warn(file, where, msg string) {
 	w := file
 	if where != "" {
@@ -93,6 +102,10 @@ func (s *Snapshot) warn(file, where, msg string) {
 
 func (s *Snapshot) addPrincipal(p *principal) {
 	if old, ok := s.byARN[p.arn]; ok {
+		s.counts.Duplicate(itemPrincipals) // the earlier one is replaced, with its inline policies
+		for range old.inline {
+			s.counts.Duplicate(itemPolicies)
+		}
 		s.warn(p.file, "", "principal "+p.arn+" also read from "+old.file+": the later one is used")
 		*old = *p
 		return

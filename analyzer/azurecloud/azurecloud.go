@@ -71,7 +71,16 @@ type Snapshot struct {
 	display       map[string]string // normalised scope -> as first written (a registry's own id wins)
 	identities    map[string]string // user-assigned identity resource id -> its principal id
 	builtin       map[string]bool   // role keys of built-in roles
+	counts        model.Counter     // what the inputs held, read and skipped
+	definitions   map[string]bool   // role keys of the role definitions the inputs hold
 }
+
+// The kinds of item counted in Snapshot.counts (model.Count.Item).
+const (
+	itemAssignments     = "role assignments"
+	itemDefinitions     = "role definitions"
+	itemDenyAssignments = "deny assignments"
+)
 
 // name returns a normalised scope as the inputs wrote it.
 func (s *Snapshot) name(scope string) string {
@@ -236,7 +245,9 @@ func (s *Snapshot) Load(file, format string, doc *model.Document) error {
 			var a struct {
 				ID, Name, PrincipalID, PrincipalName, PrincipalType, RoleDefinitionID, RoleDefinitionName, Scope, Condition, Description string
 			}
+			s.counts.Read(itemAssignments)
 			if err := decode(it, &a); err != nil || a.PrincipalID == "" || a.RoleDefinitionID == "" || a.Scope == "" {
+				s.counts.Skip(itemAssignments)
 				s.warn(file, where, "a role assignment without principalId, roleDefinitionId or scope is ignored")
 				continue
 			}
@@ -258,7 +269,9 @@ func (s *Snapshot) Load(file, format string, doc *model.Document) error {
 				ID, Name, RoleName string
 				Permissions        []azure.Permission
 			}
+			s.counts.Read(itemDefinitions)
 			if err := decode(it, &r); err != nil || (r.ID == "" && r.Name == "") {
+				s.counts.Skip(itemDefinitions)
 				s.warn(file, where, "a role definition without id")
 				continue
 			}
@@ -266,6 +279,13 @@ func (s *Snapshot) Load(file, format string, doc *model.Document) error {
 			if id == "" {
 				id = r.Name
 			}
+			if s.definitions == nil {
+				s.definitions = map[string]bool{}
+			}
+			if s.definitions[azure.RoleKey(id)] {
+				s.counts.Duplicate(itemDefinitions)
+			}
+			s.definitions[azure.RoleKey(id)] = true
 			s.roles[azure.RoleKey(id)] = &azure.Role{ID: id, Name: r.RoleName, Permissions: r.Permissions}
 		case FormatDenyAssignments:
 			var d struct {
@@ -274,7 +294,9 @@ func (s *Snapshot) Load(file, format string, doc *model.Document) error {
 				Principals, ExcludePrincipals       []struct{ ID string }
 				DoNotApplyToChildScopes             bool
 			}
+			s.counts.Read(itemDenyAssignments)
 			if err := decode(it, &d); err != nil || d.Scope == "" {
+				s.counts.Skip(itemDenyAssignments)
 				s.warn(file, where, "a deny assignment without scope is ignored")
 				continue
 			}
@@ -533,6 +555,10 @@ func (s *Snapshot) Evaluate(cat *catalog.Catalog) *model.Snapshot {
 		out.Facts = append(out.Facts, facts...)
 	}
 	out.Warnings = append(out.Warnings, s.warnings...)
+	s.counts.Evaluated(itemAssignments, len(s.assignments))
+	s.counts.Evaluated(itemDefinitions, len(s.definitions))
+	s.counts.Evaluated(itemDenyAssignments, len(s.denies))
+	out.Counts = s.counts.Counts(cloudName, itemAssignments, itemDefinitions, itemDenyAssignments)
 	if s.builtinErr != nil {
 		out.Warnings = append(out.Warnings, model.Warning{Message: "built-in role table: " + s.builtinErr.Error()})
 	}

@@ -89,7 +89,28 @@ func (s *Snapshot) Evaluate(cat *catalog.Catalog) *model.Snapshot {
 		out.Facts = append(out.Facts, s.evaluateIdentity(id, actions, resources)...)
 	}
 	out.Warnings = append(append(out.Warnings, s.warnings...), s.generalWarnings()...)
+	out.Counts = s.evaluatedCounts()
 	return out
+}
+
+// evaluatedCounts completes the tallies of what was read with what the
+// model holds and the analysis decided.
+func (s *Snapshot) evaluatedCounts() []model.Count {
+	bindings, members, denies := 0, 0, 0
+	for _, bs := range s.bindings {
+		bindings += len(bs)
+		for _, b := range bs {
+			members += len(b.Members)
+		}
+	}
+	for _, ds := range s.denies {
+		denies += len(ds)
+	}
+	s.counts.Evaluated(itemBindings, bindings)
+	s.counts.Evaluated(itemMembers, members)
+	s.counts.Evaluated(itemRoles, len(s.definedRoles))
+	s.counts.Evaluated(itemDenyRules, denies)
+	return s.counts.Counts(cloudName, itemBindings, itemMembers, itemRoles, itemDenyRules)
 }
 
 // completeRoles marks predefined roles missing from the table as holding no

@@ -172,17 +172,27 @@ func (s *Snapshot) addPolicy(file, where, node string, raw json.RawMessage) {
 	}
 	for j, b := range p.Bindings {
 		w := fmt.Sprintf("%s.policy.bindings[%d]", where, j)
+		s.counts.Read(itemBindings)
+		for range b.Members {
+			s.counts.Read(itemMembers)
+		}
 		if b.Role == "" {
+			s.counts.Skip(itemBindings)
+			for range b.Members {
+				s.counts.Skip(itemMembers)
+			}
 			s.warn(file, w, "a binding without role is ignored")
 			continue
 		}
 		if len(b.Members) == 0 {
+			s.counts.Skip(itemBindings)
 			s.warn(file, w, "a binding without members is ignored ("+b.Role+")")
 			continue
 		}
 		var members []string
 		for _, m := range b.Members {
 			if !gcp.KnownMemberKind(m) {
+				s.counts.Skip(itemMembers)
 				s.warn(file, w, fmt.Sprintf("unknown member type %q: this member is ignored", m))
 				continue
 			}
@@ -285,12 +295,19 @@ func (s *Snapshot) loadRole(file, where string, it map[string]json.RawMessage) {
 		IncludedPermissions []string `json:"includedPermissions"`
 		Deleted             bool     `json:"deleted"`
 	}
+	s.counts.Read(itemRoles)
 	if err := decode(it, &r); err != nil || r.Name == "" {
+		s.counts.Skip(itemRoles)
 		s.warn(file, where, "a role without name")
 		return
 	}
 	if r.Deleted {
+		s.counts.Skip(itemRoles)
+		s.warn(file, where, fmt.Sprintf("role %s is deleted: its bindings grant nothing", r.Name))
 		return
+	}
+	if s.definedRoles[r.Name] {
+		s.counts.Duplicate(itemRoles)
 	}
 	s.roles.Add(r.Name, r.IncludedPermissions)
 	s.definedRoles[r.Name] = true
@@ -332,7 +349,9 @@ func (s *Snapshot) loadDenyPolicy(file, where string, it map[string]json.RawMess
 			continue
 		}
 		d := r.DenyRule
+		s.counts.Read(itemDenyRules)
 		if len(d.DeniedPrincipals) == 0 || len(d.DeniedPermissions) == 0 {
+			s.counts.Skip(itemDenyRules)
 			s.warn(file, fmt.Sprintf("%s.rules[%d]", where, j), "a deny rule without principals or permissions is ignored")
 			continue
 		}

@@ -31,6 +31,7 @@ type Snapshot struct {
 	conds        *gcp.Conditions
 	groupMembers map[string][]string // group email -> members
 	warnings     []model.Warning
+	counts       model.Counter // what the inputs held, read and skipped
 	bindingCount int
 	cat          *catalog.Catalog
 	builtinErr   error
@@ -58,6 +59,14 @@ func New() *Snapshot {
 
 // UseCatalog gives the catalog to WhoCan.
 func (s *Snapshot) UseCatalog(c *catalog.Catalog) { s.cat = c }
+
+// The kinds of item counted in Snapshot.counts (model.Count.Item).
+const (
+	itemBindings  = "bindings"
+	itemMembers   = "members" // of bindings
+	itemRoles     = "custom roles"
+	itemDenyRules = "deny rules"
+)
 
 func (s *Snapshot) warn(file, where, msg string) {
 	w := file

@@ -140,6 +140,8 @@ type Snapshot struct {
 	Resources  []Resource  `json:"resources"`
 	Facts      []Fact      `json:"facts"`
 	Warnings   []Warning   `json:"warnings"`
+	// Counts are what the plug-in read, evaluated and skipped.
+	Counts []Count `json:"counts"`
 }
 
 // Rule describes a Rego rule from its METADATA.

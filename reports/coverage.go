@@ -1,0 +1,78 @@
+package reports
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/imagewarden/imagewarden/analyzer"
+)
+
+// Every report says what the analysis read and what it skipped, so that
+// "no findings" can never be mistaken for "nothing read" (docs/security.md).
+
+// coverageLine counts the items each cloud's inputs held:
+// "aws: 16 principals, 3 groups, 20 policies; gcp: 22 bindings (1 skipped)".
+func coverageLine(r *analyzer.Report) string {
+	var clouds []string
+	var cur string
+	var items []string
+	flush := func() {
+		if cur != "" {
+			clouds = append(clouds, cur+": "+strings.Join(items, ", "))
+		}
+	}
+	for _, c := range r.Summary.Counts {
+		if c.Cloud != cur {
+			flush()
+			cur, items = c.Cloud, nil
+		}
+		s := fmt.Sprintf("%d %s", c.Evaluated, c.Item)
+		var extra []string
+		if c.Skipped > 0 {
+			extra = append(extra, fmt.Sprintf("%d skipped", c.Skipped))
+		}
+		if c.Duplicates > 0 {
+			extra = append(extra, fmt.Sprintf("%d duplicates", c.Duplicates))
+		}
+		if len(extra) > 0 {
+			s += " (" + strings.Join(extra, ", ") + ")"
+		}
+		items = append(items, s)
+	}
+	flush()
+	if len(clouds) == 0 {
+		return "no items read"
+	}
+	return strings.Join(clouds, "; ")
+}
+
+// skippedItems is how many items inside the files were skipped.
+func skippedItems(r *analyzer.Report) int {
+	n := 0
+	for _, c := range r.Summary.Counts {
+		n += c.Skipped
+	}
+	return n
+}
+
+// completeness is the one-line verdict on scope: "complete" or what is
+// missing.
+func completeness(r *analyzer.Report) string {
+	s := r.Summary
+	if s.Complete {
+		return fmt.Sprintf("complete: %d input files read, nothing skipped", s.FilesRead)
+	}
+	return fmt.Sprintf("INCOMPLETE: %d input files read; %d files or scopes skipped, %d items inside files skipped; access may be missing",
+		s.FilesRead, len(s.Skipped), skippedItems(r))
+}
+
+// writeCoverage is the table's account of scope, right under the counts:
+// what was evaluated, and every file or scope skipped.
+func writeCoverage(w io.Writer, r *analyzer.Report) {
+	fmt.Fprintf(w, "Evaluated: %s.\n", coverageLine(r))
+	fmt.Fprintf(w, "Scope: %s.\n", completeness(r))
+	for _, s := range r.Summary.Skipped {
+		fmt.Fprintf(w, "  SKIPPED %s\n", s)
+	}
+}
