@@ -48,11 +48,20 @@ func Markdown(w io.Writer, r *analyzer.Report) error {
 	}
 	fmt.Fprintf(&b, "; %d suppressed; %d inputs read, %d skipped; %d principals, %d resources.\n",
 		len(suppressed), r.Summary.FilesRead, r.Summary.FilesSkipped, r.Summary.Principals, r.Summary.Resources)
+	fmt.Fprintf(&b, "\nEvaluated: %s.\n", mdCell(coverageLine(r), mdBudget/4))
 
-	if len(r.Warnings) > 0 || r.Summary.FilesSkipped > 0 {
+	if len(r.Warnings) > 0 || !r.Summary.Complete {
 		// Findings can only be missing, never wrong, when scope is
 		// incomplete: say so before the table, where reviewers look.
-		fmt.Fprintf(&b, "\n> [!WARNING]\n> **Incomplete scope**: %d warning(s), %d input(s) skipped; access may be missing from this report.\n", len(r.Warnings), r.Summary.FilesSkipped)
+		fmt.Fprintf(&b, "\n> [!WARNING]\n> **Incomplete scope**: %d input file(s) or scope(s) skipped, %d item(s) inside files skipped, %d warning(s); access may be missing from this report.\n",
+			len(r.Summary.Skipped), skippedItems(r), len(r.Warnings))
+		for i, sk := range r.Summary.Skipped {
+			if i == mdMaxWarnings {
+				fmt.Fprintf(&b, "> - and %d more skipped (see the JSON report)\n", len(r.Summary.Skipped)-mdMaxWarnings)
+				break
+			}
+			fmt.Fprintf(&b, "> - **skipped** %s\n", mdCell(sk, 2*mdMaxCell))
+		}
 		for i, wn := range r.Warnings {
 			if i == mdMaxWarnings {
 				fmt.Fprintf(&b, "> - and %d more (see the JSON report)\n", len(r.Warnings)-mdMaxWarnings)

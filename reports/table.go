@@ -57,6 +57,7 @@ func Table(w io.Writer, r *analyzer.Report) error {
 		fmt.Fprintf(w, "; %d suppressed", n)
 	}
 	fmt.Fprintf(w, "; %d principals, %d known resources.\n", r.Summary.Principals, r.Summary.Resources)
+	writeCoverage(w, r)
 	writeFixes(w, r.Findings)
 	writeApplied(w, r)
 	writeInputs(w, r.Inputs)
