@@ -163,6 +163,7 @@ func Analyze(ctx context.Context, opts Options) (*Report, error) {
 		rep.Findings[i].ID = model.FindingID(&rep.Findings[i])
 	}
 	rep.Warnings = append(rep.Warnings, cfg.Apply(rep.Findings, now)...)
+	rep.Warnings = append(rep.Warnings, cfg.IntegrityWarnings(opts.Paths, rep.Findings)...)
 	rep.Summary = summarize(rep)
 	return rep, nil
 }
