@@ -138,7 +138,7 @@ func Analyze(ctx context.Context, opts Options) (*Report, error) {
 	if now.IsZero() {
 		now = time.Now().UTC()
 	}
-	rep := &Report{Tool: "imagewarden", Version: version.String(), RuleBundle: engine.BundleHash(), GeneratedAt: now, Inputs: sources, Rules: engine.Rules(), Warnings: manifestWarnings(sources)}
+	rep := &Report{Tool: "imagewarden", Version: version.String(), RuleBundle: engine.BundleHash(), GeneratedAt: now, Inputs: sources, Rules: engine.Rules(), Warnings: append(manifestWarnings(sources), snapshotWarnings(sources)...)}
 	for _, p := range providers {
 		snap := p.Evaluate(cat)
 		rep.Principals = append(rep.Principals, snap.Principals...)

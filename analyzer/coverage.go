@@ -2,6 +2,7 @@ package analyzer
 
 import (
 	"fmt"
+	"path/filepath"
 	"sort"
 	"strings"
 
@@ -102,5 +103,67 @@ func mergeCounts(counts []model.Count) []model.Count {
 		out = append(out, c)
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Cloud < out[j].Cloud })
+	return out
+}
+
+// snapshotWarnings compares each collected snapshot with its manifest: a
+// file in the snapshot's directory that collection.json does not list was
+// not written by that collection (added later, or left over from another
+// run) and is named; a file it lists that is missing is named too. Each
+// file is judged by the manifest of the deepest directory holding it.
+func snapshotWarnings(sources []model.Source) []model.Warning {
+	type snap struct {
+		dir    string
+		path   string
+		listed map[string]bool
+	}
+	var snaps []snap
+	for _, s := range sources {
+		if s.Collection == nil {
+			continue
+		}
+		dir := filepath.Clean(filepath.Dir(s.Path))
+		sn := snap{dir: dir, path: s.Path, listed: map[string]bool{}}
+		for _, c := range append(append([]model.CollectedScope{}, s.Collection.Collected...), s.Collection.Skipped...) {
+			for _, f := range c.Files {
+				sn.listed[filepath.Join(dir, filepath.FromSlash(f))] = true
+			}
+		}
+		snaps = append(snaps, sn)
+	}
+	if len(snaps) == 0 {
+		return nil
+	}
+	var out []model.Warning
+	seen := map[string]bool{}
+	for _, s := range sources {
+		if s.Collection != nil || s.Kind == config.Kind {
+			continue
+		}
+		p := filepath.Clean(s.Path)
+		seen[p] = true
+		best := -1
+		for i, sn := range snaps {
+			if strings.HasPrefix(p, sn.dir+string(filepath.Separator)) && (best < 0 || len(sn.dir) > len(snaps[best].dir)) {
+				best = i
+			}
+		}
+		if best >= 0 && !snaps[best].listed[p] {
+			out = append(out, model.Warning{Where: s.Path, Message: "this file is in the collected snapshot of " + snaps[best].path +
+				" but the manifest does not list it: it was not written by that collection (added or left over); it is analysed, check where it came from"})
+		}
+	}
+	for _, sn := range snaps {
+		var missing []string
+		for f := range sn.listed {
+			if !seen[f] {
+				missing = append(missing, f)
+			}
+		}
+		sort.Strings(missing)
+		for _, f := range missing {
+			out = append(out, model.Warning{Where: f, Message: "the manifest " + sn.path + " lists this file but it was not read (missing or skipped): findings from it are missing"})
+		}
+	}
 	return out
 }

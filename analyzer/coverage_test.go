@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/imagewarden/imagewarden/analyzer/model"
@@ -161,5 +162,51 @@ func TestNothingUsableIsAnError(t *testing.T) {
 	var nu *NoUsableInputError
 	if !errors.As(err, &nu) || len(nu.Sources) != 1 {
 		t.Fatalf("want NoUsableInputError naming the file, got %v", err)
+	}
+}
+
+// A file added to a collected snapshot, and a file removed from it, are
+// named: the manifest is the record of what the collection wrote.
+func TestSnapshotFilesNotInTheManifest(t *testing.T) {
+	src := "collect/gcpcollect/testdata/golden"
+	dir := t.TempDir()
+	err := filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		os.MkdirAll(filepath.Dir(filepath.Join(dir, rel)), 0o755)
+		return os.WriteFile(filepath.Join(dir, rel), b, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clean, err := Analyze(context.Background(), Options{Paths: []string{dir}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range clean.Warnings {
+		if strings.Contains(w.Message, "manifest") && (strings.Contains(w.Message, "does not list") || strings.Contains(w.Message, "lists this file")) {
+			t.Errorf("the snapshot as collected should raise no manifest warning: %+v", w)
+		}
+	}
+	planted, _ := os.ReadFile(filepath.Join(dir, "groups.json"))
+	os.WriteFile(filepath.Join(dir, "planted.json"), planted, 0o644)
+	os.Remove(filepath.Join(dir, "iam-policies.json"))
+	rep, err := Analyze(context.Background(), Options{Paths: []string{dir}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var added, removed bool
+	for _, w := range rep.Warnings {
+		added = added || strings.HasSuffix(w.Where, "planted.json") && strings.Contains(w.Message, "does not list it")
+		removed = removed || strings.HasSuffix(w.Where, "iam-policies.json") && strings.Contains(w.Message, "lists this file but it was not read")
+	}
+	if !added || !removed {
+		t.Errorf("added file named: %v, removed file named: %v; warnings: %+v", added, removed, rep.Warnings)
 	}
 }
