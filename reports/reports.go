@@ -48,6 +48,7 @@ func Known(format string) bool {
 
 // JSON writes the whole report as indented JSON.
 func JSON(w io.Writer, v any) error {
+	emptyLists(v)
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)

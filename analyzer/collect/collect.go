@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/imagewarden/imagewarden/analyzer/model"
+	"github.com/imagewarden/imagewarden/internal/safefile"
 	"github.com/imagewarden/imagewarden/internal/version"
 )
 
@@ -83,11 +84,7 @@ func WriteJSON(path string, v any) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
+	return safefile.WriteFile(path, append(b, '\n'), 0o644)
 }
 
 // Progress is told after each unit of work (an account, a project, a

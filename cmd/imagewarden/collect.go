@@ -67,6 +67,7 @@ func newCollectAWSCmd() *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.out, "out", "", "directory to write the snapshot to")
+	forceFlag(f)
 	f.StringVar(&o.profile, "profile", "", "AWS shared configuration profile")
 	f.StringArrayVar(&o.regions, "region", nil, "region to collect (repeatable; default: every region enabled in each account)")
 	f.IntVar(&o.concurrency, "concurrency", 4, "regions collected at once (accounts, with --assume-role)")

@@ -44,6 +44,7 @@ func newCollectAzureCmd() *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.out, "out", "", "directory to write the snapshot to")
+	forceFlag(f)
 	f.StringArrayVar(&o.subscriptions, "subscription", nil, "subscription id to collect (repeatable; default: every subscription the credential can see)")
 	f.StringVar(&o.managementGroup, "management-group", "", "collect this management group (its id, not its display name) and every subscription below it")
 	f.BoolVar(&o.groups, "groups", false, "also read the members of the Entra ID groups that hold role assignments (Microsoft Graph, GroupMember.Read.All)")

@@ -48,6 +48,7 @@ files and the minimal read-only role.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.out, "out", "", "directory to write the snapshot to")
+	forceFlag(f)
 	f.StringVar(&o.organization, "organization", "", "organization ID (a number) to collect")
 	f.StringVar(&o.folder, "folder", "", "folder ID (a number) to collect, with what it inherits from above")
 	f.StringVar(&o.project, "project", "", "project ID to collect, with what it inherits from above")

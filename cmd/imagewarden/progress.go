@@ -62,6 +62,10 @@ func terminalProgress(w io.Writer, unit string) (collect.Progress, func()) {
 // runCollector runs a collection with progress drawn on standard error,
 // then summarises its manifest there (unless quiet).
 func runCollector(cmd *cobra.Command, quiet bool, unit, out string, run func(collect.Progress) (*collect.Manifest, error)) error {
+	force, _ := cmd.Flags().GetBool("force")
+	if err := emptyOutDir(out, force); err != nil {
+		return err
+	}
 	progress, endProgress := collectProgress(cmd, quiet, unit)
 	m, err := run(progress)
 	endProgress()
