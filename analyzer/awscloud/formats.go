@@ -10,6 +10,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws/arn"
@@ -225,18 +227,19 @@ func (s *Snapshot) loadAuthDetails(file string, top map[string]json.RawMessage) 
 			s.warn(file, where, "managed policy without Arn")
 			continue
 		}
+		place := model.Place{File: file, Where: where}
 		where += " (" + mp.Arn + ")"
-		var def *policyVersion
-		for j := range mp.PolicyVersionList {
-			v := &mp.PolicyVersionList[j]
-			if v.IsDefaultVersion || (mp.DefaultVersionId != "" && v.VersionId == mp.DefaultVersionId) {
-				def = v
-			}
-		}
+		def, problem := defaultVersion(&mp)
 		if def == nil {
 			s.counts.Skip(itemPolicies)
-			s.warn(file, where, "no default policy version: the policy is ignored")
+			if _, ok := s.managed[mp.Arn]; !ok {
+				s.badManaged[mp.Arn] = "managed policy " + mp.Arn + ": " + problem + ": it is ignored"
+			}
+			s.warn(file, where, problem+": the policy is ignored")
 			continue
+		}
+		if problem != "" {
+			s.warn(file, where, problem)
 		}
 		p, err := parseDoc(def.Document, fmt.Sprintf("%s.PolicyVersionList(%s).Document", where, def.VersionId))
 		if err != nil {
@@ -245,8 +248,14 @@ func (s *Snapshot) loadAuthDetails(file string, top map[string]json.RawMessage) 
 			s.warn(file, "", err.Error())
 			continue
 		}
+		place.Fingerprint = canonicalJSON(def.Document)
 		if _, dup := s.managed[mp.Arn]; dup {
 			s.counts.Duplicate(itemPolicies)
+			if !s.useManagedCopy(mp.Arn, def.VersionId, place, where) {
+				continue
+			}
+		} else {
+			s.policyDups.Use(mp.Arn, place)
 		}
 		s.managed[mp.Arn] = &managed{name: mp.PolicyName, arn: mp.Arn, version: def.VersionId, policy: p, fromInput: true}
 	}
@@ -272,6 +281,7 @@ func (s *Snapshot) loadAuthDetails(file string, top map[string]json.RawMessage) 
 		where += " (" + g.Arn + ")"
 		gr := &group{name: g.GroupName, arn: g.Arn, account: acct, attached: g.AttachedManagedPolicies, file: file}
 		gr.inline, gr.problems = s.parseInline(file, where+".GroupPolicyList", g.GroupPolicyList)
+		s.noteCopy(&s.groupDups, "group", g.Arn, acct+"/"+g.GroupName, model.Place{File: file, Where: fmt.Sprintf("GroupDetailList[%d]", i), Fingerprint: canonicalJSON(g)}, where)
 		if old, dup := s.groups[acct+"/"+g.GroupName]; dup {
 			s.counts.Duplicate(itemGroups) // the later one replaces it, with its inline policies
 			for range old.inline {
@@ -303,6 +313,7 @@ func (s *Snapshot) loadAuthDetails(file string, top map[string]json.RawMessage) 
 		p := &principal{kind: "user", name: u.UserName, arn: u.Arn, account: acct, groups: u.GroupList,
 			attached: u.AttachedManagedPolicies, boundary: u.PermissionsBoundary, tags: tagMap(u.Tags), file: file}
 		p.inline, p.problems = s.parseInline(file, where+".UserPolicyList", u.UserPolicyList)
+		s.noteCopy(&s.principalDups, "user", u.Arn, u.Arn, model.Place{File: file, Where: fmt.Sprintf("UserDetailList[%d]", i), Fingerprint: canonicalJSON(u)}, where)
 		s.addPrincipal(p)
 	}
 	roles, err := list(top, "RoleDetailList")
@@ -339,9 +350,152 @@ func (s *Snapshot) loadAuthDetails(file string, top map[string]json.RawMessage) 
 		for _, ip := range r.InstanceProfileList {
 			p.instanceProfiles = append(p.instanceProfiles, ip.Arn)
 		}
+		s.noteCopy(&s.principalDups, "role", r.Arn, r.Arn, model.Place{File: file, Where: fmt.Sprintf("RoleDetailList[%d]", i), Fingerprint: canonicalJSON(r)}, where)
 		s.addPrincipal(p)
 	}
 	return nil
+}
+
+// defaultVersion picks the version of a managed policy in force: the one
+// DefaultVersionId names, which is authoritative. When the IsDefaultVersion
+// markers disagree with it, or it names no version, the problem is
+// returned for a warning; without a DefaultVersionId version, the single
+// version IsDefaultVersion marks is used; with neither, no version is
+// returned and the policy must be refused, never guessed.
+func defaultVersion(mp *managedPolicy) (*policyVersion, string) {
+	var byID, flagged []*policyVersion
+	var all []string
+	for j := range mp.PolicyVersionList {
+		v := &mp.PolicyVersionList[j]
+		all = append(all, v.VersionId)
+		if mp.DefaultVersionId != "" && v.VersionId == mp.DefaultVersionId {
+			byID = append(byID, v)
+		}
+		if v.IsDefaultVersion {
+			flagged = append(flagged, v)
+		}
+	}
+	ids := func(vs []*policyVersion) string {
+		var out []string
+		for _, v := range vs {
+			out = append(out, v.VersionId)
+		}
+		return strings.Join(out, ", ")
+	}
+	if len(byID) > 1 {
+		return nil, fmt.Sprintf("PolicyVersionList holds %d versions with the VersionId %s that DefaultVersionId names: which one is in force cannot be told", len(byID), mp.DefaultVersionId)
+	}
+	if len(byID) == 1 {
+		def := byID[0]
+		switch {
+		case len(flagged) == 1 && flagged[0] == def:
+			return def, ""
+		case len(flagged) == 0:
+			return def, fmt.Sprintf("DefaultVersionId is %s but no version has IsDefaultVersion: %s is used (DefaultVersionId is authoritative)", mp.DefaultVersionId, def.VersionId)
+		default:
+			return def, fmt.Sprintf("DefaultVersionId is %s but IsDefaultVersion marks %s: %s is used (DefaultVersionId is authoritative)", mp.DefaultVersionId, ids(flagged), def.VersionId)
+		}
+	}
+	why := "DefaultVersionId is missing"
+	if mp.DefaultVersionId != "" {
+		why = fmt.Sprintf("DefaultVersionId %s names no version in PolicyVersionList (%s)", mp.DefaultVersionId, strings.Join(all, ", "))
+	}
+	switch len(flagged) {
+	case 1:
+		return flagged[0], fmt.Sprintf("%s: %s is used, the version IsDefaultVersion marks", why, flagged[0].VersionId)
+	case 0:
+		return nil, why + " and no version has IsDefaultVersion: no version is known to be in force"
+	default:
+		return nil, fmt.Sprintf("%s and IsDefaultVersion marks %d versions (%s): which one is in force cannot be told", why, len(flagged), ids(flagged))
+	}
+}
+
+// versionNumber is N of a policy version id vN, or -1.
+func versionNumber(id string) int {
+	n, err := strconv.Atoi(strings.TrimPrefix(id, "v"))
+	if err != nil || !strings.HasPrefix(id, "v") || n < 0 {
+		return -1
+	}
+	return n
+}
+
+// useManagedCopy decides between a managed policy already read and another
+// copy of it read at place (where: the place with the ARN, for the
+// warning), and reports whether the new copy is to be used. Identical
+// documents share one note; differing ones are a warning naming both
+// places: the newer default version (v3 over v2) is used, or, when the
+// version ids do not settle it, the copy read last (inputs are read in the
+// order given, a directory's files sorted by name).
+func (s *Snapshot) useManagedCopy(arn, version string, place model.Place, where string) bool {
+	prev, _ := s.policyDups.Seen(arn, place)
+	old := s.managed[arn]
+	useNew, why := true, "the one read last"
+	if o, n := versionNumber(old.version), versionNumber(version); o >= 0 && n >= 0 && o != n {
+		useNew, why = n > o, "the newer default version"
+	}
+	if prev.Fingerprint == place.Fingerprint {
+		s.policyDups.Identical(&s.warnings, arn, prev, place)
+	} else {
+		use := place
+		if !useNew {
+			use = prev
+		}
+		s.warn(place.File, where, fmt.Sprintf("managed policy %s is read twice and the documents in force differ: at %s (%s) and at %s (%s): the one at %s is used, %s",
+			arn, prev, old.version, place, version, use, why))
+	}
+	if useNew {
+		s.policyDups.Use(arn, place)
+	}
+	return useNew
+}
+
+// noteCopy records a user, role or group read at place (where: the place
+// with the ARN, for the warning). One read twice is the one read last, as
+// before, but never silently: identical copies (overlapping exports) share
+// one note, differing ones are a warning naming both places.
+func (s *Snapshot) noteCopy(d *model.Duplicates, kind, arn, key string, place model.Place, where string) {
+	prev, dup := d.Seen(key, place)
+	if !dup {
+		return
+	}
+	if prev.Fingerprint == place.Fingerprint {
+		d.Identical(&s.warnings, arn, prev, place)
+	} else {
+		s.warn(place.File, where, fmt.Sprintf("%s %s is read twice and the copies differ: at %s and at %s: the one at %s is used, the one read last", kind, arn, prev, place, place))
+	}
+	d.Use(key, place)
+}
+
+// canonicalJSON is a JSON value with its keys sorted and no white space,
+// so that copies that differ only in layout compare equal; a policy
+// document given as a (URL-encoded) string is decoded first.
+func canonicalJSON(v any) string {
+	raw, ok := v.(json.RawMessage)
+	if !ok {
+		b, err := json.Marshal(v)
+		if err != nil {
+			return fmt.Sprint(v)
+		}
+		raw = b
+	}
+	var x any
+	if err := json.Unmarshal(raw, &x); err != nil {
+		return string(raw)
+	}
+	if str, ok := x.(string); ok {
+		if dec, err := url.QueryUnescape(str); err == nil {
+			str = dec
+		}
+		var inner any
+		if json.Unmarshal([]byte(str), &inner) == nil {
+			x = inner
+		}
+	}
+	b, err := json.Marshal(x)
+	if err != nil {
+		return string(raw)
+	}
+	return string(b)
 }
 
 func (s *Snapshot) parseInline(file, where string, list []inlinePolicy) ([]iam.NamedPolicy, []string) {

@@ -24,8 +24,10 @@ type Snapshot struct {
 	org        *organization
 	warnings   []model.Warning
 	counts     model.Counter // what the inputs held, read and skipped
-	resolved   bool
-	cat        *catalog.Catalog // for who-can without a resource
+	// Definitions read twice (formats.go: useManagedCopy, noteCopy).
+	policyDups, principalDups, groupDups model.Duplicates
+	resolved                             bool
+	cat                                  *catalog.Catalog // for who-can without a resource
 }
 
 // UseCatalog lets WhoCan find the resource type of an action.
@@ -34,7 +36,9 @@ func (s *Snapshot) UseCatalog(c *catalog.Catalog) { s.cat = c }
 // New returns an empty snapshot.
 func New() *Snapshot {
 	return &Snapshot{byARN: map[string]*principal{}, groups: map[string]*group{}, managed: map[string]*managed{},
-		badManaged: map[string]string{}, repos: map[string]*repository{}, images: map[string]*image{}}
+		badManaged: map[string]string{}, repos: map[string]*repository{}, images: map[string]*image{},
+		policyDups: model.Duplicates{Kind: "managed policies"}, principalDups: model.Duplicates{Kind: "users and roles"},
+		groupDups: model.Duplicates{Kind: "groups"}}
 }
 
 type principal struct {
@@ -106,8 +110,7 @@ func (s *Snapshot) addPrincipal(p *principal) {
 		for range old.inline {
 			s.counts.Duplicate(itemPolicies)
 		}
-		s.warn(p.file, "", "principal "+p.arn+" also read from "+old.file+": the later one is used")
-		*old = *p
+		*old = *p // the one read last; noteCopy has said so
 		return
 	}
 	s.byARN[p.arn] = p

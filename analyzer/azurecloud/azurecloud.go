@@ -8,8 +8,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
+	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
 
@@ -73,6 +75,8 @@ type Snapshot struct {
 	builtin       map[string]bool   // role keys of built-in roles
 	counts        model.Counter     // what the inputs held, read and skipped
 	definitions   map[string]bool   // role keys of the role definitions the inputs hold
+	defDups       model.Duplicates  // role definitions read twice (noteDefinition)
+	defUpdated    map[string]time.Time
 }
 
 // The kinds of item counted in Snapshot.counts (model.Count.Item).
@@ -105,6 +109,7 @@ func New() *Snapshot {
 	s := &Snapshot{roles: map[string]*azure.Role{}, parents: map[string]string{}, members: map[string][]string{},
 		groupNames: map[string]string{}, principals: map[string]*principal{}, registries: map[string]*registry{}, identities: map[string]string{}}
 	s.builtinErr = s.loadBuiltinRoles()
+	s.defDups.Kind = "role definitions"
 	return s
 }
 
@@ -266,8 +271,8 @@ func (s *Snapshot) Load(file, format string, doc *model.Document) error {
 			}
 		case FormatDefinitions:
 			var r struct {
-				ID, Name, RoleName string
-				Permissions        []azure.Permission
+				ID, Name, RoleName, UpdatedOn string
+				Permissions                   []azure.Permission
 			}
 			s.counts.Read(itemDefinitions)
 			if err := decode(it, &r); err != nil || (r.ID == "" && r.Name == "") {
@@ -286,6 +291,9 @@ func (s *Snapshot) Load(file, format string, doc *model.Document) error {
 				s.counts.Duplicate(itemDefinitions)
 			}
 			s.definitions[azure.RoleKey(id)] = true
+			if !s.noteDefinition(file, where, azure.RoleKey(id), r.RoleName, r.UpdatedOn, r.Permissions) {
+				continue
+			}
 			s.roles[azure.RoleKey(id)] = &azure.Role{ID: id, Name: r.RoleName, Permissions: r.Permissions}
 		case FormatDenyAssignments:
 			var d struct {
@@ -386,6 +394,95 @@ func (s *Snapshot) Load(file, format string, doc *model.Document) error {
 		}
 	}
 	return nil
+}
+
+// noteDefinition records a role definition read from the inputs and
+// reports whether it is to be used. The same role read twice is never
+// resolved silently: identical definitions (a role listed by every
+// subscription it is assignable in, overlapping exports) share one note;
+// differing ones are a warning naming both places and what differs, and
+// the more recently updated one (updatedOn) is used, or, when the dates do
+// not settle it, the one read last (inputs are read in the order given, a
+// directory's files sorted by name). A definition in the inputs replaces
+// the built-in table without a warning: that is what the table is for.
+func (s *Snapshot) noteDefinition(file, where, key, name, updatedOn string, perms []azure.Permission) bool {
+	lines := definitionLines(name, perms)
+	here := model.Place{File: file, Where: where, Fingerprint: strings.Join(lines, "\n")}
+	updated, dated := time.Time{}, false
+	if t, err := time.Parse(time.RFC3339Nano, strings.TrimSpace(updatedOn)); err == nil {
+		updated, dated = t, true
+	}
+	if s.defUpdated == nil {
+		s.defUpdated = map[string]time.Time{}
+	}
+	prev, dup := s.defDups.Seen(key, here)
+	if !dup {
+		if dated {
+			s.defUpdated[key] = updated
+		}
+		return true
+	}
+	if prev.Fingerprint == here.Fingerprint {
+		s.defDups.Identical(&s.warnings, key+" ("+name+")", prev, here)
+		return false
+	}
+	prevUpdated, prevDated := s.defUpdated[key]
+	use, why := here, "the one read last"
+	if dated && prevDated && !updated.Equal(prevUpdated) {
+		why = "the more recently updated (updatedOn)"
+		if prevUpdated.After(updated) {
+			use = prev
+		}
+	}
+	s.warn(file, where, fmt.Sprintf("role definition %s (%s) is read twice and the definitions differ: at %s and at %s (+ only in the second, - only in the first: %s): the one at %s is used, %s",
+		key, name, prev, here, model.Differences(strings.Split(prev.Fingerprint, "\n"), lines, 8), use, why))
+	if use != here {
+		return false
+	}
+	s.defDups.Use(key, here)
+	delete(s.defUpdated, key)
+	if dated {
+		s.defUpdated[key] = updated
+	}
+	return true
+}
+
+// definitionLines describe what a role definition grants, one line per
+// item, the same for the same role however an export orders or cases it.
+func definitionLines(name string, perms []azure.Permission) []string {
+	var blocks []string
+	for _, p := range perms {
+		var b []string
+		for _, l := range []struct {
+			kind string
+			ops  []string
+		}{{"actions", p.Actions}, {"notActions", p.NotActions}, {"dataActions", p.DataActions}, {"notDataActions", p.NotDataActions}} {
+			ops := make([]string, 0, len(l.ops))
+			for _, op := range l.ops {
+				ops = append(ops, strings.ToLower(strings.TrimSpace(op)))
+			}
+			sort.Strings(ops)
+			ops = slices.Compact(ops)
+			for _, op := range ops {
+				b = append(b, l.kind+": "+op)
+			}
+		}
+		if c := strings.TrimSpace(p.Condition); c != "" {
+			b = append(b, "condition: "+c)
+		}
+		blocks = append(blocks, strings.Join(b, "\x00"))
+	}
+	sort.Strings(blocks)
+	blocks = slices.Compact(blocks)
+	lines := []string{"roleName: " + name}
+	for i, b := range blocks {
+		for _, l := range strings.Split(b, "\x00") {
+			if l != "" {
+				lines = append(lines, fmt.Sprintf("block %d %s", i, l))
+			}
+		}
+	}
+	return lines
 }
 
 func (s *Snapshot) principal(id, name, kind string) {

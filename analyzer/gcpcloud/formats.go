@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"sort"
 	"strings"
 
 	"github.com/imagewarden/imagewarden/analyzer/model"
@@ -225,6 +226,11 @@ func (s *Snapshot) loadSearchResult(file, where string, it map[string]json.RawMe
 		s.warn(file, where, "an IAM policy search result without resource")
 		return
 	}
+	full, ok := s.resourceName(file, where+".resource", r.Resource)
+	if !ok {
+		return
+	}
+	r.Resource = full
 	node := s.nodeForResource(r.Resource, r.AssetType, r.Project)
 	var ancestors []string
 	if r.Project != "" {
@@ -249,6 +255,11 @@ func (s *Snapshot) loadAssetExport(file, where string, it map[string]json.RawMes
 		s.warn(file, where, "an asset without name")
 		return
 	}
+	full, ok := s.resourceName(file, where+".name", r.Name)
+	if !ok {
+		return
+	}
+	r.Name = full
 	if r.AssetType == "" {
 		r.AssetType = r.AssetType2
 	}
@@ -283,7 +294,11 @@ func (s *Snapshot) loadWrappedPolicy(file string, obj map[string]json.RawMessage
 	if err := decode(obj, &r); err != nil || r.Resource == "" {
 		return fmt.Errorf("resource: a full resource name is required")
 	}
-	node := s.nodeForResource(r.Resource, r.AssetType, "")
+	full, ok := s.resourceName(file, "resource", r.Resource)
+	if !ok {
+		return nil
+	}
+	node := s.nodeForResource(full, r.AssetType, "")
 	s.addAncestors(node, r.Ancestors)
 	s.addPolicy(file, "", node, obj["policy"])
 	return nil
@@ -309,8 +324,60 @@ func (s *Snapshot) loadRole(file, where string, it map[string]json.RawMessage) {
 	if s.definedRoles[r.Name] {
 		s.counts.Duplicate(itemRoles)
 	}
+	if !s.noteRole(file, where, r.Name, r.IncludedPermissions) {
+		return
+	}
 	s.roles.Add(r.Name, r.IncludedPermissions)
 	s.definedRoles[r.Name] = true
+}
+
+// noteRole records a role definition read from the inputs and reports
+// whether it is to be used. A role defined twice (two exports of the same
+// organization, a roles describe beside a roles list) is never resolved
+// silently: identical definitions share one note; differing ones are a
+// warning naming both places and the permissions that differ, and the one
+// read last is used (inputs are read in the order given, a directory's
+// files sorted by name).
+func (s *Snapshot) noteRole(file, where, name string, perms []string) bool {
+	set := map[string]bool{}
+	for _, p := range perms {
+		set[p] = true
+	}
+	sorted := make([]string, 0, len(set))
+	for p := range set {
+		sorted = append(sorted, p)
+	}
+	sort.Strings(sorted)
+	here := model.Place{File: file, Where: where, Fingerprint: strings.Join(sorted, "\n")}
+	prev, dup := s.roleDups.Seen(name, here)
+	if !dup {
+		return true
+	}
+	if prev.Fingerprint == here.Fingerprint {
+		s.roleDups.Identical(&s.warnings, name, prev, here)
+		return false
+	}
+	s.warn(file, where, fmt.Sprintf("custom role %s is defined twice and the definitions differ: at %s and at %s (+ only in the second, - only in the first: %s): the one at %s is used, the one read last",
+		name, prev, here, model.Differences(strings.FieldsFunc(prev.Fingerprint, func(r rune) bool { return r == '\n' }), sorted, 8), here))
+	s.roleDups.Use(name, here)
+	return true
+}
+
+// resourceName canonicalises the resource name of an IAM policy before it
+// is matched against the hierarchy and the resources of the inputs. A
+// rewritten name is a warning, so that the export's oddity shows; a name
+// that cannot be understood is a warning and its policy is left out (it
+// could not be tied to anything the inputs hold).
+func (s *Snapshot) resourceName(file, where, name string) (string, bool) {
+	full, changes, err := gcp.CanonicalResourceName(name)
+	if err != nil {
+		s.warn(file, where, fmt.Sprintf("resource name %q cannot be understood (%v): the policy's bindings are left out of the analysis", name, err))
+		return "", false
+	}
+	if len(changes) > 0 {
+		s.warn(file, where, fmt.Sprintf("resource name %q is not in canonical form (%s): it is read as %s", name, strings.Join(changes, ", "), full))
+	}
+	return full, true
 }
 
 func (s *Snapshot) loadDenyPolicy(file, where string, it map[string]json.RawMessage) {

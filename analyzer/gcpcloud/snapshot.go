@@ -41,6 +41,7 @@ type Snapshot struct {
 	idChains     map[string]*identityChains // per identity, shared by Evaluate and Edges
 	holds        *holdsCache                // Holds' caches; nil until Holds, reset by Apply
 	edgeRoles    map[string]bool            // role -> holds a permission that draws an edge to a service account
+	roleDups     model.Duplicates           // custom roles read twice (formats.go, noteRole)
 }
 
 type chainEntry struct {
@@ -54,6 +55,7 @@ func New() *Snapshot {
 		denies: map[string][]gcp.DenyRule{}, roles: gcp.NewRoles(), definedRoles: map[string]bool{},
 		conds: gcp.NewConditions(), groupMembers: map[string][]string{}}
 	s.builtinErr = loadPredefinedRoles(s.roles)
+	s.roleDups.Kind = "custom roles"
 	return s
 }
 
