@@ -6,6 +6,7 @@ package analyzer
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -124,57 +125,220 @@ func readManifest(doc *model.Document, src *model.Source) {
 }
 
 // maxInputSize bounds one input file; exports of very large organisations
-// are split into several files by the CLIs that write them.
-const maxInputSize = 1 << 30
+// are split into several files by the CLIs that write them. A variable so
+// that tests can lower it.
+var maxInputSize int64 = 1 << 30
 
-// LoadInputs reads files and directories (recursively, *.json) into the
-// providers. Every file is accounted for in the returned sources: its
-// recognised kind, or why it was skipped. One bad file never stops the rest.
-func LoadInputs(paths []string, providers []Provider) ([]model.Source, error) {
-	var files []string
+// readDir lists a directory during the walk; tests replace it to make a
+// directory unreadable without chmod (which root ignores).
+var readDir = os.ReadDir
+
+// LoadInputs reads files and directories into the providers. Every file is
+// accounted for in the returned sources: its recognised kind, or why it was
+// skipped. One bad file or directory never stops the rest.
+//
+// A PATH that is a directory (or a symbolic link to one) is walked
+// recursively for *.json files; directories whose name starts with "." are
+// left out. Inside a walk, a symbolic link to a file is read like the file,
+// and a symbolic link to a directory is not followed (it could lead out of
+// the tree or round in a loop): it is reported as skipped. Only regular
+// files are read: named pipes, devices and sockets, also behind a symbolic
+// link, are reported as skipped without being read (a pipe would block, a
+// device never end); so are dangling links, link loops, files larger than
+// maxInputSize and directories that cannot be listed. A PATH that does not
+// exist is an error.
+//
+// LoadInputs checks ctx between files and returns its error once it is
+// done.
+func LoadInputs(ctx context.Context, paths []string, providers []Provider) ([]model.Source, error) {
+	var entries []inputEntry
 	for _, p := range paths {
 		st, err := os.Stat(p)
 		if err != nil {
 			return nil, fmt.Errorf("input %s: %w", p, errors.Unwrap(err))
 		}
 		if !st.IsDir() {
-			files = append(files, p)
+			entries = append(entries, inputEntry{path: p})
 			continue
 		}
-		var found []string
-		err = filepath.WalkDir(p, func(f string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			if d.IsDir() && f != p && strings.HasPrefix(d.Name(), ".") {
-				return filepath.SkipDir
-			}
-			if !d.IsDir() && strings.EqualFold(filepath.Ext(f), ".json") {
-				found = append(found, f)
-			}
-			return nil
-		})
-		if err != nil {
-			return nil, fmt.Errorf("input %s: %w", p, err)
+		var found []inputEntry
+		if err := walkInputs(ctx, p, &found); err != nil {
+			return nil, err
 		}
-		sort.Strings(found)
-		files = append(files, found...)
+		sort.Slice(found, func(i, j int) bool { return found[i].path < found[j].path })
+		entries = append(entries, found...)
 	}
 	var sources []model.Source
-	for _, f := range files {
-		sources = append(sources, loadFile(f, providers))
+	for _, e := range entries {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		if e.skipped != "" {
+			sources = append(sources, model.Source{Path: e.path, Error: e.skipped})
+			continue
+		}
+		sources = append(sources, loadFile(e.path, providers))
 	}
 	return sources, nil
 }
 
+// inputEntry is a file to read, or (skipped set) something found in a walk
+// that is reported as skipped without being read.
+type inputEntry struct {
+	path    string
+	skipped string
+}
+
+// walkInputs adds the *.json files under dir to found, and the directories
+// it cannot list or will not follow as skipped entries.
+func walkInputs(ctx context.Context, dir string, found *[]inputEntry) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	list, err := readDir(dir)
+	if err != nil {
+		*found = append(*found, inputEntry{path: dir, skipped: "directory not read: " + pathErrorText(err)})
+		// os.ReadDir returns what it listed before the error: read it.
+	}
+	for _, d := range list {
+		f := filepath.Join(dir, d.Name())
+		hidden := strings.HasPrefix(d.Name(), ".")
+		isJSON := strings.EqualFold(filepath.Ext(d.Name()), ".json")
+		switch {
+		case d.IsDir():
+			if hidden {
+				continue
+			}
+			if err := walkInputs(ctx, f, found); err != nil {
+				return err
+			}
+		case d.Type()&fs.ModeSymlink != 0:
+			// Decided by the target: a directory is reported and not
+			// followed; anything else named *.json goes to loadFile,
+			// which reads regular files only and names dangling links
+			// and loops.
+			if st, err := os.Stat(f); err == nil && st.IsDir() {
+				if !hidden {
+					*found = append(*found, inputEntry{path: f, skipped: "symbolic link to a directory (" + linkTarget(f) + "): not followed; give it as a PATH to read it"})
+				}
+			} else if isJSON {
+				*found = append(*found, inputEntry{path: f})
+			}
+		case isJSON:
+			// Regular or not: loadFile reports what is not.
+			*found = append(*found, inputEntry{path: f})
+		}
+	}
+	return nil
+}
+
+// pathErrorText is an error without the "open PATH: " prefix of an
+// fs.PathError, whose path the source already names.
+func pathErrorText(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
+	}
+	return err.Error()
+}
+
+// linkTarget names where a symbolic link points, or "" if it is not one.
+func linkTarget(path string) string {
+	t, err := os.Readlink(path)
+	if err != nil {
+		return ""
+	}
+	return t
+}
+
+// fileKind names a mode that is not a regular file.
+func fileKind(m fs.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "directory"
+	case m&fs.ModeNamedPipe != 0:
+		return "named pipe"
+	case m&fs.ModeSocket != 0:
+		return "socket"
+	case m&fs.ModeCharDevice != 0:
+		return "character device"
+	case m&fs.ModeDevice != 0:
+		return "block device"
+	case m&fs.ModeSymlink != 0:
+		return "symbolic link"
+	case m&fs.ModeIrregular != 0:
+		return "irregular file"
+	}
+	return "mode " + m.String()
+}
+
+// readInput reads a regular file of at most limit bytes. Anything else is
+// refused before any read: the path is checked first (so that no device
+// is even opened), then the opened descriptor (so that a FIFO or device
+// swapped in between the check and the open is refused too). The open
+// cannot block: openInput opens without waiting for a FIFO's writer.
+func readInput(path string, limit int64) ([]byte, error) {
+	via := ""
+	if t := linkTarget(path); t != "" {
+		via = ", via symbolic link to " + t
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, openError(path, err)
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("not a regular file (%s%s): skipped", fileKind(st.Mode()), via)
+	}
+	f, err := openInput(path)
+	if err != nil {
+		return nil, openError(path, err)
+	}
+	defer f.Close()
+	st, err = f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("not a regular file (%s%s): skipped", fileKind(st.Mode()), via)
+	}
+	return readLimited(f, st.Size(), limit)
+}
+
+// readLimited reads r to its end, refusing more than limit bytes while
+// reading: what stat said (size, a hint for the buffer) may be stale or
+// wrong.
+func readLimited(r io.Reader, size, limit int64) ([]byte, error) {
+	if size > limit {
+		return nil, fmt.Errorf("file is larger than %d bytes", limit)
+	}
+	var buf bytes.Buffer
+	buf.Grow(int(size) + 512)
+	if _, err := buf.ReadFrom(io.LimitReader(r, limit+1)); err != nil {
+		return nil, err
+	}
+	if int64(buf.Len()) > limit {
+		return nil, fmt.Errorf("file is larger than %d bytes", limit)
+	}
+	return buf.Bytes(), nil
+}
+
+// openError explains why a path could not be opened, naming dangling
+// symbolic links and loops as such.
+func openError(path string, err error) error {
+	if t := linkTarget(path); t != "" {
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			return fmt.Errorf("dangling symbolic link: its target %s does not exist", t)
+		case isLinkLoop(err):
+			return fmt.Errorf("symbolic link loop (%s -> %s): %s", path, t, pathErrorText(err))
+		}
+	}
+	return err
+}
+
 func loadFile(path string, providers []Provider) model.Source {
 	src := model.Source{Path: path}
-	st, err := os.Stat(path)
-	if err == nil && st.Size() > maxInputSize {
-		src.Error = fmt.Sprintf("file is larger than %d bytes", maxInputSize)
-		return src
-	}
-	data, err := os.ReadFile(path)
+	data, err := readInput(path, maxInputSize)
 	if err != nil {
 		src.Error = err.Error()
 		return src
@@ -215,6 +379,10 @@ func loadFile(path string, providers []Provider) model.Source {
 // lines of objects, naming the line and column of a syntax error.
 func decodeDocument(data []byte) (*model.Document, error) {
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	if enc := wideEncoding(data); enc != "" {
+		// PowerShell's > and Out-File write UTF-16 by default.
+		return nil, fmt.Errorf("the file is %s, not UTF-8: convert it (iconv -f %s -t UTF-8, or PowerShell's Out-File -Encoding utf8) and run again", enc, enc)
+	}
 	trimmed := bytes.TrimSpace(data)
 	if len(trimmed) == 0 {
 		return nil, errors.New("empty file")
@@ -285,4 +453,24 @@ func lineCol(data []byte, off int) (int, int) {
 	line := 1 + bytes.Count(data[:off], []byte("\n"))
 	col := off - bytes.LastIndexByte(data[:off], '\n') // 1-based
 	return line, col
+}
+
+// wideEncoding names a UTF-16 or UTF-32 file by its byte-order mark or, with
+// none, by the NUL bytes ASCII JSON has in those encodings.
+func wideEncoding(data []byte) string {
+	switch {
+	case bytes.HasPrefix(data, []byte{0xff, 0xfe, 0, 0}):
+		return "UTF-32LE"
+	case bytes.HasPrefix(data, []byte{0, 0, 0xfe, 0xff}):
+		return "UTF-32BE"
+	case bytes.HasPrefix(data, []byte{0xff, 0xfe}):
+		return "UTF-16LE"
+	case bytes.HasPrefix(data, []byte{0xfe, 0xff}):
+		return "UTF-16BE"
+	case len(data) >= 2 && data[0] != 0 && data[1] == 0:
+		return "UTF-16LE"
+	case len(data) >= 2 && data[0] == 0 && data[1] != 0:
+		return "UTF-16BE"
+	}
+	return ""
 }

@@ -221,7 +221,7 @@ func TestAssignmentNarrowDemo(t *testing.T) {
 
 func loadDemo(t *testing.T) *azurecloud.Snapshot {
 	t.Helper()
-	providers, _, _, err := analyzer.Load(demoOptions(t))
+	providers, _, _, err := analyzer.Load(context.Background(), demoOptions(t))
 	if err != nil {
 		t.Fatal(err)
 	}

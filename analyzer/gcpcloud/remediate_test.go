@@ -1,6 +1,7 @@
 package gcpcloud_test
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -285,7 +286,7 @@ func checkDenyArtifact(t *testing.T, c remediate.Change) {
 func TestApplyRefusesBadArtifacts(t *testing.T) {
 	plan, _ := remediateDemo(t)
 	load := func() *gcpcloud.Snapshot {
-		providers, _, _, err := analyzer.Load(demoOptions(t))
+		providers, _, _, err := analyzer.Load(context.Background(), demoOptions(t))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -63,11 +63,25 @@ func exitCode(err error) int {
 }
 
 func main() {
-	// Ctrl-C cancels the context: collectors stop starting work, write a
-	// manifest marked interrupted, and leave only whole files behind.
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// Ctrl-C or SIGTERM cancels the context: collectors stop starting
+	// work, write a manifest marked interrupted, and leave only whole
+	// files behind; the analysis stops between files and stages. A
+	// watchdog exits if the command has not returned a second later
+	// (signals.go says why).
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	ctx, interrupted := watchSignals(context.Background(), sigs, os.Stderr, interruptGrace, os.Exit)
 	err := newRoot().ExecuteContext(ctx)
-	stop()
+	interrupted.finish()
+	signal.Stop(sigs)
+	code := exitCode(err)
+	if sig := interrupted.exitCode(); sig != 0 && err != nil {
+		// Stopped by the signal: "interrupted" has been said.
+		code = sig
+		if errors.Is(err, context.Canceled) {
+			err = nil
+		}
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "imagewarden:", err)
 		var ue usageError
@@ -75,5 +89,5 @@ func main() {
 			fmt.Fprintln(os.Stderr, "Run 'imagewarden --help' for usage.")
 		}
 	}
-	os.Exit(exitCode(err))
+	os.Exit(code)
 }

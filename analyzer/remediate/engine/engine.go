@@ -29,15 +29,15 @@ func (r *Runner) Run(ctx context.Context, changes []remediate.Change) (*remediat
 	if err != nil {
 		return nil, err
 	}
-	rems, err := remediators(opts, changes)
+	rems, err := remediators(ctx, opts, changes)
 	if err != nil {
 		return nil, err
 	}
 	return &remediate.Outcome{Findings: rep.Findings, Remediators: rems}, nil
 }
 
-func remediators(opts analyzer.Options, changes []remediate.Change) ([]remediate.Remediator, error) {
-	providers, _, cat, err := analyzer.Load(opts)
+func remediators(ctx context.Context, opts analyzer.Options, changes []remediate.Change) ([]remediate.Remediator, error) {
+	providers, _, cat, err := analyzer.Load(ctx, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -90,7 +90,7 @@ func RemediateWith(ctx context.Context, opts analyzer.Options, findings []model.
 	r := &Runner{Options: opts}
 	var base *remediate.Outcome
 	if set.Complete && findings != nil {
-		rems, err := remediators(opts, nil)
+		rems, err := remediators(ctx, opts, nil)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -104,7 +104,7 @@ func RemediateWith(ctx context.Context, opts analyzer.Options, findings []model.
 	if findings == nil {
 		findings = base.Findings
 	}
-	_, _, cat, err := analyzer.Load(analyzer.Options{CatalogFiles: opts.CatalogFiles})
+	_, _, cat, err := analyzer.Load(ctx, analyzer.Options{CatalogFiles: opts.CatalogFiles})
 	if err != nil {
 		return nil, nil, err
 	}
