@@ -3,12 +3,14 @@ package awscloud
 import (
 	_ "embed"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
 
 	"github.com/imagewarden/imagewarden/analyzer/model"
 	"github.com/imagewarden/imagewarden/analyzer/remediate"
+	"github.com/imagewarden/imagewarden/internal/shell"
 	iam "github.com/imagewarden/imagewarden/policies/aws"
 	"github.com/imagewarden/imagewarden/policies/aws/guardrails"
 )
@@ -549,7 +551,7 @@ func (s *Snapshot) splitChange(e *policyEdit, env *remediate.Env) *remediate.Cha
 			return e.denyPolicyChange(env, removedAll, n, limit, what)
 		}
 	}
-	c.Commands = e.commands(c.After == "")
+	e.addCommands(c, c.After == "")
 	if e.holderKind == "managed" {
 		c.Notes = append(c.Notes, "a customer managed policy: the change applies to every principal it is attached to")
 	}
@@ -579,11 +581,11 @@ func (e *policyEdit) denyPolicyChange(env *remediate.Env, actions map[string]boo
 		"policy": e.policyName, "account": e.account, "policy_name": name, "policy_arn": arn}
 	c.Summary = fmt.Sprintf("%s %s: deny the %d image actions its %s grants, in a new managed policy %s (rewriting the inline policy would make it %d characters, over the %d limit of %s)",
 		e.holderKind, e.holderName, len(actions), e.policyTitle(), name, n, limit, what)
-	flag := map[string]string{"user": "--user-name", "role": "--role-name", "group": "--group-name"}[e.holderKind]
-	c.Commands = []string{
-		fmt.Sprintf("aws iam create-policy --policy-name %s --policy-document file://{artifact}", name),
-		fmt.Sprintf("aws iam attach-%s-policy %s %s --policy-arn %s", e.holderKind, flag, e.holderName, arn),
-	}
+	e.checkHolder(c)
+	c.Check("AWS account id", e.account, iam.ValidAccountID(e.account))
+	c.Check("new policy name", name, iam.ValidPolicyName(name))
+	c.AddCommand(remediate.Command([]string{"aws", "iam", "create-policy"}, "--policy-name", name, "--policy-document", "file://"+remediate.ArtifactPlaceholder)...)
+	c.AddCommand(remediate.Command([]string{"aws", "iam", "attach-" + e.holderKind + "-policy"}, "--"+e.holderKind+"-name", e.holderName, "--policy-arn", arn)...)
 	if m := minified(c.After); m > LimitManaged {
 		c.Notes = append(c.Notes, fmt.Sprintf("the deny policy is %d characters, over the %d limit of a managed policy: split its Action list into two policies", m, LimitManaged))
 	}
@@ -659,24 +661,40 @@ func (e *policyEdit) limit() (int, string) {
 	return LimitManaged, "a managed policy"
 }
 
-func (e *policyEdit) commands(remove bool) []string {
-	flag := map[string]string{"user": "--user-name", "role": "--role-name", "group": "--group-name"}[e.holderKind]
+// checkHolder refuses, in c, a name of the edited user, role, group or
+// managed policy that IAM would not allow (its commands carry it).
+func (e *policyEdit) checkHolder(c *remediate.Change) {
+	switch e.holderKind {
+	case "user", "role", "group":
+		c.Check("IAM "+e.holderKind+" name", e.holderName, iam.ValidPrincipalName(e.holderKind, e.holderName))
+	case "managed":
+		c.Check("managed policy ARN", e.holder, iam.ValidIAMARN(e.holder, "policy"))
+	default:
+		c.Refuse("holder kind", e.holderKind, errors.New("not a user, role, group or managed policy"))
+	}
+}
+
+// addCommands adds the commands that put the policy of e as After (or
+// delete it, remove), every name checked and every argument quoted.
+func (e *policyEdit) addCommands(c *remediate.Change, remove bool) {
+	e.checkHolder(c)
 	if e.holderKind == "managed" {
 		if remove {
-			return []string{
-				fmt.Sprintf("aws iam list-entities-for-policy --policy-arn %s", e.holder),
-				fmt.Sprintf("# detach it from each entity listed, then: aws iam delete-policy --policy-arn %s", e.holder),
-			}
+			c.AddCommand("aws", "iam", "list-entities-for-policy", "--policy-arn", e.holder)
+			c.AddComment("detach it from each entity listed, then: " + shell.Join("aws", "iam", "delete-policy", "--policy-arn", e.holder))
+			return
 		}
-		return []string{
-			fmt.Sprintf("aws iam list-policy-versions --policy-arn %s  # at most 5 versions: delete the oldest non-default one if needed", e.holder),
-			fmt.Sprintf("aws iam create-policy-version --policy-arn %s --policy-document file://{artifact} --set-as-default", e.holder),
-		}
+		c.AddCommandLine("", []string{"aws", "iam", "list-policy-versions", "--policy-arn", e.holder}, "  # at most 5 versions: delete the oldest non-default one if needed")
+		c.AddCommand("aws", "iam", "create-policy-version", "--policy-arn", e.holder, "--policy-document", "file://"+remediate.ArtifactPlaceholder, "--set-as-default")
+		return
 	}
+	c.Check("inline policy name", e.policyName, iam.ValidPolicyName(e.policyName))
+	who := []string{"--" + e.holderKind + "-name", e.holderName, "--policy-name", e.policyName}
 	if remove {
-		return []string{fmt.Sprintf("aws iam delete-%s-policy %s %s --policy-name %s", e.holderKind, flag, e.holderName, e.policyName)}
+		c.AddCommand(remediate.Command([]string{"aws", "iam", "delete-" + e.holderKind + "-policy"}, who...)...)
+		return
 	}
-	return []string{fmt.Sprintf("aws iam put-%s-policy %s %s --policy-name %s --policy-document file://{artifact}", e.holderKind, flag, e.holderName, e.policyName)}
+	c.AddCommand(remediate.Command([]string{"aws", "iam", "put-" + e.holderKind + "-policy"}, append(who, "--policy-document", "file://"+remediate.ArtifactPlaceholder)...)...)
 }
 
 // swapChange replaces an attached AWS managed policy by its narrower
@@ -689,14 +707,14 @@ func (s *Snapshot) swapChange(e *policyEdit) *remediate.Change {
 	if to == nil {
 		return nil
 	}
-	flag := map[string]string{"user": "--user-name", "role": "--role-name", "group": "--group-name"}[e.holderKind]
 	c := &remediate.Change{Target: e.holder + " attachment " + e.from, Before: canonical(e.policy), After: canonical(to.policy)}
 	c.Params = map[string]string{"holder_kind": e.holderKind, "holder": e.holder, "holder_name": e.holderName, "from": e.from, "to": e.to}
 	c.Summary = fmt.Sprintf("%s %s: replace AWS managed %s with %s", e.holderKind, e.holderName, shortName(e.from), shortName(e.to))
-	c.Commands = []string{
-		fmt.Sprintf("aws iam attach-%s-policy %s %s --policy-arn %s", e.holderKind, flag, e.holderName, e.to),
-		fmt.Sprintf("aws iam detach-%s-policy %s %s --policy-arn %s", e.holderKind, flag, e.holderName, e.from),
-	}
+	e.checkHolder(c)
+	c.Check("AWS managed policy ARN", e.to, iam.ValidIAMARN(e.to, "policy"))
+	c.Check("AWS managed policy ARN", e.from, iam.ValidIAMARN(e.from, "policy"))
+	c.AddCommand(remediate.Command([]string{"aws", "iam", "attach-" + e.holderKind + "-policy"}, "--"+e.holderKind+"-name", e.holderName, "--policy-arn", e.to)...)
+	c.AddCommand(remediate.Command([]string{"aws", "iam", "detach-" + e.holderKind + "-policy"}, "--"+e.holderKind+"-name", e.holderName, "--policy-arn", e.from)...)
 	c.Notes = append(c.Notes, "the artifact is the AWS managed replacement's document, for review: nothing is created")
 	if e.holderKind == "group" {
 		c.Notes = append(c.Notes, "the change applies to every member of group "+e.holderName)
@@ -777,14 +795,17 @@ func (s *Snapshot) boundaryChange(e *policyEdit, env *remediate.Env) *remediate.
 	}
 	name := "imagewarden-image-boundary-" + e.holderName
 	arn := "arn:aws:iam::" + e.account + ":policy/" + name
-	flag := map[string]string{"user": "--user-name", "role": "--role-name"}[e.holderKind]
 	c := &remediate.Change{Target: e.holder + " permissions boundary", After: doc}
 	c.Params = map[string]string{"principal": e.holder, "policy_arn": arn, "policy_name": name}
 	c.Summary = fmt.Sprintf("%s %s: attach permissions boundary %s denying the image actions (its AWS managed policies cannot be narrowed)", e.holderKind, e.holderName, name)
-	c.Commands = []string{
-		fmt.Sprintf("aws iam create-policy --policy-name %s --policy-document file://{artifact}", name),
-		fmt.Sprintf("aws iam put-%s-permissions-boundary %s %s --permissions-boundary %s", e.holderKind, flag, e.holderName, arn),
+	if e.holderKind != "user" && e.holderKind != "role" {
+		c.Refuse("principal kind", e.holderKind, errors.New("a permissions boundary is for a user or a role"))
 	}
+	e.checkHolder(c)
+	c.Check("AWS account id", e.account, iam.ValidAccountID(e.account))
+	c.Check("new policy name", name, iam.ValidPolicyName(name))
+	c.AddCommand(remediate.Command([]string{"aws", "iam", "create-policy"}, "--policy-name", name, "--policy-document", "file://"+remediate.ArtifactPlaceholder)...)
+	c.AddCommand(remediate.Command([]string{"aws", "iam", "put-" + e.holderKind + "-permissions-boundary"}, "--"+e.holderKind+"-name", e.holderName, "--permissions-boundary", arn)...)
 	return c
 }
 
@@ -896,11 +917,14 @@ func (s *Snapshot) repoChange(e *policyEdit) *remediate.Change {
 		c.After = renderPolicy(e.policy.Version, e.policy.ID, stmts)
 	}
 	c.Summary = fmt.Sprintf("repository %s: %s", r.name, strings.Join(what, "; "))
-	base := fmt.Sprintf("--registry-id %s --region %s --repository-name %s", r.account, r.region, r.name)
+	c.Check("AWS account id", r.account, iam.ValidAccountID(r.account))
+	c.Check("region", r.region, iam.ValidRegion(r.region))
+	c.Check("ECR repository name", r.name, iam.ValidRepositoryName(r.name))
+	repo := []string{"--registry-id", r.account, "--region", r.region, "--repository-name", r.name}
 	if c.After == "" {
-		c.Commands = []string{"aws ecr delete-repository-policy " + base}
+		c.AddCommand(remediate.Command([]string{"aws", "ecr", "delete-repository-policy"}, repo...)...)
 	} else {
-		c.Commands = []string{"aws ecr set-repository-policy " + base + " --policy-text file://{artifact}"}
+		c.AddCommand(remediate.Command([]string{"aws", "ecr", "set-repository-policy"}, append(repo, "--policy-text", "file://"+remediate.ArtifactPlaceholder)...)...)
 		if n := minified(c.After); n > LimitRepoPolicy {
 			c.Notes = append(c.Notes, fmt.Sprintf("the policy is %d characters, over the %d limit", n, LimitRepoPolicy))
 		}
@@ -948,12 +972,16 @@ func (s *Snapshot) scpChanges(findings []*model.Finding, env *remediate.Env) []r
 		c := remediate.Change{Cloud: cloudName, Kind: KindSCP, Target: "organization root " + roots[0] + " " + name, After: compact(d.Text), FindingIDs: ids}
 		c.Params = map[string]string{"target": roots[0], "policy_name": name}
 		c.Summary = fmt.Sprintf("SCP %s (%d of %d) on the organization root: deny the image actions except to the approved publishers", name, i+1, len(docs))
-		c.Commands = []string{
-			fmt.Sprintf("POLICY_ID=$(aws organizations create-policy --type SERVICE_CONTROL_POLICY --name %s --description 'imagewarden: image actions only for approved publishers' --content file://{artifact} --query Policy.PolicySummary.Id --output text)", name),
-			fmt.Sprintf("aws organizations attach-policy --policy-id \"$POLICY_ID\" --target-id %s", roots[0]),
-		}
 		c.Notes = []string{"the management account " + o.management + " is not subject to SCPs: its principals need the identity fixes",
 			"an account or OU has at most 5 SCPs attached directly"}
+		c.Check("organization root id", roots[0], iam.ValidRootID(roots[0]))
+		c.Check("SCP name", name, iam.ValidPolicyName(name))
+		// The policy id that create-policy prints is kept in POLICY_ID for
+		// attach-policy: constant shell text around the quoted arguments.
+		c.AddCommandLine("POLICY_ID=$(", remediate.Command([]string{"aws", "organizations", "create-policy"}, "--type", "SERVICE_CONTROL_POLICY", "--name", name,
+			"--description", "imagewarden: image actions only for approved publishers", "--content", "file://"+remediate.ArtifactPlaceholder,
+			"--query", "Policy.PolicySummary.Id", "--output", "text"), ")")
+		c.AddCommandLine("", append(remediate.Command([]string{"aws", "organizations", "attach-policy"}, "--target-id", roots[0]), "--policy-id"), ` "$POLICY_ID"`)
 		out = append(out, c)
 	}
 	return out

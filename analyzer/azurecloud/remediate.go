@@ -4,7 +4,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -323,15 +325,11 @@ func (s *Snapshot) customRoleChange(e *edit, env *remediate.Env) *remediate.Chan
 		c.Params["condition"] = e.a.Condition
 	}
 	c.Summary = fmt.Sprintf("%s on %s: replace %s with custom role %q (the same permissions without %d image operations)", s.principalLabel(e.a), scope, r.Name, role.Name, len(notActions)+len(notData))
-	create := fmt.Sprintf("az role assignment create --assignee-object-id %s --assignee-principal-type %s --role %s --scope %s", e.a.PrincipalID, principalType(e.a), shellQuote(role.Name), shellQuote(scope))
-	if e.a.Condition != "" {
-		create += " --condition " + shellQuote(e.a.Condition) + " --condition-version 2.0"
-	}
-	c.Commands = []string{
-		"az role definition create --role-definition @{artifact}",
-		create,
-		s.deleteCommand(e.a, scope),
-	}
+	c.Check("custom role name", role.Name, validRoleArg(role.Name))
+	create := assignmentCreate(c, e.a, role.Name, scope)
+	c.AddCommand("az", "role", "definition", "create", "--role-definition", "@"+remediate.ArtifactPlaceholder)
+	c.AddCommand(create...)
+	s.addDeleteCommand(c, e.a, scope)
 	c.Notes = append(c.Notes, "notActions are not denies: another role of the principal at this scope or above can still grant the operations")
 	if strings.HasPrefix(azure.NormalizeScope(scope), "/providers/microsoft.management/managementgroups/") && len(role.DataActions) > 0 {
 		c.Notes = append(c.Notes, "Azure does not allow a custom role with dataActions to be assigned at a management group: assign it on each subscription instead")
@@ -355,11 +353,56 @@ func principalType(a azure.Assignment) string {
 	return a.Type
 }
 
-func (s *Snapshot) deleteCommand(a azure.Assignment, scope string) string {
-	if a.ID != "" {
-		return "az role assignment delete --ids " + shellQuote(a.ID)
+// validRoleArg: a role name az can take as --role: a role name by Azure's
+// rules, not starting with @ (az would read the rest as a file name and
+// send the file's content).
+func validRoleArg(name string) error {
+	if err := azure.ValidRoleName(name); err != nil {
+		return err
 	}
-	return fmt.Sprintf("az role assignment delete --assignee %s --role %s --scope %s", a.PrincipalID, azure.RoleKey(a.RoleID), shellQuote(scope))
+	if strings.HasPrefix(name, "@") {
+		return errors.New("az reads a value that starts with @ as the name of a file to send")
+	}
+	return nil
+}
+
+// assignmentCreate checks the values of an assignment of role (a name or
+// a GUID) to a's principal at scope, with a's condition, and returns the
+// arguments of az role assignment create.
+func assignmentCreate(c *remediate.Change, a azure.Assignment, role, scope string) []string {
+	c.Check("principal id", a.PrincipalID, azure.ValidGUID(a.PrincipalID))
+	c.Check("principal type", principalType(a), azure.ValidPrincipalType(principalType(a)))
+	c.Check("scope", scope, azure.ValidScope(scope))
+	args := remediate.Command([]string{"az", "role", "assignment", "create"}, "--assignee-object-id", a.PrincipalID,
+		"--assignee-principal-type", principalType(a), "--role", role, "--scope", scope)
+	if a.Condition != "" {
+		c.Check("condition", a.Condition, azure.ValidCondition(a.Condition))
+		cond := a.Condition
+		if strings.HasPrefix(cond, "@") {
+			// az would read the rest as a file name: the same condition in
+			// parentheses is not.
+			cond = "(" + cond + ")"
+			if note := "the condition is given to az in parentheses: az reads a value that starts with @ as a file name"; !slices.Contains(c.Notes, note) {
+				c.Notes = append(c.Notes, note)
+			}
+		}
+		args = append(args, remediate.Options("--condition", cond, "--condition-version", "2.0")...)
+	}
+	return args
+}
+
+// addDeleteCommand adds the command that deletes assignment a (at scope).
+func (s *Snapshot) addDeleteCommand(c *remediate.Change, a azure.Assignment, scope string) {
+	if a.ID != "" {
+		c.Check("role assignment id", a.ID, azure.ValidRoleAssignmentID(a.ID))
+		c.AddCommand("az", "role", "assignment", "delete", "--ids", a.ID)
+		return
+	}
+	role := azure.RoleKey(a.RoleID)
+	c.Check("principal id", a.PrincipalID, azure.ValidGUID(a.PrincipalID))
+	c.Check("role definition id", role, azure.ValidGUID(role))
+	c.Check("scope", scope, azure.ValidScope(scope))
+	c.AddCommand("az", "role", "assignment", "delete", "--assignee", a.PrincipalID, "--role", role, "--scope", scope)
 }
 
 // narrowChange moves an assignment from a management group, subscription
@@ -387,14 +430,12 @@ func (s *Snapshot) narrowChange(e *edit) *remediate.Change {
 		short = append(short, id[strings.LastIndex(id, "/")+1:])
 	}
 	c.Summary = fmt.Sprintf("%s: move %s from %s to the approved %s", s.principalLabel(e.a), roleName, scope, strings.Join(short, ", "))
+	role := azure.RoleKey(e.a.RoleID)
+	c.Check("role definition id", role, azure.ValidGUID(role))
 	for _, id := range res {
-		cmd := fmt.Sprintf("az role assignment create --assignee-object-id %s --assignee-principal-type %s --role %s --scope %s", e.a.PrincipalID, principalType(e.a), azure.RoleKey(e.a.RoleID), shellQuote(s.name(azure.NormalizeScope(id))))
-		if e.a.Condition != "" {
-			cmd += " --condition " + shellQuote(e.a.Condition) + " --condition-version 2.0"
-		}
-		c.Commands = append(c.Commands, cmd)
+		c.AddCommand(assignmentCreate(c, e.a, role, s.name(azure.NormalizeScope(id)))...)
 	}
-	c.Commands = append(c.Commands, s.deleteCommand(e.a, scope))
+	s.addDeleteCommand(c, e.a, scope)
 	c.Notes = append(c.Notes, "the principal keeps the role on the approved resources only: what it held elsewhere in the scope is under verification.removes")
 	if t := e.a.Type; strings.EqualFold(t, "Group") || strings.EqualFold(t, "ForeignGroup") {
 		c.Notes = append(c.Notes, "a group assignment: the change applies to every member of the group")
@@ -409,14 +450,4 @@ func sortedSet(m map[string]bool) []string {
 	}
 	sort.Strings(out)
 	return out
-}
-
-// shellQuote quotes a word for sh when it needs it.
-func shellQuote(s string) string {
-	if s != "" && strings.IndexFunc(s, func(r rune) bool {
-		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("@%_-+=:,./", r))
-	}) < 0 {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

@@ -3,6 +3,7 @@ package gcpcloud
 import (
 	_ "embed"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -323,10 +324,8 @@ func (s *Snapshot) narrowChange(e *edit) *remediate.Change {
 		c.Params["condition"] = e.ref.cond.Expression
 	}
 	c.Summary = fmt.Sprintf("%s on %s: replace %s with %s", e.ref.member, e.ref.node, e.ref.role, to)
-	c.Commands = []string{
-		s.bindingCommand("add", e.ref.node, e.ref.member, to, e.ref.cond),
-		s.bindingCommand("remove", e.ref.node, e.ref.member, e.ref.role, e.ref.cond),
-	}
+	s.addBindingCommand(c, "add", e.ref.node, e.ref.member, to, e.ref.cond)
+	s.addBindingCommand(c, "remove", e.ref.node, e.ref.member, e.ref.role, e.ref.cond)
 	c.Notes = append(c.Notes, fmt.Sprintf("%s holds %d permissions, %s %d; the permissions it loses besides the image ones are under verification.removes", e.ref.role, len(fullPerms[e.ref.role]), to, len(fullPerms[to])))
 	c.Notes = append(c.Notes, s.sharedNotes(e.ref)...)
 	return c
@@ -366,9 +365,9 @@ func (s *Snapshot) moveChange(e *edit) *remediate.Change {
 	}
 	c.Summary = fmt.Sprintf("%s: move %s from %s to the approved repositories %s", e.ref.member, e.ref.role, e.ref.node, strings.Join(short, ", "))
 	for _, r := range repos {
-		c.Commands = append(c.Commands, s.bindingCommand("add", r, e.ref.member, e.ref.role, e.ref.cond))
+		s.addBindingCommand(c, "add", r, e.ref.member, e.ref.role, e.ref.cond)
 	}
-	c.Commands = append(c.Commands, s.bindingCommand("remove", e.ref.node, e.ref.member, e.ref.role, e.ref.cond))
+	s.addBindingCommand(c, "remove", e.ref.node, e.ref.member, e.ref.role, e.ref.cond)
 	c.Notes = append(c.Notes, "the member keeps the role's other permissions on the repositories only: project-wide ones (listing repositories, creating new ones) are under verification.removes")
 	c.Notes = append(c.Notes, s.sharedNotes(e.ref)...)
 	return c
@@ -405,9 +404,9 @@ func (s *Snapshot) memberDenyChange(e *edit, env *remediate.Env) *remediate.Chan
 	c := &remediate.Change{Target: e.ref.node + " deny policy " + id, After: docs[0]}
 	c.Params = map[string]string{"attachment_point": e.ref.node, "policy_id": id}
 	c.Summary = fmt.Sprintf("%s keeps %s on %s: deny policy %s takes its %d image permissions away", e.ref.member, e.ref.role, e.ref.node, id, len(perms))
-	c.Commands = []string{denyCommand(id, e.ref.node)}
 	c.Notes = append(c.Notes, "basic roles are not narrowed: roles/viewer would take thousands of other permissions; better, replace "+e.ref.role+" with the predefined roles of the services the member uses (IAM recommender)")
 	c.Notes = append(c.Notes, s.sharedNotes(e.ref)...)
+	addDenyCommand(c, id, e.ref.node)
 	return c
 }
 
@@ -433,8 +432,13 @@ func policyID(member string) string {
 	return id
 }
 
-func denyCommand(id, node string) string {
-	return fmt.Sprintf("gcloud iam policies create %s --attachment-point=cloudresourcemanager.googleapis.com/%s --kind=denypolicies --policy-file={artifact}", id, node)
+// addDenyCommand adds the command that creates deny policy id (the
+// artifact) at a node of the hierarchy.
+func addDenyCommand(c *remediate.Change, id, node string) {
+	c.Check("deny policy id", id, gcp.ValidDenyPolicyID(id))
+	c.Check("attachment point", node, gcp.ValidHierarchyNode(node))
+	c.AddCommand("gcloud", "iam", "policies", "create", id, "--attachment-point=cloudresourcemanager.googleapis.com/"+node,
+		"--kind=denypolicies", "--policy-file="+remediate.ArtifactPlaceholder)
 }
 
 // orgGuardrails render the deny policy of the image permissions, for
@@ -522,12 +526,12 @@ func (s *Snapshot) orgGuardrails(findings []*model.Finding, env *remediate.Env) 
 			c := remediate.Change{Cloud: cloudName, Kind: KindDenyPolicy, Target: org + " deny policy " + id, After: d, FindingIDs: ids}
 			c.Params = map[string]string{"attachment_point": org, "policy_id": id}
 			c.Summary = fmt.Sprintf("deny policy %s on %s: deny the image permissions to everyone except the approved publishers", id, org)
-			c.Commands = []string{denyCommand(id, org)}
 			c.Notes = []string{
 				"left out, because a deny policy cannot be limited to image resources: " + strings.Join(left, "; "),
 				"approved publishers limited to some resources are excepted everywhere: their allow bindings are what limits them",
 				"gcloud rejects a permission that deny policies do not support; remove it from the file and keep the rest",
 			}
+			addDenyCommand(&c, id, org)
 			out = append(out, c)
 		}
 	}
@@ -543,28 +547,36 @@ func sortedSet(m map[string]bool) []string {
 	return out
 }
 
-// bindingCommand is the gcloud command that adds or removes a member's
-// role on a node.
-func (s *Snapshot) bindingCommand(verb, node, member, role string, cond *gcp.Condition) string {
-	flags := fmt.Sprintf("--member=%s --role=%s", shellQuote(member), role)
-	if cond != nil && cond.Expression != "" {
-		c := "expression=" + cond.Expression
-		if cond.Title != "" {
-			c += ",title=" + cond.Title
-		}
-		flags += " --condition=" + shellQuote(c)
-	} else {
-		flags += " --condition=None"
+// addBindingCommand adds the gcloud command that adds or removes a
+// member's role on a node, every value checked against GCP's name rules
+// and every argument quoted.
+func (s *Snapshot) addBindingCommand(c *remediate.Change, verb, node, member, role string, cond *gcp.Condition) {
+	c.Check("member", member, gcp.ValidMember(member))
+	c.Check("role", role, gcp.ValidRole(role))
+	condition, err := conditionArg(cond)
+	if err != nil {
+		c.Refuse("condition", conditionText(cond), err)
+		return
 	}
+	flags := []string{"--member=" + member, "--role=" + role, "--condition=" + condition}
 	cmd := verb + "-iam-policy-binding"
 	n := s.nodes[node]
 	switch {
 	case strings.HasPrefix(node, "organizations/"):
-		return fmt.Sprintf("gcloud organizations %s %s %s", cmd, strings.TrimPrefix(node, "organizations/"), flags)
+		id := strings.TrimPrefix(node, "organizations/")
+		c.Check("organization id", id, gcp.ValidNumericID(id))
+		c.AddCommand(append([]string{"gcloud", "organizations", cmd, id}, flags...)...)
+		return
 	case strings.HasPrefix(node, "folders/"):
-		return fmt.Sprintf("gcloud resource-manager folders %s %s %s", cmd, strings.TrimPrefix(node, "folders/"), flags)
+		id := strings.TrimPrefix(node, "folders/")
+		c.Check("folder id", id, gcp.ValidNumericID(id))
+		c.AddCommand(append([]string{"gcloud", "resource-manager", "folders", cmd, id}, flags...)...)
+		return
 	case strings.HasPrefix(node, "projects/") && !strings.Contains(strings.TrimPrefix(node, "projects/"), "/"):
-		return fmt.Sprintf("gcloud projects %s %s %s", cmd, strings.TrimPrefix(node, "projects/"), flags)
+		id := strings.TrimPrefix(node, "projects/")
+		c.Check("project", id, gcp.ValidProject(id))
+		c.AddCommand(append([]string{"gcloud", "projects", cmd, id}, flags...)...)
+		return
 	}
 	rel := strings.TrimPrefix(node, "//")
 	svc, name, _ := strings.Cut(rel, "/")
@@ -573,26 +585,64 @@ func (s *Snapshot) bindingCommand(verb, node, member, role string, cond *gcp.Con
 	}
 	parts := strings.Split(name, "/")
 	switch {
-	case svc == "artifactregistry.googleapis.com" && len(parts) == 6 && parts[4] == "repositories":
-		return fmt.Sprintf("gcloud artifacts repositories %s %s --project=%s --location=%s %s", cmd, parts[5], parts[1], parts[3], flags)
+	case svc == "artifactregistry.googleapis.com" && len(parts) == 6 && parts[0] == "projects" && parts[2] == "locations" && parts[4] == "repositories":
+		c.Check("Artifact Registry repository id", parts[5], gcp.ValidRepositoryID(parts[5]))
+		c.Check("project", parts[1], gcp.ValidProject(parts[1]))
+		c.Check("location", parts[3], gcp.ValidLocation(parts[3]))
+		c.AddCommand(append([]string{"gcloud", "artifacts", "repositories", cmd, parts[5], "--project=" + parts[1], "--location=" + parts[3]}, flags...)...)
 	case svc == "storage.googleapis.com" && len(parts) == 1:
-		return fmt.Sprintf("gcloud storage buckets %s gs://%s %s", cmd, parts[0], flags)
-	case svc == "compute.googleapis.com" && len(parts) == 5 && parts[3] == "images":
-		return fmt.Sprintf("gcloud compute images %s %s --project=%s %s", cmd, parts[4], parts[1], flags)
-	case svc == "iam.googleapis.com" && len(parts) == 4 && parts[2] == "serviceAccounts":
-		return fmt.Sprintf("gcloud iam service-accounts %s %s --project=%s %s", cmd, parts[3], parts[1], flags)
+		c.Check("bucket name", parts[0], gcp.ValidBucketName(parts[0]))
+		c.AddCommand(append([]string{"gcloud", "storage", "buckets", cmd, "gs://" + parts[0]}, flags...)...)
+	case svc == "compute.googleapis.com" && len(parts) == 5 && parts[0] == "projects" && parts[3] == "images":
+		c.Check("image name", parts[4], gcp.ValidImageName(parts[4]))
+		c.Check("project", parts[1], gcp.ValidProject(parts[1]))
+		c.AddCommand(append([]string{"gcloud", "compute", "images", cmd, parts[4], "--project=" + parts[1]}, flags...)...)
+	case svc == "iam.googleapis.com" && len(parts) == 4 && parts[0] == "projects" && parts[2] == "serviceAccounts":
+		c.Check("service account", parts[3], gcp.ValidServiceAccount(parts[3]))
+		c.Check("project", parts[1], gcp.ValidProject(parts[1]))
+		c.AddCommand(append([]string{"gcloud", "iam", "service-accounts", cmd, parts[3], "--project=" + parts[1]}, flags...)...)
+	default:
+		c.AddComment(fmt.Sprintf("%s %s on %s: use the %s command of the resource's service", verb, role, node, cmd))
 	}
-	return fmt.Sprintf("# %s %s on %s: use the %s command of the resource's service", verb, role, node, cmd)
 }
 
-// shellQuote quotes a word for sh when it needs it.
-func shellQuote(s string) string {
-	if s != "" && strings.IndexFunc(s, func(r rune) bool {
-		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("@%_-+=:,./", r))
-	}) < 0 {
-		return s
+// conditionArg is the value of gcloud's --condition flag: None, or the
+// dictionary expression=EXPR,title=TITLE. gcloud splits that dictionary at
+// commas; when the expression or the title has one, another delimiter is
+// named first (^D^..., gcloud topic escaping), so that no part of a
+// condition can be read as another key (a title ending in
+// ",expression=true" would otherwise replace the expression).
+func conditionArg(cond *gcp.Condition) (string, error) {
+	if cond == nil || cond.Expression == "" {
+		return "None", nil
 	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+	if err := gcp.ValidConditionExpression(cond.Expression); err != nil {
+		return "", err
+	}
+	if err := gcp.ValidConditionTitle(cond.Title); err != nil {
+		return "", err
+	}
+	parts := []string{"expression=" + cond.Expression}
+	if cond.Title != "" {
+		parts = append(parts, "title="+cond.Title)
+	}
+	all := strings.Join(parts, "")
+	if !strings.Contains(all, ",") {
+		return strings.Join(parts, ","), nil
+	}
+	for _, d := range []string{"|", ";", "#", "~", "!", "@", "%", ":", "+"} {
+		if !strings.Contains(all, d) {
+			return "^" + d + "^" + strings.Join(parts, d), nil
+		}
+	}
+	return "", errors.New("it holds a comma and every other delimiter gcloud could split it at")
+}
+
+func conditionText(cond *gcp.Condition) string {
+	if cond == nil {
+		return ""
+	}
+	return cond.Title + ": " + cond.Expression
 }
 
 // NarrowTable lists the narrowing table: broad role -> replacement.

@@ -45,6 +45,7 @@
 package remediate
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -53,11 +54,15 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/imagewarden/imagewarden/analyzer/catalog"
 	"github.com/imagewarden/imagewarden/analyzer/model"
+	"github.com/imagewarden/imagewarden/internal/safefile"
+	"github.com/imagewarden/imagewarden/internal/shell"
 	"github.com/imagewarden/imagewarden/policies/glob"
 )
 
@@ -88,14 +93,137 @@ type Change struct {
 	// exactly as it should be applied (Finalize names it).
 	Artifact string `json:"artifact,omitempty"`
 	// Commands apply the change for real; imagewarden never runs them. A
-	// plug-in writes {artifact} where the artifact's file name goes.
+	// plug-in adds them with AddCommand (never by formatting values into a
+	// command line), writing {artifact} where the artifact's file name goes.
 	Commands []string `json:"commands,omitempty"`
+	// Args are the argument lists Commands were built from, unquoted, one
+	// per command (nil for a comment line): what each program receives.
+	// Set while planning, for tests and callers that run programs
+	// themselves; remediation.json does not hold them.
+	Args [][]string `json:"-"`
 	// Params carry what Apply needs besides Target and After.
 	Params map[string]string `json:"params,omitempty"`
 	// Notes are caveats for the reviewer (size limits, shared policies).
 	Notes []string `json:"notes,omitempty"`
 	// Verification is what re-analysis with this change alone showed.
 	Verification *Verification `json:"verification,omitempty"`
+
+	// refused: a value the commands need cannot be a real name, so the
+	// change has no commands (Refuse).
+	refused bool
+}
+
+// ArtifactPlaceholder is written in a command's arguments where the
+// artifact's file name goes; Finalize replaces it.
+const ArtifactPlaceholder = "{artifact}"
+
+// AddCommand appends the command that runs args[0] with the arguments
+// args[1:], each quoted for sh (shell.Join): whatever a value read from
+// the inputs holds, the program gets it as one argument, byte for byte,
+// and nothing else runs. Values a plug-in reads from the inputs are
+// checked first (Check); once a value is refused, the change gets no
+// command.
+func (c *Change) AddCommand(args ...string) { c.AddCommandLine("", args, "") }
+
+// AddCommandLine is AddCommand with constant shell text around the
+// command: before + shell.Join(args...) + after, e.g. "POLICY_ID=$(" and
+// ")" to keep the command's output for the next one, or a trailing
+// comment. before and after are written as they are: they must be
+// constants of the plug-in, never a value of the inputs.
+func (c *Change) AddCommandLine(before string, args []string, after string) {
+	if c.refused || len(args) == 0 {
+		return
+	}
+	for _, a := range args {
+		if strings.IndexByte(a, 0) >= 0 {
+			c.Refuse("argument", a, errors.New("it holds a NUL byte, which no command argument can"))
+			return
+		}
+	}
+	c.Commands = append(c.Commands, before+shell.Join(args...)+after)
+	c.Args = append(c.Args, append([]string(nil), args...))
+}
+
+// Options turns option names and values, in pairs, into arguments:
+// "--name", "value"; or "--name=value" when the value starts with "-",
+// which the clouds' CLIs would otherwise take for an option of their own.
+func Options(pairs ...string) []string {
+	if len(pairs)%2 != 0 {
+		panic("remediate.Options: an option without a value")
+	}
+	out := make([]string, 0, len(pairs))
+	for i := 0; i < len(pairs); i += 2 {
+		if strings.HasPrefix(pairs[i+1], "-") {
+			out = append(out, pairs[i]+"="+pairs[i+1])
+		} else {
+			out = append(out, pairs[i], pairs[i+1])
+		}
+	}
+	return out
+}
+
+// Command is the argument list of words followed by the options (pairs,
+// as Options takes them).
+func Command(words []string, options ...string) []string {
+	return append(append([]string(nil), words...), Options(options...)...)
+}
+
+// AddComment appends a comment line for a step done by hand (text is
+// folded onto one line: it cannot end the comment).
+func (c *Change) AddComment(text string) {
+	if c.refused {
+		return
+	}
+	c.Commands = append(c.Commands, shell.Comment(text))
+	c.Args = append(c.Args, nil)
+}
+
+// Check refuses value (see Refuse) when err, the verdict of the cloud's
+// name rules on it, is not nil; it reports whether the value is accepted.
+func (c *Change) Check(what, value string, err error) bool {
+	if err != nil {
+		c.Refuse(what, value, err)
+		return false
+	}
+	return true
+}
+
+// Refuse records that a value the change's commands would carry cannot be
+// a real name (what says which value: "IAM user name", "project id"...,
+// why says why): the change loses every command (half of a change can be
+// worse than none) and gets a note naming the value, escaped, and why.
+// The change itself stays, for review and for `analyze
+// --apply-remediation`.
+func (c *Change) Refuse(what, value string, why error) {
+	c.refused = true
+	c.Commands, c.Args = nil, nil
+	if n := RefusalNote(what, value, why); !slices.Contains(c.Notes, n) {
+		c.Notes = append(c.Notes, n)
+	}
+}
+
+// Refused reports whether a value of the change was refused (Refuse).
+func (c *Change) Refused() bool { return c.refused }
+
+// RefusalNote is the note of a refused value, one harmless line: the value
+// as QuoteValue writes it, and why.
+func RefusalNote(what, value string, why error) string {
+	reason := "it is not valid"
+	if why != nil {
+		reason = why.Error()
+	}
+	return shell.OneLine(fmt.Sprintf("no commands: the %s %s was refused: %s; check the input, and make this change by hand", what, QuoteValue(value), reason))
+}
+
+// QuoteValue writes a value of the inputs for a note: as a Go string
+// literal in ASCII (every control, line-separating or non-ASCII character
+// escaped); a value over 120 bytes as its first and last 60, quoted each,
+// around "...".
+func QuoteValue(v string) string {
+	if len(v) > 120 {
+		return strconv.QuoteToASCII(v[:60]) + "..." + strconv.QuoteToASCII(v[len(v)-60:])
+	}
+	return strconv.QuoteToASCII(v)
 }
 
 // Verification is the outcome of re-analysis.
@@ -295,12 +423,13 @@ func Finalize(changes []Change) []Change {
 		if c.After != "" && c.Artifact == "" {
 			c.Artifact = c.ID + ".json"
 		}
-		// Commands name the artifact as {artifact}.
-		cmds := make([]string, len(c.Commands))
-		for i, cmd := range c.Commands {
-			cmds[i] = strings.ReplaceAll(cmd, "{artifact}", c.Artifact)
+		// The artifact's name goes into command lines unquoted: it must be
+		// one of the plain names Finalize makes (KIND-HEX.json).
+		if c.Artifact != "" && !SafeFileName(c.Artifact) {
+			c.Refuse("artifact file name", c.Artifact, errors.New("not a plain file name of A-Z a-z 0-9 . _ -"))
+			c.Artifact = ""
 		}
-		c.Commands = cmds
+		c.substituteArtifact()
 		c.FindingIDs = sortedUnique(c.FindingIDs)
 		out = append(out, c)
 	}
@@ -318,6 +447,62 @@ func Finalize(changes []Change) []Change {
 		return a.ID < b.ID
 	})
 	return out
+}
+
+// SafeFileName reports whether name is a plain file name that needs no
+// quoting in a command line: A-Z a-z 0-9 . _ -, not starting with . or -,
+// at most 255 bytes.
+func SafeFileName(name string) bool {
+	if name == "" || len(name) > 255 || name[0] == '.' || name[0] == '-' {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		switch c := name[i]; {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '.', c == '_', c == '-':
+		default:
+			return false
+		}
+	}
+	return shell.Quote(name) == name
+}
+
+// substituteArtifact puts the artifact's (safe) name where the commands
+// say {artifact}. A command built by AddCommand is built again from its
+// arguments, so that an argument like file://{artifact} stays one bare
+// word (file://KIND-HEX.json); other commands get the name in place,
+// which is safe since the name needs no quoting.
+func (c *Change) substituteArtifact() {
+	if len(c.Commands) == 0 {
+		return
+	}
+	cmds := append([]string(nil), c.Commands...)
+	var args [][]string
+	if len(c.Args) == len(c.Commands) {
+		args = make([][]string, len(c.Args))
+		copy(args, c.Args)
+	}
+	for i, cmd := range cmds {
+		if !strings.Contains(cmd, ArtifactPlaceholder) {
+			continue
+		}
+		if args != nil && args[i] != nil {
+			joined := shell.Join(args[i]...)
+			if k := strings.Index(cmd, joined); k >= 0 {
+				sub := make([]string, len(args[i]))
+				for j, a := range args[i] {
+					sub[j] = strings.ReplaceAll(a, ArtifactPlaceholder, c.Artifact)
+				}
+				args[i] = sub
+				cmds[i] = cmd[:k] + shell.Join(sub...) + cmd[k+len(joined):]
+				continue
+			}
+		}
+		cmds[i] = strings.ReplaceAll(cmd, ArtifactPlaceholder, c.Artifact)
+	}
+	c.Commands = cmds
+	if args != nil {
+		c.Args = args
+	}
 }
 
 func sortedUnique(in []string) []string {
@@ -348,7 +533,7 @@ func Write(dir string, plan *Plan) error {
 		if c.Artifact != filepath.Base(c.Artifact) || strings.HasPrefix(c.Artifact, ".") {
 			return fmt.Errorf("change %s: artifact name %q must be a plain file name", c.ID, c.Artifact)
 		}
-		if err := os.WriteFile(filepath.Join(dir, c.Artifact), []byte(ensureNewline(c.After)), 0o644); err != nil {
+		if err := safefile.WriteFile(filepath.Join(dir, c.Artifact), []byte(ensureNewline(c.After)), 0o644); err != nil {
 			return err
 		}
 	}
@@ -356,10 +541,10 @@ func Write(dir string, plan *Plan) error {
 	if err != nil {
 		return err
 	}
-	if err := os.WriteFile(filepath.Join(dir, PlanFile), raw, 0o644); err != nil {
+	if err := safefile.WriteFile(filepath.Join(dir, PlanFile), raw, 0o644); err != nil {
 		return err
 	}
-	return os.WriteFile(filepath.Join(dir, CommandsFile), []byte(Script(plan)), 0o644)
+	return safefile.WriteFile(filepath.Join(dir, CommandsFile), []byte(Script(plan)), 0o644)
 }
 
 // MarshalPlan is the text of remediation.json.
@@ -380,6 +565,11 @@ func ensureNewline(s string) string {
 
 // Script is commands.sh: every change's commands, commented, to be read and
 // run by a person. It exits at once if run as is.
+//
+// Every comment line goes through oneLine, so that no text of the inputs
+// (a summary, a target, a note) can end its comment; the commands are the
+// plug-ins' (AddCommand quotes every argument), and a command that is a
+// comment is folded the same way.
 func Script(plan *Plan) string {
 	var b strings.Builder
 	b.WriteString("#!/bin/sh\n")
@@ -388,9 +578,9 @@ func Script(plan *Plan) string {
 	b.WriteString("# never runs these. Run them from this directory; artifact paths are relative to it.\n")
 	b.WriteString("echo 'review commands.sh and run the commands one by one' >&2\nexit 1\n")
 	for _, c := range plan.Changes {
-		fmt.Fprintf(&b, "\n# %s (%s)\n# %s\n# target: %s\n", c.ID, c.Kind, oneLine(c.Summary), oneLine(c.Target))
+		fmt.Fprintf(&b, "\n# %s (%s)\n# %s\n# target: %s\n", oneLine(c.ID), oneLine(c.Kind), oneLine(c.Summary), oneLine(c.Target))
 		if len(c.FindingIDs) > 0 {
-			fmt.Fprintf(&b, "# resolves: %s\n", strings.Join(c.FindingIDs, " "))
+			fmt.Fprintf(&b, "# resolves: %s\n", oneLine(strings.Join(c.FindingIDs, " ")))
 		}
 		if v := c.Verification; v != nil && len(v.Removes) > 0 {
 			fmt.Fprintf(&b, "# also removes: %s\n", oneLine(strings.Join(v.Removes, "; ")))
@@ -399,13 +589,20 @@ func Script(plan *Plan) string {
 			fmt.Fprintf(&b, "# note: %s\n", oneLine(n))
 		}
 		for _, cmd := range c.Commands {
+			if t := strings.TrimLeft(cmd, " \t"); strings.HasPrefix(t, "#") {
+				cmd = shell.Comment(strings.TrimPrefix(t, "#"))
+			}
 			b.WriteString(cmd + "\n")
 		}
 	}
 	return b.String()
 }
 
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+// oneLine folds text for a comment line of commands.sh: white space of any
+// kind (newline, CR, vertical tab, form feed, NEL, U+2028, U+2029...)
+// becomes one space, other control and formatting characters U+FFFD
+// (shell.OneLine).
+func oneLine(s string) string { return shell.OneLine(s) }
 
 // Read reads a remediation directory written by Write (or a plan file), and
 // checks that every artifact still matches its change's After, so that an
@@ -447,6 +644,14 @@ func Read(path string) (*Plan, error) {
 			return nil, err
 		}
 		// The artifact is what gets applied: an engineer may have edited it.
+		// An empty or broken one is refused: applied, it would read as
+		// "delete the policy" or fail half-way.
+		if len(bytes.TrimSpace(art)) == 0 {
+			return nil, fmt.Errorf("change %s: artifact %s is empty: restore it from remediation.json (after) or remove the change", c.ID, c.Artifact)
+		}
+		if strings.EqualFold(filepath.Ext(c.Artifact), ".json") && !json.Valid(art) {
+			return nil, fmt.Errorf("change %s: artifact %s is not valid JSON: %v", c.ID, c.Artifact, jsonError(art))
+		}
 		c.After = strings.TrimSuffix(string(art), "\n")
 	}
 	return &plan, nil
@@ -710,4 +915,10 @@ func Select(findings []model.Finding, cloudOf func(*model.Finding) string) map[s
 		out[c] = append(out[c], f)
 	}
 	return out
+}
+
+// jsonError says where a document stops being JSON.
+func jsonError(b []byte) error {
+	var v any
+	return json.Unmarshal(b, &v)
 }
