@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/imagewarden/imagewarden/analyzer"
+	"github.com/imagewarden/imagewarden/internal/inert"
 )
 
 // Every report says what the analysis read and what it skipped, so that
@@ -73,6 +74,6 @@ func writeCoverage(w io.Writer, r *analyzer.Report) {
 	fmt.Fprintf(w, "Evaluated: %s.\n", coverageLine(r))
 	fmt.Fprintf(w, "Scope: %s.\n", completeness(r))
 	for _, s := range r.Summary.Skipped {
-		fmt.Fprintf(w, "  SKIPPED %s\n", s)
+		inert.Fprintf(w, "  SKIPPED %s\n", s)
 	}
 }

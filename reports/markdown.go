@@ -7,6 +7,7 @@ import (
 
 	"github.com/imagewarden/imagewarden/analyzer"
 	"github.com/imagewarden/imagewarden/analyzer/model"
+	"github.com/imagewarden/imagewarden/internal/inert"
 )
 
 // Bounds of the Markdown summary. GitHub refuses comments over 65,536
@@ -121,16 +122,39 @@ func mdWhere(f model.Finding) string {
 }
 
 // mdCell makes untrusted text (principal and resource names come from
-// the clouds, and anyone can name a role) inert in a GitHub table cell:
-// no HTML, no code spans, links or emphasis, no cell breaks; cut to max
-// characters before escaping so the bound holds.
+// the clouds, and anyone can name a role) inert in a GitHub table cell,
+// and is the only way such text enters the summary:
+//
+//   - on one line, with no terminal control: whitespace runs (newlines
+//     included) become one space, every other control character, bidi
+//     control and invalid byte is escaped by inert.Line;
+//   - no HTML, code spans, links, images, emphasis, headings or cell
+//     breaks: < > & as entities, the other markup characters
+//     backslash-escaped (this also breaks <https://…> autolinks);
+//   - no GitHub autolinks, mentions or references: a backslash does not
+//     stop those (GitHub finds them in the rendered text, after escapes
+//     and entities are decoded, so "\@team" and "&#64;team" still
+//     notify the team). A zero-width space, written as the entity
+//     &#8203; so that the Markdown stays plain ASCII, goes after every
+//     "@" (no @mention, no email autolink: both need a letter or digit
+//     right after it), after the ":" of "://" (no http://, https://,
+//     ftp:// autolinks), between "www" and "." (no www. autolink), and
+//     after a "#" or "GH-" before a digit (no #123 or GH-123 issue
+//     reference). Bots that post to GitHub do the same (Renovate writes
+//     "@&#8203;user"). The text still reads the same; the JSON report has
+//     it exactly.
+//
+// The text is cut to max characters after the terminal escaping and
+// before the Markdown escaping, so each cell is bounded (at most 8 bytes
+// a character: "@&#8203;").
 func mdCell(s string, max int) string {
-	s = strings.Join(strings.Fields(s), " ")
+	s = inert.Line(strings.Join(strings.Fields(s), " "))
 	if r := []rune(s); len(r) > max {
 		s = string(r[:max-1]) + "…"
 	}
+	const zwsp = "&#8203;"
 	var b strings.Builder
-	for _, c := range s {
+	for i, c := range s {
 		switch c {
 		case '<':
 			b.WriteString("&lt;")
@@ -138,7 +162,29 @@ func mdCell(s string, max int) string {
 			b.WriteString("&gt;")
 		case '&':
 			b.WriteString("&amp;")
-		case '\\', '`', '*', '_', '[', ']', '|', '~', '#', '!':
+		case '@':
+			b.WriteString("@" + zwsp)
+		case ':':
+			b.WriteByte(':')
+			if strings.HasPrefix(s[i+1:], "//") {
+				b.WriteString(zwsp)
+			}
+		case '.':
+			if i >= 3 && strings.EqualFold(s[i-3:i], "www") {
+				b.WriteString(zwsp)
+			}
+			b.WriteByte('.')
+		case '#':
+			b.WriteString(`\#`)
+			if digitAt(s, i+1) {
+				b.WriteString(zwsp)
+			}
+		case '-':
+			b.WriteByte('-')
+			if i >= 2 && strings.EqualFold(s[i-2:i], "gh") && digitAt(s, i+1) {
+				b.WriteString(zwsp)
+			}
+		case '\\', '`', '*', '_', '[', ']', '|', '~', '!':
 			b.WriteByte('\\')
 			b.WriteRune(c)
 		default:
@@ -147,6 +193,9 @@ func mdCell(s string, max int) string {
 	}
 	return b.String()
 }
+
+// digitAt reports whether s has an ASCII digit at byte i.
+func digitAt(s string, i int) bool { return i < len(s) && s[i] >= '0' && s[i] <= '9' }
 
 func short(s string, n int) string {
 	if len(s) > n {

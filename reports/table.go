@@ -10,6 +10,7 @@ import (
 
 	"github.com/imagewarden/imagewarden/analyzer"
 	"github.com/imagewarden/imagewarden/analyzer/model"
+	"github.com/imagewarden/imagewarden/internal/inert"
 )
 
 // maxTargets bounds the resources listed in one table cell; the JSON
@@ -18,7 +19,22 @@ const maxTargets = 4
 
 // Table writes the findings as a terminal table, then what was read and
 // skipped, and the warnings.
-func Table(w io.Writer, r *analyzer.Report) error {
+//
+// Every text from the inputs is inert (internal/inert): each value is
+// escaped on its own line by line (so a name's newline cannot start a line
+// of its own), every cell goes through inert.Cells (single-line unless
+// marked inert.Multi) and every line under the table through inert.Fprintf, and everything Table writes passes an
+// inert.Writer, which escapes any control character a helper let through.
+func Table(out io.Writer, r *analyzer.Report) error {
+	iw := inert.NewWriter(out, inert.Newline)
+	err := table(iw, r)
+	if ferr := iw.Flush(); err == nil {
+		err = ferr
+	}
+	return err
+}
+
+func table(w io.Writer, r *analyzer.Report) error {
 	fmt.Fprintf(w, "imagewarden: who can implant an image (MITRE ATT&CK T1525)\n\n")
 	if len(r.Findings) == 0 {
 		fmt.Fprintln(w, "No findings.")
@@ -30,12 +46,12 @@ func Table(w io.Writer, r *analyzer.Report) error {
 			if len(f.Path) > 0 {
 				where, grants = pathCell(f.Path), pathGrantsCell(f.Path)
 			}
-			sev := f.Severity
+			sev := inert.Line(f.Severity)
 			if f.Suppression != nil {
 				// Kept in view, marked: an accepted risk is still evidence.
-				sev += " (suppressed until " + orNever(f.Suppression.Expires) + ")"
+				sev += " (suppressed until " + inert.Line(orNever(f.Suppression.Expires)) + ")"
 			}
-			if err := t.Append(sev, f.RuleID, principalLabel(f), f.Capability, string(f.Access), where, grants); err != nil {
+			if err := t.Append(inert.Cells(sev, f.RuleID, inert.Multi(principalLabel(f)), f.Capability, string(f.Access), inert.Multi(where), inert.Multi(grants))...); err != nil {
 				return err
 			}
 		}
@@ -65,9 +81,9 @@ func Table(w io.Writer, r *analyzer.Report) error {
 		fmt.Fprintf(w, "\nWarnings (%d):\n", len(r.Warnings))
 		for _, wn := range r.Warnings {
 			if wn.Where != "" {
-				fmt.Fprintf(w, "  - %s: %s\n", wn.Where, wn.Message)
+				inert.Fprintf(w, "  - %s: %s\n", wn.Where, wn.Message)
 			} else {
-				fmt.Fprintf(w, "  - %s\n", wn.Message)
+				inert.Fprintf(w, "  - %s\n", wn.Message)
 			}
 		}
 	}
@@ -86,31 +102,34 @@ func writeInputs(w io.Writer, srcs []model.Source) {
 	fmt.Fprintf(w, "\nInputs: %d read, %d skipped.\n", read, skipped)
 	for _, s := range srcs {
 		if s.Error == "" {
-			fmt.Fprintf(w, "  read     %s (%s)\n", s.Path, s.Kind)
+			inert.Fprintf(w, "  read     %s (%s)\n", s.Path, s.Kind)
 		}
 	}
 	for _, s := range srcs {
 		if s.Error != "" {
-			fmt.Fprintf(w, "  SKIPPED  %s: %s\n", s.Path, s.Error)
+			inert.Fprintf(w, "  SKIPPED  %s: %s\n", s.Path, s.Error)
 		}
 	}
 }
 
+// principalLabel names a finding's principal for a table cell, inert: on
+// two lines when it has an account ("user/carol\n210987654321"), its
+// parts escaped each on one line.
 func principalLabel(f model.Finding) string {
 	p := f.Principal
 	switch {
 	case p == nil:
-		return f.PrincipalID
+		return inert.Line(f.PrincipalID)
 	case p.Public:
 		return "anyone (*)"
 	case p.Kind == "account":
-		return "account " + p.Account
+		return "account " + inert.Line(p.Account)
 	case p.Account != "":
-		return p.Kind + "/" + p.Name + "\n" + p.Account
+		return inert.Line(p.Kind+"/"+p.Name) + "\n" + inert.Line(p.Account)
 	case p.Name != "" && p.Name != p.ID:
-		return p.Kind + "/" + p.Name
+		return inert.Line(p.Kind + "/" + p.Name)
 	}
-	return p.ID
+	return inert.Line(p.ID)
 }
 
 // shortResource names a target briefly: "ecr repository/apps/checkout",
@@ -177,7 +196,7 @@ func targetsCell(ts []model.Target) string {
 		}
 		lines = append(lines, s)
 	}
-	return strings.Join(lines, "\n")
+	return inert.JoinLines(lines)
 }
 
 func grantsCell(ts []model.Target) string {
@@ -204,7 +223,7 @@ func grantsCell(ts []model.Target) string {
 	if len(lines) > maxTargets {
 		lines = append(lines[:maxTargets], fmt.Sprintf("... and %d more", len(lines)-maxTargets))
 	}
-	return strings.Join(lines, "\n")
+	return inert.JoinLines(lines)
 }
 
 // pathCell shows a chain of transitive access, a step a line.
@@ -220,7 +239,7 @@ func pathCell(steps []model.Edge) string {
 		}
 		lines = append(lines, l)
 	}
-	return strings.Join(lines, "\n")
+	return inert.JoinLines(lines)
 }
 
 func pathGrantsCell(steps []model.Edge) string {
@@ -228,7 +247,7 @@ func pathGrantsCell(steps []model.Edge) string {
 	for _, s := range steps {
 		lines = append(lines, strings.Join(s.Permissions, ", "))
 	}
-	return strings.Join(lines, "\n")
+	return inert.JoinLines(lines)
 }
 
 func orNever(date string) string {
@@ -255,16 +274,16 @@ func writeApplied(w io.Writer, r *analyzer.Report) {
 	if a == nil {
 		return
 	}
-	fmt.Fprintf(w, "\nRemediation applied (%s): %d change(s), %d finding(s) resolved, %d uncovered, %d other permission(s) removed.\n",
+	inert.Fprintf(w, "\nRemediation applied (%s): %d change(s), %d finding(s) resolved, %d uncovered, %d other permission(s) removed.\n",
 		a.Plan, len(a.Changes), len(a.Resolved), len(a.Introduced), len(a.Removes))
 	for _, f := range a.Resolved {
-		fmt.Fprintf(w, "  resolved  %s %s %s %s\n", f.ID, f.RuleID, f.PrincipalID, f.Capability)
+		inert.Fprintf(w, "  resolved  %s %s %s %s\n", f.ID, f.RuleID, f.PrincipalID, f.Capability)
 	}
 	for _, id := range a.Introduced {
-		fmt.Fprintf(w, "  uncovered %s (access the resolved findings hid; listed above)\n", id)
+		inert.Fprintf(w, "  uncovered %s (access the resolved findings hid; listed above)\n", id)
 	}
 	for _, x := range a.Removes {
-		fmt.Fprintf(w, "  removes   %s\n", x)
+		inert.Fprintf(w, "  removes   %s\n", x)
 	}
 }
 
@@ -290,7 +309,7 @@ func writeFixes(w io.Writer, fs []model.Finding) {
 	fmt.Fprintf(w, "\nFixes (%d, verified by re-analysis; imagewarden remediate --out DIR writes them with their commands):\n", len(order))
 	for _, k := range order {
 		l := fixed[k]
-		fmt.Fprintf(w, "  - %s\n      resolves %s", k, strings.Join(l[:min(len(l), 3)], "; "))
+		inert.Fprintf(w, "  - %s\n      resolves %s", k, strings.Join(l[:min(len(l), 3)], "; "))
 		if len(l) > 3 {
 			fmt.Fprintf(w, " and %d more", len(l)-3)
 		}

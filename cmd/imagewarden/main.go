@@ -83,11 +83,7 @@ func main() {
 		}
 	}
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "imagewarden:", err)
-		var ue usageError
-		if errors.As(err, &ue) {
-			fmt.Fprintln(os.Stderr, "Run 'imagewarden --help' for usage.")
-		}
+		printError(os.Stderr, err)
 	}
 	os.Exit(code)
 }

@@ -1,12 +1,12 @@
 package main
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/imagewarden/imagewarden/analyzer"
+	"github.com/imagewarden/imagewarden/internal/inert"
 	"github.com/imagewarden/imagewarden/reports"
 )
 
@@ -30,16 +30,19 @@ func newPathCmd() *cobra.Command {
 			if o.format == "json" {
 				return reports.JSON(cmd.OutOrStdout(), res)
 			}
-			w := cmd.OutOrStdout()
+			// Names, Sids and notes come from the inputs: every line
+			// goes through inert.Fprintf, and all through an inert.Writer.
+			w := inert.NewWriter(cmd.OutOrStdout(), inert.Newline)
+			defer w.Flush()
 			if !res.Found {
-				fmt.Fprintf(w, "%s cannot reach %s: %s\n", res.From, res.To, res.Note)
+				inert.Fprintf(w, "%s cannot reach %s: %s\n", res.From, res.To, res.Note)
 				return nil
 			}
 			if len(res.Steps) == 0 {
-				fmt.Fprintf(w, "%s\n", res.Note)
+				inert.Fprintf(w, "%s\n", res.Note)
 				return nil
 			}
-			fmt.Fprintf(w, "%s reaches %s in %d step(s):\n", res.From, res.To, len(res.Steps))
+			inert.Fprintf(w, "%s reaches %s in %d step(s):\n", res.From, res.To, len(res.Steps))
 			for i, s := range res.Steps {
 				flags := ""
 				if s.Conditional {
@@ -48,14 +51,14 @@ func newPathCmd() *cobra.Command {
 				if s.Assumed {
 					flags += " (assumed)"
 				}
-				fmt.Fprintf(w, "  %d. %s -[%s: %s]-> %s%s\n", i+1, s.From, s.Kind, strings.Join(s.Permissions, ", "), s.To, flags)
+				inert.Fprintf(w, "  %d. %s -[%s: %s]-> %s%s\n", i+1, s.From, s.Kind, strings.Join(s.Permissions, ", "), s.To, flags)
 				for _, g := range s.Via {
 					if g.Effect == "Allow" {
-						fmt.Fprintf(w, "       granted by %s %s %s\n", g.PolicyType, g.Policy, g.Statement)
+						inert.Fprintf(w, "       granted by %s %s %s\n", g.PolicyType, g.Policy, g.Statement)
 					}
 				}
 				if s.Note != "" {
-					fmt.Fprintf(w, "       %s\n", s.Note)
+					inert.Fprintf(w, "       %s\n", s.Note)
 				}
 			}
 			return nil

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/imagewarden/imagewarden/analyzer/collect"
+	"github.com/imagewarden/imagewarden/internal/inert"
 )
 
 // collectProgress draws collection progress on standard error: a bar with
@@ -84,19 +85,20 @@ const maxListedScopes = 30
 
 // printManifest summarises a collection on standard error: every scope of
 // a small one; for a large one the count of scopes collected and every
-// skipped one.
+// skipped one. Scope names, the caller and the cloud's error messages are
+// the cloud's text: printed inert (inert.Fprintf).
 func printManifest(w io.Writer, m *collect.Manifest, out string) {
-	fmt.Fprintf(w, "collected %s %s as %s into %s\n", m.Cloud, m.Account, m.Caller, out)
+	inert.Fprintf(w, "collected %s %s as %s into %s\n", m.Cloud, m.Account, m.Caller, out)
 	if len(m.Collected) <= maxListedScopes {
 		for _, s := range m.Collected {
-			fmt.Fprintf(w, "  collected %s: %d files\n", s.Name, len(s.Files))
+			inert.Fprintf(w, "  collected %s: %d files\n", s.Name, len(s.Files))
 		}
 	}
 	for _, s := range m.Skipped {
-		fmt.Fprintf(w, "  SKIPPED %s: %s\n", s.Name, s.Error)
+		inert.Fprintf(w, "  SKIPPED %s: %s\n", s.Name, s.Error)
 	}
 	if len(m.Collected) > maxListedScopes {
-		fmt.Fprintf(w, "  collected %d scopes (listed in %s)\n", len(m.Collected), collect.ManifestName)
+		inert.Fprintf(w, "  collected %d scopes (listed in %s)\n", len(m.Collected), collect.ManifestName)
 	}
 	if m.Interrupted {
 		fmt.Fprintln(w, "  INTERRUPTED: the snapshot is consistent but incomplete; collection.json says what is missing")

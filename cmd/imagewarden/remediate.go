@@ -15,6 +15,7 @@ import (
 	"github.com/imagewarden/imagewarden/analyzer/config"
 	"github.com/imagewarden/imagewarden/analyzer/remediate"
 	"github.com/imagewarden/imagewarden/analyzer/remediate/engine"
+	"github.com/imagewarden/imagewarden/internal/inert"
 	"github.com/imagewarden/imagewarden/reports"
 )
 
@@ -99,35 +100,38 @@ func runRemediate(ctx context.Context, w io.Writer, o *remediateOptions) error {
 			fixed++
 		}
 	}
-	fmt.Fprintf(w, "%d changes for %d of %d findings written to %s (%s, %s)\n", len(plan.Changes), fixed, len(findings),
+	// Summaries, targets and the permissions a change removes name
+	// principals and policies from the inputs: every line that prints
+	// them goes through inert.Fprintf.
+	inert.Fprintf(w, "%d changes for %d of %d findings written to %s (%s, %s)\n", len(plan.Changes), fixed, len(findings),
 		o.out, filepath.Join(o.out, remediate.PlanFile), filepath.Join(o.out, remediate.CommandsFile))
 	for _, c := range plan.Changes {
 		v := c.Verification
-		fmt.Fprintf(w, "\n%s  %s\n  %s\n", c.ID, c.Kind, c.Summary)
+		inert.Fprintf(w, "\n%s  %s\n  %s\n", c.ID, c.Kind, c.Summary)
 		if c.Artifact != "" {
-			fmt.Fprintf(w, "  artifact: %s\n", filepath.Join(o.out, c.Artifact))
+			inert.Fprintf(w, "  artifact: %s\n", filepath.Join(o.out, c.Artifact))
 		}
 		if v == nil {
 			continue
 		}
 		fmt.Fprintf(w, "  verified: resolves %d finding(s)", len(v.Resolved))
 		if len(v.Unresolved) > 0 {
-			fmt.Fprintf(w, "; alone it leaves %s", strings.Join(v.Unresolved, ", "))
+			inert.Fprintf(w, "; alone it leaves %s", strings.Join(v.Unresolved, ", "))
 		}
 		fmt.Fprintln(w)
 		if len(v.Removes) > 0 {
-			fmt.Fprintf(w, "  also removes: %s\n", strings.Join(v.Removes, "; "))
+			inert.Fprintf(w, "  also removes: %s\n", strings.Join(v.Removes, "; "))
 		} else {
 			fmt.Fprintln(w, "  removes nothing else")
 		}
 		if len(v.Introduced) > 0 {
-			fmt.Fprintf(w, "  reveals: %s (access the direct access hid)\n", strings.Join(v.Introduced, ", "))
+			inert.Fprintf(w, "  reveals: %s (access the direct access hid)\n", strings.Join(v.Introduced, ", "))
 		}
 	}
 	if a := plan.All; a != nil {
 		fmt.Fprintf(w, "\nall changes together: %d finding(s) resolved", len(a.Resolved))
 		if len(a.Introduced) > 0 {
-			fmt.Fprintf(w, ", %d revealed (%s): once applied, collect again and run remediate", len(a.Introduced), strings.Join(a.Introduced, ", "))
+			inert.Fprintf(w, ", %d revealed (%s): once applied, collect again and run remediate", len(a.Introduced), strings.Join(a.Introduced, ", "))
 		}
 		fmt.Fprintln(w)
 	}
@@ -156,19 +160,21 @@ func applyRemediation(cmd *cobra.Command, opts analyzer.Options, dir string, bas
 	}
 	a := rep.Remediation
 	w := cmd.ErrOrStderr()
-	fmt.Fprintf(w, "imagewarden: applied %d change(s) from %s: %d finding(s) resolved\n", len(a.Changes), dir, len(a.Resolved))
+	// Principals and what the changes remove come from the inputs, the
+	// plan from a directory anyone could have written: inert.Fprintf.
+	inert.Fprintf(w, "imagewarden: applied %d change(s) from %s: %d finding(s) resolved\n", len(a.Changes), dir, len(a.Resolved))
 	for _, f := range a.Resolved {
 		var kinds []string
 		for _, x := range f.Fixes {
 			kinds = append(kinds, x.Kind)
 		}
-		fmt.Fprintf(w, "  resolved %s %s %s %s (%s)\n", f.ID, f.RuleID, f.PrincipalID, f.Capability, strings.Join(kinds, ", "))
+		inert.Fprintf(w, "  resolved %s %s %s %s (%s)\n", f.ID, f.RuleID, f.PrincipalID, f.Capability, strings.Join(kinds, ", "))
 	}
 	for _, id := range a.Introduced {
-		fmt.Fprintf(w, "  new %s: access the resolved findings hid\n", id)
+		inert.Fprintf(w, "  new %s: access the resolved findings hid\n", id)
 	}
 	for _, r := range a.Removes {
-		fmt.Fprintf(w, "  also removed: %s\n", r)
+		inert.Fprintf(w, "  also removed: %s\n", r)
 	}
 	return rep, nil
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/imagewarden/imagewarden/internal/inert"
 	iam "github.com/imagewarden/imagewarden/policies/aws"
 )
 
@@ -169,7 +170,9 @@ func runSingle(out io.Writer, o *simulateOptions) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(iam.BatchDecision{Decision: r.Decision, Reasons: r.Reasons})
 	}
-	fmt.Fprintf(out, "%s\n", r.Decision)
+	// Policy names are file names, Sids and notes come from the documents:
+	// each line is escaped whole (inert.Fprintln).
+	inert.Fprintf(out, "%s\n", r.Decision)
 	for _, rs := range r.Reasons {
 		line := "  " + rs.PolicyType
 		if rs.Policy != "" {
@@ -184,7 +187,7 @@ func runSingle(out io.Writer, o *simulateOptions) error {
 		if rs.Note != "" {
 			line += ": " + rs.Note
 		}
-		fmt.Fprintln(out, line)
+		inert.Fprintln(out, line)
 	}
 	return nil
 }

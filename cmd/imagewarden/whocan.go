@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/imagewarden/imagewarden/analyzer"
+	"github.com/imagewarden/imagewarden/internal/inert"
 	"github.com/imagewarden/imagewarden/reports"
 )
 
@@ -46,12 +47,25 @@ func newWhoCanCmd() *cobra.Command {
 	return cmd
 }
 
-func whoCanTable(w io.Writer, res *analyzer.WhoCanResult) error {
+// whoCanTable writes the answer as a terminal table. Every text from the
+// inputs is inert (internal/inert): each value escaped with inert.Line,
+// every cell through inert.Cells, every other line through inert.Fprintf,
+// and all of it through an inert.Writer.
+func whoCanTable(out io.Writer, res *analyzer.WhoCanResult) error {
+	w := inert.NewWriter(out, inert.Newline)
+	err := whoCanRows(w, res)
+	if ferr := w.Flush(); err == nil {
+		err = ferr
+	}
+	return err
+}
+
+func whoCanRows(w io.Writer, res *analyzer.WhoCanResult) error {
 	where := res.Resource
 	if where == "" {
 		where = "any resource"
 	}
-	fmt.Fprintf(w, "Who can %s on %s: %d principals\n\n", res.Permission, where, len(res.Principals))
+	inert.Fprintf(w, "Who can %s on %s: %d principals\n\n", res.Permission, where, len(res.Principals))
 	t := tablewriter.NewWriter(w)
 	t.Header("Principal", "Kind", "Access", "Resource", "Grant")
 	for _, a := range res.Principals {
@@ -68,7 +82,7 @@ func whoCanTable(w io.Writer, res *analyzer.WhoCanResult) error {
 		for _, s := range a.Path {
 			grants = append(grants, "-("+s.Kind+")-> "+s.To)
 		}
-		if err := t.Append(a.ID, a.Kind, string(a.Access), a.Resource, strings.Join(grants, "\n")); err != nil {
+		if err := t.Append(inert.Cells(a.ID, a.Kind, string(a.Access), a.Resource, inert.Multi(inert.JoinLines(grants)))...); err != nil {
 			return err
 		}
 	}
@@ -79,7 +93,7 @@ func whoCanTable(w io.Writer, res *analyzer.WhoCanResult) error {
 	for _, s := range res.Inputs {
 		if s.Error != "" {
 			skipped++
-			fmt.Fprintf(w, "SKIPPED %s: %s\n", s.Path, s.Error)
+			inert.Fprintf(w, "SKIPPED %s: %s\n", s.Path, s.Error)
 		}
 	}
 	fmt.Fprintf(w, "Inputs: %d read, %d skipped.\n", len(res.Inputs)-skipped, skipped)
