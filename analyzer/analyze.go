@@ -124,10 +124,10 @@ func Analyze(ctx context.Context, opts Options) (*Report, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if err := RequireUsable(opts.Paths, sources); err != nil {
+	if err := cfg.Check(engine.Rules(), cat); err != nil {
 		return nil, err
 	}
-	if err := cfg.Check(engine.Rules(), cat); err != nil {
+	if err := RequireUsable(opts.Paths, sources); err != nil {
 		return nil, err
 	}
 	sources = append(sources, cfg.Sources()...)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 
@@ -32,6 +33,9 @@ type analyzeOptions struct {
 	// fixes: plan each finding's least-privilege fixes, verified together
 	// by one re-analysis, for the renderers.
 	fixes bool
+	// strict: an incomplete analysis (a skipped input file, collection
+	// scope or item) fails like a finding at --fail-on does.
+	strict bool
 }
 
 func newAnalyzeCmd() *cobra.Command {
@@ -89,6 +93,7 @@ func newAnalyzeCmd() *cobra.Command {
 	f.BoolVar(&o.fixes, "fixes", true, fmt.Sprintf("plan each finding's least-privilege fixes and verify them by re-analysis; by default only up to %d findings, since it takes about four times the analysis (--fixes: always; --fixes=false: never)", autoFixesLimit))
 	f.IntVar(&o.MaxDepth, "max-depth", 0, "longest chain of transitive access to follow (0: unlimited)")
 	f.StringVar(&o.failOn, "fail-on", "", "exit with code 1 when an unsuppressed finding has at least this severity (low, medium, high, critical)")
+	f.BoolVar(&o.strict, "strict", false, "exit with code 1 when the analysis is incomplete: an input file, a collection scope or an item inside a file was skipped (the reports list them)")
 	return cmd
 }
 
@@ -105,6 +110,9 @@ func runAnalyze(cmd *cobra.Command, o *analyzeOptions) error {
 	}
 	outs, err := parseReports(o.formats, o.output)
 	if err != nil {
+		return err
+	}
+	if err := reportsSpareInputs(outs, o.Paths); err != nil {
 		return err
 	}
 	if o.Config == "" && !o.noConfig {
@@ -132,9 +140,21 @@ func runAnalyze(cmd *cobra.Command, o *analyzeOptions) error {
 		return err
 	}
 	if n := failing(rep.Findings, o.failOn); n > 0 {
-		return errFindings{n}
+		return errFindings{n: n}
+	}
+	if o.strict && !rep.Summary.Complete {
+		return errFindings{incomplete: len(rep.Summary.Skipped) + skippedItems(rep)}
 	}
 	return nil
+}
+
+// skippedItems counts the items inside input files the analysis skipped.
+func skippedItems(rep *analyzer.Report) int {
+	n := 0
+	for _, c := range rep.Summary.Counts {
+		n += c.Skipped
+	}
+	return n
 }
 
 // writeOutput writes to the file when one is named, else to stdout.
@@ -191,4 +211,30 @@ func collectSnapshot(cmd *cobra.Command, cloud, dir string, args []string) (stri
 		return "", nil, fmt.Errorf("collect %s: %w", cloud, err)
 	}
 	return dir, cleanup, nil
+}
+
+// reportsSpareInputs refuses a report that would overwrite one of the
+// inputs: a PATH given as a file, or an existing *.json inside a PATH
+// directory (the evidence the report is made from).
+func reportsSpareInputs(outs []report, paths []string) error {
+	for _, r := range outs {
+		if r.path == "" {
+			continue
+		}
+		for _, p := range paths {
+			st, err := os.Stat(p)
+			if err != nil {
+				continue
+			}
+			clash := fileKey(r.path) == fileKey(p)
+			if st.IsDir() && inside(r.path, p) && strings.EqualFold(filepath.Ext(r.path), ".json") {
+				_, err := os.Stat(r.path)
+				clash = clash || err == nil
+			}
+			if clash {
+				return fmt.Errorf("%s report: %s is one of the inputs (%s): write the report elsewhere", r.format, r.path, p)
+			}
+		}
+	}
+	return nil
 }

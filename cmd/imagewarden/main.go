@@ -19,14 +19,19 @@ import (
 // did not run as asked" (2), so a typo never passes for a clean result.
 const (
 	exitOK       = 0
-	exitFindings = 1 // --fail-on matched an unsuppressed finding
+	exitFindings = 1 // --fail-on matched an unsuppressed finding, or --strict an incomplete analysis
 	exitError    = 2 // bad usage or input: unknown flag or format, unreadable path, failed write
 )
 
-// errFindings reports that findings at or above --fail-on exist.
-type errFindings struct{ n int }
+// errFindings reports that findings at or above --fail-on exist, or, with
+// --strict, that the analysis skipped something (incomplete: how many
+// files, scopes and items).
+type errFindings struct{ n, incomplete int }
 
 func (e errFindings) Error() string {
+	if e.n == 0 {
+		return fmt.Sprintf("--strict: the analysis is incomplete: %d input files, collection scopes or items were skipped (see the report)", e.incomplete)
+	}
 	return fmt.Sprintf("%d findings at or above the --fail-on severity", e.n)
 }
 
@@ -47,6 +52,7 @@ func newRoot() *cobra.Command {
 	root.AddCommand(newAnalyzeCmd(), newWhoCanCmd(), newSimulateCmd(), newPathCmd(), newCollectCmd(), newRemediateCmd())
 	// Subcommands inherit the root's flag error handler.
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error { return checkFlags(cmd) }
 	return root
 }
 

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 	"strings"
 
 	"github.com/imagewarden/imagewarden/analyzer"
@@ -45,7 +46,7 @@ func parseReports(values []string, output string) ([]report, error) {
 		out = []report{{format: "table"}}
 	}
 	toStdout := -1
-	files := map[string]bool{}
+	files := map[string]string{} // fileKey -> as given
 	for i, r := range out {
 		if r.path == "" {
 			if toStdout >= 0 {
@@ -54,21 +55,46 @@ func parseReports(values []string, output string) ([]report, error) {
 			toStdout = i
 			continue
 		}
-		if files[r.path] {
-			return nil, fmt.Errorf("--format: two reports would be written to %s", r.path)
+		if prev, ok := files[fileKey(r.path)]; ok {
+			return nil, fmt.Errorf("--format: two reports would be written to the same file (%s, %s)", prev, r.path)
 		}
-		files[r.path] = true
+		files[fileKey(r.path)] = r.path
 	}
 	if output != "" {
 		if toStdout < 0 {
 			return nil, fmt.Errorf("--output %s: every --format already names its file", output)
 		}
-		if files[output] {
-			return nil, fmt.Errorf("--output: two reports would be written to %s", output)
+		if prev, ok := files[fileKey(output)]; ok {
+			return nil, fmt.Errorf("--output: two reports would be written to the same file (%s, %s)", prev, output)
 		}
 		out[toStdout].path = output
 	}
 	return out, nil
+}
+
+// fileKey names the file a path would write, so that two spellings of one
+// file (./out.json and out.json, a/../out.json, a symlinked directory)
+// are caught before anything is written: the absolute, cleaned path with
+// the symlinks of its directory resolved, and of the file itself when it
+// exists.
+func fileKey(p string) string {
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return filepath.Clean(p)
+	}
+	if r, err := filepath.EvalSymlinks(abs); err == nil {
+		return r
+	}
+	if dir, err := filepath.EvalSymlinks(filepath.Dir(abs)); err == nil {
+		return filepath.Join(dir, filepath.Base(abs))
+	}
+	return abs
+}
+
+// inside reports whether path is dir or lies under it.
+func inside(path, dir string) bool {
+	p, d := fileKey(path), fileKey(dir)
+	return p == d || strings.HasPrefix(p, d+string(filepath.Separator))
 }
 
 // writeReports renders every report. A file that cannot be written does

@@ -40,10 +40,11 @@ func TestParseReports(t *testing.T) {
 		{[]string{"csv=e.csv", "pdf=x"}, "", "unknown format"},
 		{[]string{"table", "json"}, "", "standard output"},
 		{[]string{"table,markdown"}, "", "standard output"},
-		{[]string{"csv=a", "sarif=a"}, "", "written to a"},
+		{[]string{"csv=a", "sarif=a"}, "", "same file (a, a)"},
+		{[]string{"csv=a", "sarif=./a"}, "", "same file (a, ./a)"},
 		{[]string{"csv="}, "", "no file"},
 		{[]string{"csv=e.csv"}, "r.txt", "already names"},
-		{[]string{"table", "csv=r.txt"}, "r.txt", "written to r.txt"},
+		{[]string{"table", "csv=r.txt"}, "r.txt", "same file (r.txt, r.txt)"},
 	} {
 		if _, err := parseReports(tc.formats, tc.output); err == nil || !strings.Contains(err.Error(), tc.why) {
 			t.Errorf("%q -o %q: want an error about %q, got %v", tc.formats, tc.output, tc.why, err)

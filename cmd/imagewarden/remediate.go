@@ -49,11 +49,21 @@ func newRemediateCmd() *cobra.Command {
 			if o.verify != "each" && o.verify != "together" {
 				return fmt.Errorf("--verify %q: each or together", o.verify)
 			}
+			written := map[string]string{}
 			for _, r := range o.reports {
 				format, file, ok := strings.Cut(r, "=")
 				if !ok || file == "" || !slices.Contains(reports.Formats, format) {
 					return fmt.Errorf("--report %q: FORMAT=FILE, FORMAT one of %s", r, strings.Join(reports.Formats, ", "))
 				}
+				// The remediation directory is the plan's: a report there
+				// could overwrite remediation.json, commands.sh or an artifact.
+				if inside(file, o.out) {
+					return fmt.Errorf("--report %s: inside --out %s, where the plan is written; write reports elsewhere", file, o.out)
+				}
+				if prev, dup := written[fileKey(file)]; dup {
+					return fmt.Errorf("--report: two reports would be written to the same file (%s, %s)", prev, file)
+				}
+				written[fileKey(file)] = file
 			}
 			if o.Config == "" && !o.noConfig {
 				found, err := config.Discover(".", o.Paths)
