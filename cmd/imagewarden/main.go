@@ -81,8 +81,11 @@ func main() {
 	interrupted.finish()
 	signal.Stop(sigs)
 	code := exitCode(err)
-	if sig := interrupted.exitCode(); sig != 0 && err != nil {
-		// Stopped by the signal: "interrupted" has been said.
+	if sig := interrupted.exitCode(); sig != 0 {
+		// Stopped by the signal: "interrupted" has been said. Whatever the
+		// command made of it (a collection writes its manifest marked
+		// interrupted and returns), the run did not finish: a script must
+		// not read it as a success.
 		code = sig
 		if errors.Is(err, context.Canceled) {
 			err = nil
