@@ -6,6 +6,8 @@ package azure
 
 import (
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/imagewarden/imagewarden/policies/glob"
 	"github.com/imagewarden/imagewarden/policies/tri"
@@ -104,17 +106,65 @@ func (r *Role) Access(op string, data bool) tri.Tri {
 	return out
 }
 
-// NormalizeScope lower-cases a scope and drops a trailing slash, so that
-// scopes compare as Azure compares them.
+// NormalizeScope lower-cases a scope, trims white space around each
+// segment and drops trailing slashes, so that scopes compare as Azure
+// compares them: case-insensitively, Unicode letters too. Slashes alone
+// are the root, "/"; a scope without its leading slash (subscriptions/S) is
+// read as absolute, as PathAncestors reads it; "" stays "" (no scope).
+// NormalizeScope(NormalizeScope(s)) is NormalizeScope(s).
 func NormalizeScope(s string) string {
-	if !hasUpper(s) && !strings.HasSuffix(s, "/") && strings.TrimSpace(s) == s {
+	if normalized(s) {
 		return s
 	}
-	s = strings.ToLower(strings.TrimSpace(s))
+	parts := strings.Split(strings.Map(foldRune, s), "/")
+	for i, p := range parts {
+		parts[i] = strings.TrimSpace(p)
+	}
+	s = strings.Join(parts, "/")
 	if len(s) > 1 {
 		s = strings.TrimRight(s, "/")
+		if s == "" {
+			return "/"
+		}
+	}
+	if s != "" && s[0] != '/' {
+		s = "/" + s
 	}
 	return s
+}
+
+// normalized reports, cheaply, a scope NormalizeScope leaves as it is: it
+// starts with "/", does not end with one (unless it is "/"), and has no
+// capital, non-ASCII byte (which may be part of a capital or a space) or
+// white space.
+func normalized(s string) bool {
+	if s == "/" {
+		return true
+	}
+	if !strings.HasPrefix(s, "/") || strings.HasSuffix(s, "/") {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= 'A' && c <= 'Z', c >= 0x80, c == ' ', c == '\t', c == '\n', c == '\r', c == '\v', c == '\f':
+			return false
+		}
+	}
+	return true
+}
+
+// foldRune maps a rune to the lower case of its upper case, so that every
+// case variant of a letter gives the same rune (ToLower alone does not:
+// the Greek rho symbol ϱ stays ϱ while its upper case Ρ lowers to ρ).
+// ASCII is lower-cased as strings.ToLower does.
+func foldRune(r rune) rune {
+	if r < utf8.RuneSelf {
+		if 'A' <= r && r <= 'Z' {
+			return r + 'a' - 'A'
+		}
+		return r
+	}
+	return unicode.ToLower(unicode.ToUpper(r))
 }
 
 // Within reports whether scope is at or below ancestor: "/" contains
@@ -209,7 +259,9 @@ func PathAncestors(scope string) []string {
 	out := []string{"/"}
 	parts := strings.Split(strings.TrimPrefix(s, "/"), "/")
 	for i := 2; i <= len(parts); i += 2 {
-		out = append(out, "/"+strings.Join(parts[:i], "/"))
+		// Normalised again: an empty segment (a//b) would leave a
+		// trailing slash.
+		out = append(out, NormalizeScope("/"+strings.Join(parts[:i], "/")))
 	}
 	if len(parts)%2 == 1 && s != "/" {
 		out = append(out, s)
