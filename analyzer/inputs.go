@@ -441,6 +441,10 @@ func decodeDocument(data []byte) (*model.Document, error) {
 		if err != nil {
 			return nil, fmt.Errorf("JSON lines, value %d: %v", n, syntax(err, 0))
 		}
+		if obj == nil {
+			// null: as in a JSON array, every value must be an object.
+			return nil, fmt.Errorf("JSON lines, value %d is not an object (null)", n)
+		}
 		if n > 1 {
 			doc.Items = append(doc.Items, obj)
 		}

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -106,48 +107,95 @@ func (s *Snapshot) remember(scope string, override bool) {
 
 // New returns an empty snapshot with the built-in role table.
 func New() *Snapshot {
-	s := &Snapshot{roles: map[string]*azure.Role{}, parents: map[string]string{}, members: map[string][]string{},
+	s := &Snapshot{roles: make(map[string]*azure.Role, 1024), parents: map[string]string{}, members: map[string][]string{},
 		groupNames: map[string]string{}, principals: map[string]*principal{}, registries: map[string]*registry{}, identities: map[string]string{}}
 	s.builtinErr = s.loadBuiltinRoles()
 	s.defDups.Kind = "role definitions"
 	return s
 }
 
-func (s *Snapshot) loadBuiltinRoles() error {
+// builtinTables are the built-in role tables, parsed once per process:
+// parsing them was most of the cost of New, which the remediation's
+// re-analyses and the fuzz tests call many times. Each snapshot gets its
+// own copies of the roles.
+var builtinTables struct {
+	once     sync.Once
+	roles    []builtinRole
+	rolesErr error
+	names    []builtinRole // every built-in role, without permissions
+	namesErr error
+}
+
+type builtinRole struct {
+	ID          string             `yaml:"id"`
+	Name        string             `yaml:"name"`
+	Permissions []azure.Permission `yaml:"permissions"`
+	key         string             // azure.RoleKey(ID)
+}
+
+func parseBuiltinTables() {
+	t := &builtinTables
 	b, err := fs.ReadFile(builtin.FS, BuiltinRolesFile)
+	if err == nil {
+		var doc struct {
+			Roles []builtinRole `yaml:"roles"`
+		}
+		if err = yaml.Unmarshal(b, &doc); err == nil {
+			t.roles = doc.Roles
+			for i := range t.roles {
+				t.roles[i].key = azure.RoleKey(t.roles[i].ID)
+			}
+		}
+	}
 	if err != nil {
-		return err
+		t.rolesErr = err
+		return
 	}
-	var t struct {
-		Roles []struct {
-			ID          string             `yaml:"id"`
-			Name        string             `yaml:"name"`
-			Permissions []azure.Permission `yaml:"permissions"`
-		} `yaml:"roles"`
+	nb, err := fs.ReadFile(builtin.FS, BuiltinRoleNamesFile)
+	if err == nil {
+		var names struct {
+			Roles map[string]string `yaml:"roles"`
+		}
+		if err = yaml.Unmarshal(nb, &names); err == nil {
+			for id, name := range names.Roles {
+				t.names = append(t.names, builtinRole{ID: id, Name: name, key: azure.RoleKey(id)})
+			}
+		}
 	}
-	if err := yaml.Unmarshal(b, &t); err != nil {
-		return err
+	t.namesErr = err
+}
+
+func clonePermissions(ps []azure.Permission) []azure.Permission {
+	if ps == nil {
+		return nil
+	}
+	out := make([]azure.Permission, len(ps))
+	for i, p := range ps {
+		out[i] = azure.Permission{Actions: slices.Clone(p.Actions), NotActions: slices.Clone(p.NotActions),
+			DataActions: slices.Clone(p.DataActions), NotDataActions: slices.Clone(p.NotDataActions), Condition: p.Condition}
+	}
+	return out
+}
+
+func (s *Snapshot) loadBuiltinRoles() error {
+	builtinTables.once.Do(parseBuiltinTables)
+	t := &builtinTables
+	if t.rolesErr != nil {
+		return t.rolesErr
 	}
 	s.builtin = map[string]bool{}
-	for _, r := range t.Roles {
-		s.roles[azure.RoleKey(r.ID)] = &azure.Role{ID: r.ID, Name: r.Name, Permissions: r.Permissions}
-		s.builtin[azure.RoleKey(r.ID)] = true
+	for _, r := range t.roles {
+		s.roles[r.key] = &azure.Role{ID: r.ID, Name: r.Name, Permissions: clonePermissions(r.Permissions)}
+		s.builtin[r.key] = true
+	}
+	if t.namesErr != nil {
+		return t.namesErr
 	}
 	// Every other built-in role is known to grant no image operation.
-	nb, err := fs.ReadFile(builtin.FS, BuiltinRoleNamesFile)
-	if err != nil {
-		return err
-	}
-	var names struct {
-		Roles map[string]string `yaml:"roles"`
-	}
-	if err := yaml.Unmarshal(nb, &names); err != nil {
-		return err
-	}
-	for id, name := range names.Roles {
-		s.builtin[azure.RoleKey(id)] = true
-		if _, ok := s.roles[azure.RoleKey(id)]; !ok {
-			s.roles[azure.RoleKey(id)] = &azure.Role{ID: id, Name: name}
+	for _, r := range t.names {
+		s.builtin[r.key] = true
+		if _, ok := s.roles[r.key]; !ok {
+			s.roles[r.key] = &azure.Role{ID: r.ID, Name: r.Name}
 		}
 	}
 	return nil

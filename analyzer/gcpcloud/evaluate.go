@@ -4,6 +4,7 @@ import (
 	"io/fs"
 	"sort"
 	"strings"
+	"sync"
 
 	"gopkg.in/yaml.v3"
 
@@ -19,19 +20,35 @@ import (
 // permissions of GCP predefined roles.
 const PredefinedRolesFile = "tables/gcp-predefined-roles.yaml"
 
+// predefinedTable is the table of predefined roles, parsed once per
+// process (parsing it was much of the cost of New).
+var predefinedTable struct {
+	once  sync.Once
+	roles map[string][]string
+	err   error
+}
+
 func loadPredefinedRoles(r *gcp.Roles) error {
-	b, err := fs.ReadFile(builtin.FS, PredefinedRolesFile)
-	if err != nil {
-		return err
+	predefinedTable.once.Do(func() {
+		b, err := fs.ReadFile(builtin.FS, PredefinedRolesFile)
+		if err != nil {
+			predefinedTable.err = err
+			return
+		}
+		var t struct {
+			Roles map[string][]string `yaml:"roles"`
+		}
+		if err := yaml.Unmarshal(b, &t); err != nil {
+			predefinedTable.err = err
+			return
+		}
+		predefinedTable.roles = t.Roles
+	})
+	if predefinedTable.err != nil {
+		return predefinedTable.err
 	}
-	var t struct {
-		Roles map[string][]string `yaml:"roles"`
-	}
-	if err := yaml.Unmarshal(b, &t); err != nil {
-		return err
-	}
-	for name, perms := range t.Roles {
-		r.Add(name, perms)
+	for name, perms := range predefinedTable.roles {
+		r.Add(name, perms) // Add copies the permissions into a set of its own
 	}
 	// Basic and predefined roles without any image permission are known
 	// too: they grant nothing this analysis looks at.
