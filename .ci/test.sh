@@ -54,3 +54,31 @@ if [ -n "$gofmt_out" ]; then
 fi
 go vet ./...
 go test ./... "$@"
+
+# Fuzzing (docs/testing.md): every fuzz target in the repository, found by
+# name (func FuzzX(f *testing.F) in a *_test.go file git does not ignore),
+# each for its share of IMAGEWARDEN_FUZZ_BUDGET seconds (default 60, at
+# least 3 each; 0 skips fuzzing). Go fuzzes one target per invocation. A
+# crasher fails the run: Go writes it to PKG/testdata/fuzz/FuzzX/, where it
+# joins the seed corpus that plain `go test` runs.
+fuzz_targets() {
+  { git ls-files --cached --others --exclude-standard -- '*_test.go' 2>/dev/null || find . -name '*_test.go' -not -path './.git/*'; } |
+    while read -r f; do
+      [ -f "$f" ] || continue
+      sed -n -E 's/^func (Fuzz[A-Za-z0-9_]*)\(f \*testing\.F\).*/\1/p' "$f" | while read -r t; do echo "./$(dirname "${f#./}") $t"; done
+    done | sort -u
+}
+fuzz_budget=${IMAGEWARDEN_FUZZ_BUDGET:-60}
+if [ "$fuzz_budget" -gt 0 ]; then
+  targets=$(fuzz_targets)
+  count=$(printf '%s' "$targets" | grep -c . || true)
+  if [ "$count" -gt 0 ]; then
+    each=$((fuzz_budget / count))
+    [ "$each" -ge 3 ] || each=3
+    echo ".ci/test.sh: fuzzing $count targets for ${each}s each" >&2
+    while read -r pkg target; do
+      echo ".ci/test.sh: fuzz $pkg $target" >&2
+      go test "$pkg" -run '^$' -fuzz "^${target}\$" -fuzztime "${each}s" -fuzzminimizetime 2s </dev/null
+    done <<<"$targets"
+  fi
+fi
