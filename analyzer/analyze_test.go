@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"flag"
+	goldenfile "github.com/imagewarden/imagewarden/internal/golden"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,7 +14,7 @@ import (
 	"github.com/imagewarden/imagewarden/analyzer/model"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files")
+var update = goldenfile.Update // the shared -update flag (internal/golden)
 
 const demoDir = "../testdata/demo"
 

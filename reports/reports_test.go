@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"flag"
+	"github.com/imagewarden/imagewarden/internal/golden"
 	"os"
 	"path/filepath"
 	"testing"
@@ -14,7 +14,7 @@ import (
 	"github.com/imagewarden/imagewarden/analyzer/remediate/engine"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files")
+var update = golden.Update // the shared -update flag (internal/golden)
 
 func demoReport(t *testing.T) *analyzer.Report {
 	t.Helper()

@@ -4,7 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
+	goldenfile "github.com/imagewarden/imagewarden/internal/golden"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -39,7 +39,7 @@ const approvedYAML = `imagewarden:
       resources: ["` + acrnwgolden + `"]
 `
 
-var update = flag.Bool("update", false, "rewrite testdata/golden/remediation-demo-azure.json")
+var update = goldenfile.Update // the shared -update flag (internal/golden)
 
 // demo is the Azure demo remediated with the approved publishers above.
 var demo = &remediatetest.Demo{Dir: "testdata/demo/azure", ApprovedYAML: approvedYAML, Golden: "testdata/golden/remediation-demo-azure.json"}

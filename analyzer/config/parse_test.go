@@ -3,7 +3,7 @@ package config
 import (
 	"context"
 	"encoding/json"
-	"flag"
+	"github.com/imagewarden/imagewarden/internal/golden"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,7 +15,7 @@ import (
 	"github.com/imagewarden/imagewarden/analyzer/rules"
 )
 
-var update = flag.Bool("update", false, "rewrite testdata/config/*.err")
+var update = golden.Update // the shared -update flag (internal/golden)
 
 const fixtures = "../../testdata/config"
 

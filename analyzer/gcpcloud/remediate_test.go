@@ -4,8 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
+	goldenfile "github.com/imagewarden/imagewarden/internal/golden"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -37,7 +37,7 @@ const approvedYAML = `imagewarden:
       resources: ["` + golden + `"]
 `
 
-var update = flag.Bool("update", false, "rewrite testdata/golden/remediation-demo-gcp.json")
+var update = goldenfile.Update // the shared -update flag (internal/golden)
 
 // demo is the GCP demo remediated with the approved publishers above.
 var demo = &remediatetest.Demo{Dir: "testdata/demo/gcp", ApprovedYAML: approvedYAML, Golden: "testdata/golden/remediation-demo-gcp.json"}

@@ -3,8 +3,8 @@ package awscollect
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
+	"github.com/imagewarden/imagewarden/internal/golden"
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
@@ -524,7 +524,7 @@ func testConfig(url string) aws.Config {
 	}
 }
 
-var update = flag.Bool("update", false, "rewrite testdata/golden from the collected snapshot")
+var update = golden.Update // the shared -update flag (internal/golden)
 
 // TestCollect: without --region every enabled region is collected; pages
 // are followed, throttling is retried for every operation, AccessDenied for

@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"flag"
+	goldenfile "github.com/imagewarden/imagewarden/internal/golden"
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
@@ -22,7 +22,7 @@ import (
 	"github.com/imagewarden/imagewarden/analyzer"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/golden")
+var update = goldenfile.Update // the shared -update flag (internal/golden)
 
 var fixedNow = time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
 

@@ -3,7 +3,7 @@ package gcpcollect
 import (
 	"context"
 	"encoding/json"
-	"flag"
+	goldenfile "github.com/imagewarden/imagewarden/internal/golden"
 	"io/fs"
 	"net/http/httptest"
 	"os"
@@ -22,7 +22,7 @@ import (
 	"github.com/imagewarden/imagewarden/internal/version"
 )
 
-var update = flag.Bool("update", false, "rewrite testdata/golden from this run")
+var update = goldenfile.Update // the shared -update flag (internal/golden)
 
 var fixed = time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
 

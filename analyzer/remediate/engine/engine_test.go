@@ -2,7 +2,7 @@ package engine
 
 import (
 	"context"
-	"flag"
+	goldenfile "github.com/imagewarden/imagewarden/internal/golden"
 	"os"
 	"path/filepath"
 	"testing"
@@ -12,7 +12,7 @@ import (
 	"github.com/imagewarden/imagewarden/analyzer/remediate"
 )
 
-var update = flag.Bool("update", false, "rewrite testdata/golden/remediation-*")
+var update = goldenfile.Update // the shared -update flag (internal/golden)
 
 func root(t *testing.T) string {
 	t.Helper()
