@@ -97,12 +97,24 @@ func transitiveAnswers(p Provider, direct []model.Answer, action, resource strin
 			holders[e.To] = true
 		}
 	}
+	// The grants of another account that admit an admin node to the
+	// resource: the account-crossing step of such a chain.
+	via, _ := p.(interface {
+		AdminVia(admin, action, resource string) []model.Grant
+	})
 	var out []model.Answer
 	for from, steps := range graph.New(edges).ToHolders(holders, maxDepth) {
 		if holders[from] || model.IsVirtual(from) {
 			continue
 		}
-		a := model.Answer{ID: from, Cloud: steps[0].Cloud, Kind: "transitive", Access: model.Allowed, Resource: steps[len(steps)-1].To, Path: steps, Via: steps[0].Via}
+		end := steps[len(steps)-1].To
+		a := model.Answer{ID: from, Cloud: steps[0].Cloud, Kind: "transitive", Access: model.Allowed, Resource: end, Path: steps, Via: steps[0].Via}
+		if resource != "" {
+			a.Resource = resource
+			if via != nil && graph.IsAdmin(end) {
+				a.Via = append(append([]model.Grant{}, a.Via...), via.AdminVia(end, action, resource)...)
+			}
+		}
 		for _, s := range steps {
 			if s.Conditional || s.Assumed {
 				a.Access = model.Conditional

@@ -230,6 +230,7 @@ func (s *Snapshot) Edges() []model.Edge {
 	}
 	out = append(out, s.escalationEdges()...)
 	out = append(out, s.rewriteEdges(out)...)
+	out = append(out, s.adminBridgeEdges(out)...)
 	return model.MergeEdges(out)
 }
 
@@ -482,7 +483,8 @@ func (s *Snapshot) AdminHolds(admin, action, resource string) model.Access {
 	if !ok || p == nil {
 		return ""
 	}
-	pattern := true
+	pattern, resourceAccount := true, account
+	var resourcePolicy *iam.NamedPolicy
 	if resource == "" {
 		resource = "arn:aws:" + strings.SplitN(action, ":", 2)[0] + ":*:" + account + ":*"
 		for _, f := range s.catalogFormats(action) {
@@ -493,9 +495,16 @@ func (s *Snapshot) AdminHolds(admin, action, resource string) model.Access {
 		}
 	} else {
 		pattern = strings.ContainsAny(resource, "*?")
+		// A resource of another account is reached only if that account
+		// consents: its resource policy must admit the principal, as for
+		// any cross-account request. In its own account the administrator
+		// can rewrite the resource policy, so it is not weighed.
+		if owner, policy := s.resourceOwner(resource); owner != "" && owner != account {
+			resourceAccount, resourcePolicy = owner, policy
+		}
 	}
-	r := iam.Decide(&iam.Request{Principal: p.arn, Action: action, Resource: resource, ResourcePattern: pattern, ResourceAccount: account, Context: p.ctx},
-		&iam.Policies{Identity: externalAdmin, Boundary: p.bound, SCPs: p.scps})
+	r := iam.Decide(&iam.Request{Principal: p.arn, Action: action, Resource: resource, ResourcePattern: pattern, ResourceAccount: resourceAccount, Context: p.ctx},
+		&iam.Policies{Identity: externalAdmin, Boundary: p.bound, SCPs: p.scps, Resource: resourcePolicy})
 	switch r.Decision {
 	case iam.Allowed:
 		return model.Allowed

@@ -28,6 +28,9 @@ type Snapshot struct {
 	policyDups, principalDups, groupDups model.Duplicates
 	resolved                             bool
 	cat                                  *catalog.Catalog // for who-can without a resource
+	// resourceIndex: the known resources by ARN, for AdminHolds (built on
+	// first use, after loading).
+	resourceIndex map[string]knownResource
 }
 
 // UseCatalog lets WhoCan find the resource type of an action.

@@ -1,0 +1,178 @@
+package awscloud
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/imagewarden/imagewarden/analyzer/model"
+	iam "github.com/imagewarden/imagewarden/policies/aws"
+)
+
+// An admin node ("administrator of account X, as principal P") holds what
+// an administrator of X can do in X, and nothing in another account by
+// itself: a request into another account needs that account's consent
+// (a trust policy, a resource policy). The edges here are the real ways
+// out of X an administrator of X can use:
+//
+//   - assume a role of another account whose trust policy admits P (or
+//     every principal of X), with P's guardrails still applying;
+//   - take over a principal of X that is a bridge (a role or user of X
+//     that can step into another account, or that another account's
+//     resource policy names), by rewriting its trust policy or minting
+//     its credentials, and then use the bridge.
+//
+// Resource policies that admit X's principals are decided by AdminHolds on
+// the resource itself (its account and its policy), so they need no edge.
+
+// adminBridgeEdges returns the edges out of the admin nodes that edges
+// reach.
+func (s *Snapshot) adminBridgeEdges(edges []model.Edge) []model.Edge {
+	admins := map[string]*principal{} // admin node -> its principal
+	for _, e := range edges {
+		if _, _, arn, ok := model.ParseAdminNode(e.To); ok {
+			if p := s.byARN[arn]; p != nil && !p.external {
+				admins[e.To] = p
+			}
+		}
+	}
+	if len(admins) == 0 {
+		return nil
+	}
+	names := make([]string, 0, len(admins))
+	for a := range admins {
+		names = append(names, a)
+	}
+	sort.Strings(names)
+
+	bridges := s.bridges(edges)
+	byAccount := map[string][]*principal{}
+	for _, p := range s.principals {
+		if !p.public && !p.external {
+			byAccount[p.account] = append(byAccount[p.account], p)
+		}
+	}
+	// The roles of other accounts whose trust policies admit each principal.
+	admits := map[string][]*principal{} // principal ARN -> roles elsewhere trusting it
+	for _, r := range s.principals {
+		if r.kind != "role" || r.external || r.trust == nil {
+			continue
+		}
+		for _, c := range s.trustCandidates(r, byAccount) {
+			if c.account != r.account {
+				admits[c.arn] = append(admits[c.arn], r)
+			}
+		}
+	}
+
+	var out []model.Edge
+	for _, admin := range names {
+		p := admins[admin]
+		for _, r := range admits[p.arn] {
+			res := iam.Decide(&iam.Request{Principal: p.arn, Action: "sts:AssumeRole", Resource: r.arn, ResourceAccount: r.account, Context: p.ctx},
+				&iam.Policies{Identity: externalAdmin, Boundary: p.bound, SCPs: p.scps, Resource: &iam.NamedPolicy{Name: "trust:" + r.name, Policy: r.trust}})
+			if e, ok := edgeFrom(res, admin, r.arn, "assume-role", "sts:AssumeRole"); ok {
+				e.Note = "as an administrator of account " + p.account + ", " + p.arn + " can assume this role of account " + r.account + ", whose trust policy admits it"
+				out = append(out, e)
+			}
+		}
+		for _, b := range bridges[p.account] {
+			if b.arn == p.arn {
+				continue
+			}
+			action, note := "iam:UpdateAssumeRolePolicy", "can rewrite the trust policy of "+b.arn+" and assume it"
+			if b.kind == "user" {
+				action, note = "iam:CreateAccessKey", "can create credentials for "+b.arn+" and sign in as it"
+			}
+			res := iam.Decide(&iam.Request{Principal: p.arn, Action: action, Resource: b.arn, ResourceAccount: p.account, Context: p.ctx},
+				&iam.Policies{Identity: externalAdmin, Boundary: p.bound, SCPs: p.scps})
+			if e, ok := edgeFrom(res, admin, b.arn, "admin-takeover", action); ok {
+				e.Note = "as an administrator of account " + p.account + ", " + note + ": it reaches another account"
+				out = append(out, e)
+			}
+		}
+	}
+	return out
+}
+
+// bridges lists, by account, the principals that lead out of their
+// account: the source of an edge to a principal of another account, or a
+// principal that a resource policy of another account names.
+func (s *Snapshot) bridges(edges []model.Edge) map[string][]*principal {
+	seen := map[string]bool{}
+	out := map[string][]*principal{}
+	add := func(p *principal) {
+		if p == nil || p.external || p.public || seen[p.arn] {
+			return
+		}
+		seen[p.arn] = true
+		out[p.account] = append(out[p.account], p)
+	}
+	for _, e := range edges {
+		from, to := s.byARN[e.From], s.byARN[e.To]
+		if from != nil && to != nil && !to.external && to.account != from.account {
+			add(from)
+		}
+	}
+	for _, k := range s.knownResources() {
+		if k.policy == nil || k.policy.Policy == nil {
+			continue
+		}
+		for _, st := range k.policy.Policy.Statements {
+			if st.Principal == nil || st.Effect != iam.Allow || st.NotPrincipal {
+				continue
+			}
+			for _, v := range st.Principal.Values["AWS"] {
+				if p := s.byARN[v]; p != nil && p.account != k.account {
+					add(p)
+				}
+			}
+		}
+	}
+	for _, ps := range out {
+		sort.Slice(ps, func(i, j int) bool { return ps[i].arn < ps[j].arn })
+	}
+	return out
+}
+
+// resourceOwner is the account a resource belongs to, and its resource
+// policy: a known repository's or image's, else the account in its ARN.
+func (s *Snapshot) resourceOwner(resource string) (account string, policy *iam.NamedPolicy) {
+	if s.resourceIndex == nil {
+		s.resourceIndex = map[string]knownResource{}
+		for _, k := range s.knownResources() {
+			s.resourceIndex[k.model.ID] = k
+		}
+	}
+	if k, ok := s.resourceIndex[resource]; ok {
+		return k.account, k.policy
+	}
+	if parts := strings.SplitN(resource, ":", 6); len(parts) == 6 {
+		return parts[4], nil
+	}
+	return "", nil
+}
+
+// AdminVia names the grants of another account that let an admin node in
+// on a resource there (its resource policy's statements), so that an
+// answer through the admin node shows the account-crossing grant; nil in
+// the admin's own account.
+func (s *Snapshot) AdminVia(admin, action, resource string) []model.Grant {
+	_, account, arn, ok := model.ParseAdminNode(admin)
+	p := s.byARN[arn]
+	if !ok || p == nil || resource == "" {
+		return nil
+	}
+	owner, policy := s.resourceOwner(resource)
+	if owner == "" || owner == account || policy == nil {
+		return nil
+	}
+	r := iam.Decide(&iam.Request{Principal: p.arn, Action: action, Resource: resource, ResourcePattern: strings.ContainsAny(resource, "*?"), ResourceAccount: owner, Context: p.ctx},
+		&iam.Policies{Identity: externalAdmin, Boundary: p.bound, SCPs: p.scps, Resource: policy})
+	var out []model.Grant
+	for _, g := range r.Reasons {
+		if g.PolicyType == "resource_policy" && g.Effect == "Allow" {
+			out = append(out, model.Grant(g))
+		}
+	}
+	return out
+}
