@@ -160,3 +160,115 @@ func TestAWSResourcePolicyBridge(t *testing.T) {
 }
 
 func graphIsAdmin(id string) bool { return strings.HasPrefix(id, model.AdminPrefix) }
+
+const gcpRepoTwo = "//artifactregistry.googleapis.com/projects/p-two/locations/europe-west1/repositories/app"
+
+// twoProjects: p-one has an IAM administrator (who can grant itself any role there) and a
+// viewer; p-two has a repository only its pipeline may write. bridge adds
+// members to the repository's writers.
+func twoProjects(t *testing.T, bridge string) string {
+	project := func(id, number, bindings string) string {
+		return `{"resource": "//cloudresourcemanager.googleapis.com/projects/` + id + `", "assetType": "cloudresourcemanager.googleapis.com/Project",
+		  "project": "projects/` + number + `", "organization": "organizations/1", "policy": {"bindings": [` + bindings + `]}}`
+	}
+	writers := `"serviceAccount:pipe@p-two.iam.gserviceaccount.com"` + bridge
+	policies := `[` + project("p-one", "101", `{"role": "roles/resourcemanager.projectIamAdmin", "members": ["user:owner1@example.com"]},
+	    {"role": "roles/viewer", "members": ["user:reader1@example.com"]},
+	    {"role": "roles/iam.serviceAccountUser", "members": ["serviceAccount:bridge@p-one.iam.gserviceaccount.com"]}`) + `,
+	  ` + project("p-two", "102", `{"role": "roles/viewer", "members": ["user:reader2@example.com"]}`) + `,
+	  {"resource": "` + gcpRepoTwo + `", "assetType": "artifactregistry.googleapis.com/Repository", "project": "projects/102", "organization": "organizations/1",
+	   "policy": {"bindings": [{"role": "roles/artifactregistry.writer", "members": [` + writers + `]}]}}]`
+	return writeFiles(t, map[string]string{"iam-policies.json": policies})
+}
+
+func TestGCPNoBridgeNoCrossing(t *testing.T) {
+	got := whoCanIDs(t, twoProjects(t, ""), "artifactregistry.repositories.uploadArtifacts", gcpRepoTwo)
+	if strings.Join(keys(got), " ") != "serviceAccount:pipe@p-two.iam.gserviceaccount.com" {
+		t.Errorf("nothing in p-two admits p-one: only the pipeline writes; got %v", keys(got))
+	}
+}
+
+func TestGCPBindingBridge(t *testing.T) {
+	got := whoCanIDs(t, twoProjects(t, `, "serviceAccount:bridge@p-one.iam.gserviceaccount.com"`), "artifactregistry.repositories.uploadArtifacts", gcpRepoTwo)
+	want := []string{"serviceAccount:bridge@p-one.iam.gserviceaccount.com", "serviceAccount:pipe@p-two.iam.gserviceaccount.com", "user:owner1@example.com"}
+	if strings.Join(keys(got), " ") != strings.Join(want, " ") {
+		t.Errorf("p-one's service account writes in p-two: p-one's owner reaches it, the viewers do not; got %v, want %v", keys(got), want)
+	}
+	a := got["user:owner1@example.com"]
+	if n := len(a.Path); n == 0 || a.Path[n-1].To != "serviceAccount:bridge@p-one.iam.gserviceaccount.com" {
+		t.Errorf("the owner's path should end at the bridge service account: %+v", a.Path)
+	}
+}
+
+const (
+	subOne      = "/subscriptions/11111111-1111-1111-1111-111111111111"
+	subTwo      = "/subscriptions/22222222-2222-2222-2222-222222222222"
+	azRegistry  = subTwo + "/resourceGroups/rg-images/providers/Microsoft.ContainerRegistry/registries/acrtwo"
+	azIdentity  = subOne + "/resourceGroups/rg-ops/providers/Microsoft.ManagedIdentity/userAssignedIdentities/mi-bridge"
+	azAcrPush   = "/providers/Microsoft.Authorization/roleDefinitions/8311e382-0749-4cb8-b61a-304f252e45ec"
+	azUAA       = "/providers/Microsoft.Authorization/roleDefinitions/18d7d88d-d35e-4fb5-a5c3-7773c20a72d9"
+	azAdminID   = "aaaaaaaa-0000-0000-0000-000000000001"
+	azPipeID    = "aaaaaaaa-0000-0000-0000-000000000002"
+	azBridgeID  = "aaaaaaaa-0000-0000-0000-000000000003"
+	azPushRegOp = "Microsoft.ContainerRegistry/registries/push/write"
+)
+
+// twoSubscriptions: sub-one has a User Access Administrator (an
+// administrator of the subscription) and a managed identity; sub-two has a
+// registry only its pipeline may push to. bridge gives the identity AcrPush
+// on the registry.
+func twoSubscriptions(t *testing.T, bridge bool) string {
+	assignment := func(principal, typ, role, scope string) string {
+		return `{"id": "` + scope + `/providers/Microsoft.Authorization/roleAssignments/` + principal + `", "principalId": "` + principal + `", "principalType": "` + typ +
+			`", "roleDefinitionId": "` + role + `", "scope": "` + scope + `"}`
+	}
+	as := []string{
+		assignment(azAdminID, "User", azUAA, subOne),
+		assignment(azPipeID, "ServicePrincipal", azAcrPush, azRegistry),
+	}
+	if bridge {
+		as = append(as, assignment(azBridgeID, "ServicePrincipal", azAcrPush, azRegistry))
+	}
+	return writeFiles(t, map[string]string{
+		"role-assignments.json": "[" + strings.Join(as, ",") + "]",
+		"registries.json":       `[{"id": "` + azRegistry + `", "name": "acrtwo", "type": "Microsoft.ContainerRegistry/registries", "loginServer": "acrtwo.azurecr.io"}]`,
+		"identities.json": `[{"id": "` + azIdentity + `", "name": "mi-bridge", "type": "Microsoft.ManagedIdentity/userAssignedIdentities",
+		  "principalId": "` + azBridgeID + `", "clientId": "cccccccc-0000-0000-0000-000000000003"}]`,
+	})
+}
+
+func TestAzureNoBridgeNoCrossing(t *testing.T) {
+	got := whoCanIDs(t, twoSubscriptions(t, false), azPushRegOp, azRegistry)
+	if strings.Join(keys(got), " ") != azPipeID {
+		t.Errorf("nothing in sub-two admits sub-one: only the pipeline pushes; got %v", keys(got))
+	}
+}
+
+func TestAzureIdentityBridge(t *testing.T) {
+	got := whoCanIDs(t, twoSubscriptions(t, true), azPushRegOp, azRegistry)
+	want := []string{azPipeID, azBridgeID, azAdminID}
+	sort.Strings(want)
+	if strings.Join(keys(got), " ") != strings.Join(want, " ") {
+		t.Errorf("sub-one's managed identity pushes to sub-two: sub-one's administrator reaches it; got %v, want %v", keys(got), want)
+	}
+	a := got[azAdminID]
+	if n := len(a.Path); n == 0 || a.Path[n-1].To != azBridgeID || a.Path[n-1].Kind != "admin-takeover" {
+		t.Errorf("the administrator's path should end by taking over the bridge identity: %+v", a.Path)
+	}
+}
+
+// The demo: nothing in the shared-services account trusts the workloads
+// account for golden/base-ubuntu, so the workloads administrator is not
+// listed; apps/checkout admits the workloads account by its policy, so it
+// is, directly.
+func TestDemoWorkloadsAdministrator(t *testing.T) {
+	const admin = "arn:aws:iam::345678901234:role/OrganizationAccountAccessRole"
+	golden := whoCanIDs(t, "../testdata/demo", "ecr:PutImage", "arn:aws:ecr:us-east-1:210987654321:repository/golden/base-ubuntu")
+	if a, ok := golden[admin]; ok {
+		t.Errorf("the workloads administrator cannot push to golden/base-ubuntu: %+v", a)
+	}
+	checkout := whoCanIDs(t, "../testdata/demo", "ecr:PutImage", "arn:aws:ecr:us-east-1:210987654321:repository/apps/checkout")
+	if a, ok := checkout[admin]; !ok || len(a.Path) != 0 {
+		t.Errorf("the repository policy of apps/checkout admits the workloads account: %+v", a)
+	}
+}

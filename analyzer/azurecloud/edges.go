@@ -28,6 +28,7 @@ func (s *Snapshot) edges() []model.Edge {
 	}
 	out = append(out, s.identityEdges()...)
 	out = append(out, s.roleDefinitionEdges()...)
+	out = append(out, s.adminBridgeEdges(out)...)
 	return model.MergeEdges(out)
 }
 

@@ -117,6 +117,7 @@ func (s *Snapshot) edges() []model.Edge {
 		}
 	}
 	out = append(out, s.cloudBuildEdges(ids)...)
+	out = append(out, s.adminBridgeEdges(out)...)
 	return model.MergeEdges(out)
 }
 
