@@ -51,14 +51,20 @@ func (s *Snapshot) adminBridgeEdges(edges []model.Edge) []model.Edge {
 			byAccount[p.account] = append(byAccount[p.account], p)
 		}
 	}
-	// The roles of other accounts whose trust policies admit each principal.
+	// The roles of other accounts whose trust policies admit each
+	// principal that has an admin node (only those: a trust of a whole
+	// account admits thousands).
+	isAdmin := map[string]bool{}
+	for _, p := range admins {
+		isAdmin[p.arn] = true
+	}
 	admits := map[string][]*principal{} // principal ARN -> roles elsewhere trusting it
 	for _, r := range s.principals {
 		if r.kind != "role" || r.external || r.trust == nil {
 			continue
 		}
 		for _, c := range s.trustCandidates(r, byAccount) {
-			if c.account != r.account {
+			if c.account != r.account && isAdmin[c.arn] {
 				admits[c.arn] = append(admits[c.arn], r)
 			}
 		}
