@@ -108,17 +108,25 @@ type Source struct {
 // Collection is what a collection.json manifest says about its snapshot:
 // who collected what and when, and which scopes are missing.
 type Collection struct {
-	Tool        string           `json:"tool"`
-	Version     string           `json:"version"`
-	Cloud       string           `json:"cloud"`
-	Caller      string           `json:"caller"`
-	Account     string           `json:"account"`
-	Started     time.Time        `json:"started"`
-	Finished    time.Time        `json:"finished"`
-	Complete    bool             `json:"complete"`
-	Interrupted bool             `json:"interrupted,omitempty"`
-	Collected   []CollectedScope `json:"collected"`
-	Skipped     []CollectedScope `json:"skipped"`
+	Tool    string `json:"tool"`
+	Version string `json:"version"`
+	Cloud   string `json:"cloud"`
+	Caller  string `json:"caller"`
+	Account string `json:"account"`
+	// Partition and Region are, for AWS, the partition of the caller and
+	// the region the account-wide calls were made in (STS, IAM,
+	// Organizations, the listing of the enabled regions).
+	Partition   string    `json:"partition,omitempty"`
+	Region      string    `json:"region,omitempty"`
+	Started     time.Time `json:"started"`
+	Finished    time.Time `json:"finished"`
+	Complete    bool      `json:"complete"`
+	Interrupted bool      `json:"interrupted,omitempty"`
+	// Notes say what the collector chose for the caller (a default
+	// region, say), for the reader of the evidence.
+	Notes     []string         `json:"notes,omitempty"`
+	Collected []CollectedScope `json:"collected"`
+	Skipped   []CollectedScope `json:"skipped"`
 }
 
 // CollectedScope is one scope of a collection and, when skipped, why.
@@ -126,6 +134,9 @@ type CollectedScope struct {
 	Name  string   `json:"name"`
 	Error string   `json:"error,omitempty"`
 	Files []string `json:"files,omitempty"`
+	// Note qualifies a scope that was collected: not applicable where
+	// the service does not exist, or collected another way than asked.
+	Note string `json:"note,omitempty"`
 }
 
 // Warning is something the analysis could not do fully.

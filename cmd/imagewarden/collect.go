@@ -57,7 +57,9 @@ func newCollectAWSCmd() *cobra.Command {
 				return err
 			}
 			// No --region: the collector lists each account's enabled
-			// regions and collects them all.
+			// regions and collects them all. No region configured (the
+			// SDK defaults none): the collector chooses the home region
+			// and records it in collection.json (docs/collect.md).
 			opts2 := awscollect.Options{Out: o.out, Regions: o.regions, Concurrency: o.concurrency, Config: cfg, AssumeRole: o.assumeRole, Accounts: o.accounts}
 			return runCollector(cmd, o.quiet, "accounts", o.out, func(p collect.Progress) (*collect.Manifest, error) {
 				opts2.Progress = p
@@ -69,7 +71,7 @@ func newCollectAWSCmd() *cobra.Command {
 	f.StringVar(&o.out, "out", "", "directory to write the snapshot to")
 	forceFlag(f)
 	f.StringVar(&o.profile, "profile", "", "AWS shared configuration profile")
-	f.StringArrayVar(&o.regions, "region", nil, "region to collect (repeatable; default: every region enabled in each account)")
+	f.StringArrayVar(&o.regions, "region", nil, "region to collect (repeatable; default: every region enabled in each account); with no region configured, the first also chooses the partition of the account-wide calls")
 	f.IntVar(&o.concurrency, "concurrency", 4, "regions collected at once (accounts, with --assume-role)")
 	f.BoolVar(&o.quiet, "quiet", false, "no progress on standard error")
 	f.StringVar(&o.assumeRole, "assume-role", "", "collect every account of the organization (or --accounts) by assuming this role name in each")

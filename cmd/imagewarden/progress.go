@@ -89,8 +89,15 @@ const maxListedScopes = 30
 // the cloud's text: printed inert (inert.Fprintf).
 func printManifest(w io.Writer, m *collect.Manifest, out string) {
 	inert.Fprintf(w, "collected %s %s as %s into %s\n", m.Cloud, m.Account, m.Caller, out)
+	for _, n := range m.Notes {
+		inert.Fprintf(w, "  NOTE %s\n", n)
+	}
 	if len(m.Collected) <= maxListedScopes {
 		for _, s := range m.Collected {
+			if s.Note != "" {
+				inert.Fprintf(w, "  collected %s: %d files (%s)\n", s.Name, len(s.Files), s.Note)
+				continue
+			}
 			inert.Fprintf(w, "  collected %s: %d files\n", s.Name, len(s.Files))
 		}
 	}

@@ -24,7 +24,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
-	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	ecrtypes "github.com/aws/aws-sdk-go-v2/service/ecr/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
@@ -41,11 +40,14 @@ import (
 type Options struct {
 	Out string
 	// Regions to collect. Empty: every region enabled in each collected
-	// account (ec2:DescribeRegions, asked in Config.Region or us-east-1),
-	// since opt-in regions differ from one account to the next.
+	// account (ec2:DescribeRegions, asked in the home region), since
+	// opt-in regions differ from one account to the next.
 	Regions     []string
 	Concurrency int
 	// Config is the SDK configuration (credentials, retryer, endpoint).
+	// Its Region is the home region, where the account-wide calls are
+	// made; without one, the main region of the partition of the first of
+	// Regions, else us-east-1 (see homeRegion).
 	Config aws.Config
 	// Now stamps the manifest; tests fix it.
 	Now func() time.Time
@@ -56,6 +58,9 @@ type Options struct {
 	Accounts   []string
 	// Progress, if set, is called after each account.
 	Progress collect.Progress
+
+	// partition is the caller's (aws, aws-us-gov, aws-cn...).
+	partition string
 }
 
 // Scope and Manifest are the shared collection.json types.
@@ -77,11 +82,26 @@ func Collect(ctx context.Context, o Options) (*Manifest, error) {
 	}
 	rec := collect.NewRecorder("aws", now())
 	m := rec.Manifest()
+	home, note := homeRegion(o.Config, o.Regions)
+	if o.Config.Region == "" {
+		o.Config = o.Config.Copy()
+		o.Config.Region = home
+		m.Notes = append(m.Notes, note)
+	}
+	m.Region = home
 	id, err := sts.NewFromConfig(o.Config).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	if err != nil {
-		return nil, fmt.Errorf("sts:GetCallerIdentity: %w", err)
+		if note != "" {
+			return nil, fmt.Errorf("sts:GetCallerIdentity in %s: %w (%s: set AWS_REGION, or region in the profile, to a region of the credentials' partition)", home, err, note)
+		}
+		return nil, fmt.Errorf("sts:GetCallerIdentity in %s: %w", home, err)
 	}
 	m.Caller, m.Account = aws.ToString(id.Arn), aws.ToString(id.Account)
+	m.Partition = arnPartition(m.Caller)
+	if m.Partition == "" {
+		m.Partition = partitionOf(home)
+	}
+	o.partition = m.Partition
 	record := rec.Record
 	conc := o.Concurrency
 	if conc <= 0 {
@@ -177,43 +197,14 @@ func collectAccount(ctx context.Context, o Options, cfg aws.Config, account, dir
 		}(region)
 	}
 	wg.Wait()
+	if o.partition != "" && o.partition != "aws" {
+		// Its endpoints (us-east-1, us-west-2) serve the aws partition
+		// only: asking would fail, and the snapshot would say it is
+		// incomplete when nothing is missing.
+		record(withPrefix(Scope{Name: "ecr-public", Note: "not applicable: ECR Public exists only in the aws partition, not in " + o.partition}))
+		return
+	}
 	record(withPrefix(collectECRPublic(ctx, ao)))
-}
-
-// homeRegion is where account-wide questions are asked: the configured
-// region, or us-east-1, which every account has.
-func homeRegion(cfg aws.Config) string {
-	if cfg.Region != "" {
-		return cfg.Region
-	}
-	return "us-east-1"
-}
-
-// enabledRegions lists the regions enabled in the account: DescribeRegions
-// without AllRegions returns exactly those (opted-in and the ones that need
-// no opt-in). When it fails, the home region alone is collected and the
-// failure recorded, so that the snapshot says regions may be missing.
-func enabledRegions(ctx context.Context, o Options) ([]string, Scope) {
-	s := Scope{Name: "regions"}
-	home := homeRegion(o.Config)
-	c := ec2.NewFromConfig(o.Config, func(opt *ec2.Options) { opt.Region = home })
-	out, err := c.DescribeRegions(ctx, &ec2.DescribeRegionsInput{})
-	if err != nil {
-		s.Error = "ec2:DescribeRegions: " + errText(err) + " (only " + home + " collected)"
-		return []string{home}, s
-	}
-	var regions []string
-	for _, r := range out.Regions {
-		if n := aws.ToString(r.RegionName); n != "" {
-			regions = append(regions, n)
-		}
-	}
-	if len(regions) == 0 {
-		s.Error = "ec2:DescribeRegions: no region returned (only " + home + " collected)"
-		return []string{home}, s
-	}
-	sort.Strings(regions)
-	return regions, s
 }
 
 // memberAccounts lists the accounts to collect: Accounts when given, else
@@ -300,12 +291,15 @@ type authDetails struct {
 }
 
 // doc turns the URL-encoded document the API returns into the decoded JSON
-// object the CLI prints.
+// object the CLI prints. IAM encodes documents as RFC 3986 says, where a
+// "+" stands for itself: they are percent-decoded only, as the AWS CLI
+// does (decode_quoted_jsondoc), not as a form, which would read "+" as a
+// space.
 func doc(s *string) json.RawMessage {
 	if s == nil {
 		return nil
 	}
-	d, err := url.QueryUnescape(*s)
+	d, err := url.PathUnescape(*s)
 	if err != nil || !json.Valid([]byte(d)) {
 		b, _ := json.Marshal(*s) // kept as a string; analyze reads both
 		return b

@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -51,6 +50,11 @@ var readOnly = map[string]bool{
 // the first call of each operation (per region, account and role) is
 // throttled with the service's own error; access is denied to ECR in one
 // region, to SSM in another, and to one account's role.
+//
+// Like AWS, it refuses a request whose signature names no region (what the
+// SDK sends when no region is configured), or a region outside the
+// credentials' partition; and in an opt-in region that an account has not
+// enabled, the regional services refuse that account's credentials.
 type fakeAWS struct {
 	mu         sync.Mutex
 	calls      []string
@@ -65,10 +69,33 @@ type fakeAWS struct {
 	// throttling error, every operation of the fake also fails once with
 	// an internal error the SDK must retry.
 	failed map[string]bool
+	// partition of the fake's accounts: "" is aws; aws-us-gov and aws-cn
+	// refuse credentials signed for a region of another partition, and
+	// write their own partition in ARNs.
+	partition string
+	// optInRegion is enabled in the caller's account (111122223333) only:
+	// the regional services refuse every other account's credentials
+	// there, as AWS does in an opt-in region an account has not enabled.
+	optInRegion string
+	// regions records the signing region of every request.
+	regions []string
 }
 
-// fakeRegions are what the fake's DescribeRegions returns.
+// fakeRegions are what the fake's DescribeRegions returns (in the aws
+// partition).
 var fakeRegions = []string{"us-east-1", "eu-west-1", "ap-southeast-2"}
+
+// enabledRegions are the regions of the fake's partition enabled in its
+// accounts.
+func (f *fakeAWS) enabledRegions() []string {
+	switch f.partition {
+	case "aws-us-gov":
+		return []string{"us-gov-west-1", "us-gov-east-1"}
+	case "aws-cn":
+		return []string{"cn-north-1", "cn-northwest-1"}
+	}
+	return fakeRegions
+}
 
 // account tells which account a request is made in: assumed-role
 // credentials carry it in their access key id (ASIA + account).
@@ -109,15 +136,90 @@ func operation(r *http.Request) string {
 }
 
 // accountWriter writes the fake's bodies with the requesting account in
-// place of the default one.
+// place of the default one, and ARNs in the fake's partition.
 type accountWriter struct {
 	http.ResponseWriter
-	acct string
+	acct, partition string
 }
 
 func (a accountWriter) Write(b []byte) (int, error) {
-	_, err := a.ResponseWriter.Write([]byte(strings.ReplaceAll(string(b), "111122223333", a.acct)))
+	body := strings.ReplaceAll(string(b), "111122223333", a.acct)
+	if a.partition != "" {
+		body = strings.ReplaceAll(body, "arn:aws:", "arn:"+a.partition+":")
+	}
+	_, err := a.ResponseWriter.Write([]byte(body))
 	return len(b), err
+}
+
+// fakePartitionOf is the partition a region belongs to, as the endpoint
+// rules tell it from the region's name.
+func fakePartitionOf(region string) string {
+	switch {
+	case strings.HasPrefix(region, "us-gov-"):
+		return "aws-us-gov"
+	case strings.HasPrefix(region, "cn-"):
+		return "aws-cn"
+	}
+	return "aws"
+}
+
+// refuse answers with an authentication error in the protocol's shape:
+// AWS checks the credential scope and the credentials before anything
+// else, and these errors are not retried.
+func refuse(w http.ResponseWriter, svc string, json11 bool, code, msg string) {
+	switch {
+	case svc == "ec2":
+		w.Header().Set("Content-Type", "text/xml")
+		w.WriteHeader(401)
+		fmt.Fprintf(w, `<Response><Errors><Error><Code>%s</Code><Message>%s</Message></Error></Errors><RequestID>r</RequestID></Response>`, code, msg)
+	case svc == "imagebuilder":
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("X-Amzn-ErrorType", code)
+		w.WriteHeader(403)
+		fmt.Fprintf(w, `{"message":%q}`, msg)
+	case json11:
+		reply(w, 400, fmt.Sprintf(`{"__type":%q,"message":%q}`, code, msg))
+	default:
+		w.Header().Set("Content-Type", "text/xml")
+		w.WriteHeader(403)
+		fmt.Fprintf(w, `<ErrorResponse><Error><Type>Sender</Type><Code>%s</Code><Message>%s</Message></Error><RequestId>r</RequestId></ErrorResponse>`, code, msg)
+	}
+}
+
+// authenticate refuses what AWS refuses before reading the request: a
+// credential scope without a region, a region of another partition, and
+// an opt-in region the account has not enabled.
+func (f *fakeAWS) authenticate(w http.ResponseWriter, r *http.Request, svc string, json11 bool) bool {
+	reg := region(r)
+	partition := f.partition
+	if partition == "" {
+		partition = "aws"
+	}
+	// code is the error code of each protocol: EC2's, the other query
+	// services' (STS, IAM), and the JSON services'.
+	code := func(ec2, query, json string) string {
+		switch {
+		case svc == "ec2":
+			return ec2
+		case json11 || svc == "imagebuilder":
+			return json
+		}
+		return query
+	}
+	switch {
+	case reg == "":
+		refuse(w, svc, json11, code("AuthFailure", "SignatureDoesNotMatch", "InvalidSignatureException"), "Credential should be scoped to a valid region. ")
+		return false
+	case fakePartitionOf(reg) != partition:
+		refuse(w, svc, json11, code("AuthFailure", "InvalidClientTokenId", "UnrecognizedClientException"), "The security token included in the request is invalid.")
+		return false
+	case reg == f.optInRegion && account(r) != "111122223333" && svc != "iam" && svc != "organizations":
+		// IAM and Organizations are global: the SDK signs them with the
+		// configured region only because the fake is one endpoint.
+		refuse(w, svc, json11, code("AuthFailure", "InvalidClientTokenId", "UnrecognizedClientException"), "AWS was not able to validate the provided access credentials")
+		return false
+	}
+	return true
 }
 
 // reply writes a JSON 1.1 answer.
@@ -179,11 +281,17 @@ func throttle(w http.ResponseWriter, svc string, json11 bool) {
 }
 
 func (f *fakeAWS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	w = accountWriter{w, account(r)}
+	w = accountWriter{w, account(r), f.partition}
 	op := operation(r)
 	_, svc := scope(r)
 	f.mu.Lock()
 	f.calls = append(f.calls, op)
+	f.regions = append(f.regions, region(r))
+	f.mu.Unlock()
+	if !f.authenticate(w, r, svc, r.Header.Get("X-Amz-Target") != "") {
+		return
+	}
+	f.mu.Lock()
 	key := op + region(r) + account(r) + r.Form.Get("RoleArn")
 	first := !f.throttled[key]
 	f.throttled[key] = true
@@ -346,7 +454,7 @@ func (f *fakeAWS) serveEC2(w http.ResponseWriter, r *http.Request, op string) {
 	switch op {
 	case "ec2:DescribeRegions":
 		var items string
-		for _, n := range fakeRegions {
+		for _, n := range f.enabledRegions() {
 			items += fmt.Sprintf(`<item><regionName>%s</regionName><regionEndpoint>ec2.%s.amazonaws.com</regionEndpoint><optInStatus>opt-in-not-required</optInStatus></item>`, n, n)
 		}
 		ec2Reply(w, "DescribeRegions", `<regionInfo>`+items+`</regionInfo>`)
@@ -355,7 +463,14 @@ func (f *fakeAWS) serveEC2(w http.ResponseWriter, r *http.Request, op string) {
 			ec2Reply(w, "DescribeImages", fmt.Sprintf(`<imagesSet><item><imageId>ami-0%s</imageId><imageOwnerId>111122223333</imageOwnerId><name>golden-base</name><imageState>available</imageState><isPublic>false</isPublic><creationDate>2024-01-01T00:00:00.000Z</creationDate></item></imagesSet><nextToken>p2</nextToken>`, reg))
 			return
 		}
-		ec2Reply(w, "DescribeImages", fmt.Sprintf(`<imagesSet><item><imageId>ami-1%s</imageId><imageOwnerId>111122223333</imageOwnerId><name>public-base</name><imageState>available</imageState><isPublic>true</isPublic><creationDate>2024-02-01T00:00:00.000Z</creationDate></item></imagesSet>`, reg))
+		items := fmt.Sprintf(`<item><imageId>ami-1%s</imageId><imageOwnerId>111122223333</imageOwnerId><name>public-base</name><imageState>available</imageState><isPublic>true</isPublic><creationDate>2024-02-01T00:00:00.000Z</creationDate></item>`, reg)
+		// A disabled AMI is listed only when asked for, even to its owner;
+		// whoever may call ec2:EnableImage can bring it back. Disabling
+		// made it private.
+		if r.Form.Get("IncludeDisabled") == "true" {
+			items += fmt.Sprintf(`<item><imageId>ami-2%s</imageId><imageOwnerId>111122223333</imageOwnerId><name>golden-base-retired</name><imageState>disabled</imageState><isPublic>false</isPublic><creationDate>2023-06-01T00:00:00.000Z</creationDate></item>`, reg)
+		}
+		ec2Reply(w, "DescribeImages", `<imagesSet>`+items+`</imagesSet>`)
 	case "ec2:DescribeImageAttribute":
 		id := r.Form.Get("ImageId")
 		if r.Form.Get("Attribute") != "launchPermission" {
@@ -364,8 +479,11 @@ func (f *fakeAWS) serveEC2(w http.ResponseWriter, r *http.Request, op string) {
 			return
 		}
 		perms := `<item><userId>444455556666</userId></item><item><organizationArn>arn:aws:organizations::111122223333:organization/o-test</organizationArn></item>`
-		if strings.HasPrefix(id, "ami-1") {
+		switch {
+		case strings.HasPrefix(id, "ami-1"):
 			perms = `<item><group>all</group></item>`
+		case strings.HasPrefix(id, "ami-2"):
+			perms = "" // disabled: no longer shared
 		}
 		ec2Reply(w, "DescribeImageAttribute", `<imageId>`+id+`</imageId><launchPermission>`+perms+`</launchPermission>`)
 	case "ec2:DescribeLaunchTemplates":
@@ -423,7 +541,11 @@ func (f *fakeAWS) serveImageBuilder(w http.ResponseWriter, r *http.Request, op s
 		fmt.Fprintf(w, `{"requestId":"r","infrastructureConfigurationSummaryList":[{"arn":%q,"name":"golden-infra","instanceProfileName":"builder"}]}`, arn("infrastructure-configuration", "golden-infra"))
 	case "imagebuilder:GetInfrastructureConfiguration":
 		// The ARN the collector read, in the requesting account.
-		if r.URL.Query().Get("infrastructureConfigurationArn") != strings.ReplaceAll(arn("infrastructure-configuration", "golden-infra"), "111122223333", account(r)) {
+		want := strings.ReplaceAll(arn("infrastructure-configuration", "golden-infra"), "111122223333", account(r))
+		if f.partition != "" {
+			want = strings.ReplaceAll(want, "arn:aws:", "arn:"+f.partition+":")
+		}
+		if r.URL.Query().Get("infrastructureConfigurationArn") != want {
 			w.Header().Set("X-Amzn-ErrorType", "ResourceNotFoundException")
 			w.WriteHeader(404)
 			fmt.Fprint(w, `{"message":"no such configuration"}`)
@@ -479,7 +601,23 @@ func (f *fakeAWS) serveSSM(w http.ResponseWriter, r *http.Request, op string, in
 	}
 }
 
-func enc(doc string) string { return url.QueryEscape(doc) }
+// enc URL-encodes a policy document as IAM returns it, "URL-encoded
+// compliant with RFC 3986" (the API reference): percent-encoding, a space
+// as %20; RFC 3986 lets the sub-delimiters stand for themselves, and IAM
+// leaves "*" (and "+") as they are. Only a form decoder would read a "+"
+// as a space.
+func enc(doc string) string {
+	var b strings.Builder
+	for _, c := range []byte(doc) {
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', strings.IndexByte("-._~*+", c) >= 0:
+			b.WriteByte(c)
+		default:
+			fmt.Fprintf(&b, "%%%02X", c)
+		}
+	}
+	return b.String()
+}
 
 func (f *fakeAWS) serveIAM(w http.ResponseWriter, r *http.Request, acct string) {
 	w.Header().Set("Content-Type", "text/xml")
@@ -510,7 +648,8 @@ func (f *fakeAWS) serveIAM(w http.ResponseWriter, r *http.Request, acct string) 
 		enc(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}`),
 		enc(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ec2:CreateImage","Resource":"*"},`+
 			`{"Sid":"Pipelines","Effect":"Allow","Action":["imagebuilder:UpdateImagePipeline","ec2:CreateLaunchTemplateVersion","ssm:PutParameter"],"Resource":"*"}]}`),
-		enc(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`))
+		enc(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*",`+
+			`"Condition":{"StringEquals":{"aws:PrincipalTag/team":"build+release","aws:PrincipalTag/unit":"golden images"}}}]}`))
 }
 
 func testConfig(url string) aws.Config {
@@ -603,7 +742,14 @@ func TestCollect(t *testing.T) {
 			UserPolicyList []struct{ PolicyDocument map[string]any }
 		}
 		RoleDetailList []struct{ AssumeRolePolicyDocument map[string]any }
-		Policies       []struct{ PolicyVersionList []struct{ VersionId string } }
+		Policies       []struct {
+			PolicyVersionList []struct {
+				VersionId string
+				Document  struct {
+					Statement []struct{ Condition map[string]map[string]string }
+				}
+			}
+		}
 	}
 	if err := json.Unmarshal(b, &details); err != nil {
 		t.Fatal(err)
@@ -613,6 +759,26 @@ func TestCollect(t *testing.T) {
 	}
 	if len(details.RoleDetailList) != 1 || details.RoleDetailList[0].AssumeRolePolicyDocument == nil || len(details.Policies[0].PolicyVersionList) != 2 {
 		t.Errorf("second page missing: %s", b)
+	}
+	// RFC 3986 decoding, as the AWS CLI decodes: a "+" is a plus sign,
+	// not a space as in a form.
+	if v := details.Policies[0].PolicyVersionList[1]; v.VersionId != "v1" || len(v.Document.Statement) != 1 ||
+		v.Document.Statement[0].Condition["StringEquals"]["aws:PrincipalTag/team"] != "build+release" ||
+		v.Document.Statement[0].Condition["StringEquals"]["aws:PrincipalTag/unit"] != "golden images" {
+		t.Errorf("policy v1 decoded as %+v, want the condition values build+release and golden images", v)
+	}
+	// Disabled AMIs are asked for: whoever may re-enable one may write it.
+	b, _ = os.ReadFile(filepath.Join(out, "images-eu-west-1.json"))
+	var images struct {
+		Images []struct{ ImageId, State string }
+	}
+	json.Unmarshal(b, &images)
+	states := map[string]string{}
+	for _, im := range images.Images {
+		states[im.ImageId] = im.State
+	}
+	if states["ami-2euwest1"] != "disabled" || states["ami-0euwest1"] != "available" {
+		t.Errorf("images-eu-west-1.json should hold the disabled AMI with its state: %v", states)
 	}
 	compareGolden(t, out, filepath.Join("testdata", "golden"))
 }

@@ -13,9 +13,10 @@ import (
 	"github.com/imagewarden/imagewarden/analyzer/collect"
 )
 
-// collectImages writes images-REGION.json: the AMIs the account owns, in
-// the shape of `aws ec2 describe-images --owners self` with the region
-// added, so that analyze decides them exactly, and with each image's
+// collectImages writes images-REGION.json: the AMIs the account owns,
+// disabled ones included, in the shape of `aws ec2 describe-images --owners
+// self --include-disabled` with the region added, so that analyze decides
+// them exactly, and with each image's
 // LaunchPermissions (`aws ec2 describe-image-attribute --attribute
 // launchPermission`), who else may launch it. It returns two scopes: the
 // images, and their launch permissions, which can be denied on their own
@@ -26,7 +27,9 @@ func collectImages(ctx context.Context, o Options, region string) []Scope {
 	sharing := Scope{Name: "ec2-image-sharing:" + region}
 	c := ec2.NewFromConfig(o.Config, func(opt *ec2.Options) { opt.Region = region })
 	var owned []ec2types.Image
-	p := ec2.NewDescribeImagesPaginator(c, &ec2.DescribeImagesInput{Owners: []string{"self"}})
+	// Disabled AMIs are left out unless asked for, even for their owner;
+	// whoever may re-enable one (ec2:EnableImage) may write it.
+	p := ec2.NewDescribeImagesPaginator(c, &ec2.DescribeImagesInput{Owners: []string{"self"}, IncludeDisabled: aws.Bool(true)})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
