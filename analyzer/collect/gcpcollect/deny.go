@@ -60,7 +60,7 @@ func (r *run) denyPolicies(ctx context.Context, node string) Scope {
 		return nil
 	})
 	if err != nil {
-		s.Error = "policies.listPolicies " + denyParent(node) + ": " + errText(err)
+		s.Error = failed("iam.policies.listPolicies", denyParent(node), err)
 		return s
 	}
 	sort.Strings(names)
@@ -68,7 +68,7 @@ func (r *run) denyPolicies(ctx context.Context, node string) Scope {
 	for _, name := range names {
 		p, err := r.c.iamv2.Policies.Get(name).Context(ctx).Do()
 		if err != nil {
-			s.Error = "policies.get " + name + ": " + errText(err)
+			s.Error = failed("iam.policies.get", name, err)
 			return s
 		}
 		dp := denyPolicyOf(p)

@@ -94,14 +94,15 @@ var readOnly = []struct {
 	{"cloudresourcemanager.projects.list", "GET", regexp.MustCompile(`^/v3/projects$`)},
 	{"cloudresourcemanager.folders.get", "GET", regexp.MustCompile(`^/v3/folders/[0-9]+$`)},
 	{"cloudresourcemanager.projects.get", "GET", regexp.MustCompile(`^/v3/projects/[^/:]+$`)},
-	{"cloudresourcemanager.getIamPolicy", "POST", regexp.MustCompile(`^/v3/(folders|organizations)/[0-9]+:getIamPolicy$`)},
+	{"cloudresourcemanager.folders.getIamPolicy", "POST", regexp.MustCompile(`^/v3/folders/[0-9]+:getIamPolicy$`)},
+	{"cloudresourcemanager.organizations.getIamPolicy", "POST", regexp.MustCompile(`^/v3/organizations/[0-9]+:getIamPolicy$`)},
 	{"iam.roles.list", "GET", regexp.MustCompile(`^/v1/roles$`)},
 	{"iam.organizations.roles.list", "GET", regexp.MustCompile(`^/v1/organizations/[0-9]+/roles$`)},
 	{"iam.projects.roles.list", "GET", regexp.MustCompile(`^/v1/projects/[^/]+/roles$`)},
 	{"iam.policies.listPolicies", "GET", regexp.MustCompile(`^/v2/policies/[^/]+/denypolicies$`)},
 	{"iam.policies.get", "GET", regexp.MustCompile(`^/v2/policies/[^/]+/denypolicies/[^/]+$`)},
-	{"artifactregistry.locations.list", "GET", regexp.MustCompile(`^/v1/projects/[^/]+/locations$`)},
-	{"artifactregistry.repositories.list", "GET", regexp.MustCompile(`^/v1/projects/[^/]+/locations/[^/]+/repositories$`)},
+	{"artifactregistry.projects.locations.list", "GET", regexp.MustCompile(`^/v1/projects/[^/]+/locations$`)},
+	{"artifactregistry.projects.locations.repositories.list", "GET", regexp.MustCompile(`^/v1/projects/[^/]+/locations/[^/]+/repositories$`)},
 	{"cloudidentity.groups.lookup", "GET", regexp.MustCompile(`^/v1/groups:lookup$`)},
 	{"cloudidentity.groups.memberships.list", "GET", regexp.MustCompile(`^/v1/groups/[^/]+/memberships$`)},
 }
@@ -113,6 +114,18 @@ func (f *fakeGCP) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			op = a.op
 			break
 		}
+	}
+	if op == "" && r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/v2/policies/") {
+		// A read, but no route matches: IAM v2 names a policy
+		// policies/ATTACHMENT_POINT/denypolicies[/ID], the attachment
+		// point one segment with its slashes encoded. A path whose
+		// attachment point has literal slashes is not found, as Google's
+		// front end answers any path outside the API's routes.
+		w.Header().Set("Content-Type", "text/html; charset=UTF-8")
+		w.WriteHeader(http.StatusNotFound)
+		io.WriteString(w, "<!DOCTYPE html>\n<title>Error 404 (Not Found)!!1</title>\n<p><b>404.</b> <ins>That’s an error.</ins>\n<p>The requested URL <code>"+
+			r.URL.Path+"</code> was not found on this server.  <ins>That’s all we know.</ins>")
+		return
 	}
 	f.mu.Lock()
 	if f.seen == nil {
@@ -188,7 +201,7 @@ func (f *fakeGCP) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		apiError(w, 403, "PERMISSION_DENIED", "IAM_PERMISSION_DENIED", "Permission 'resourcemanager.projects.get' denied on resource '"+path+"' (or it may not exist).")
-	case "cloudresourcemanager.getIamPolicy":
+	case "cloudresourcemanager.folders.getIamPolicy", "cloudresourcemanager.organizations.getIamPolicy":
 		body, _ := io.ReadAll(r.Body)
 		if !strings.Contains(string(body), `"requestedPolicyVersion":3`) {
 			apiError(w, 400, "INVALID_ARGUMENT", "", "conditional bindings need requestedPolicyVersion 3: "+string(body))
@@ -217,7 +230,7 @@ func (f *fakeGCP) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		page(w, q, "roles", customRoles(parent), 10)
 	case "iam.policies.listPolicies", "iam.policies.get":
 		f.serveDeny(w, op, path)
-	case "artifactregistry.locations.list":
+	case "artifactregistry.projects.locations.list":
 		id := strings.Split(path, "/")[3]
 		if id == deniedProj {
 			denied(w, "artifactregistry.locations.list", "projects/"+id)
@@ -232,7 +245,7 @@ func (f *fakeGCP) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			locs = append(locs, map[string]any{"name": "projects/" + id + "/locations/" + l, "locationId": l})
 		}
 		page(w, q, "locations", locs, 2)
-	case "artifactregistry.repositories.list":
+	case "artifactregistry.projects.locations.repositories.list":
 		parts := strings.Split(path, "/")
 		id, loc := parts[3], parts[5]
 		if id == "nw-image-factory" && n == 1 {

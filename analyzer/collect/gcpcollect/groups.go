@@ -112,10 +112,10 @@ func (r *run) group(ctx context.Context, email string) (groupJSON, string) {
 	gj := groupJSON{Group: email, Memberships: []membershipJSON{}}
 	lk, err := r.c.ci.Groups.Lookup().GroupKeyId(email).Context(ctx).Do()
 	if err != nil {
-		return gj, "groups.lookup " + email + ": " + errText(err)
+		return gj, failed("cloudidentity.groups.lookup", email, err)
 	}
 	if lk.Name == "" {
-		return gj, "groups.lookup " + email + ": the answer has no group name"
+		return gj, "cloudidentity.groups.lookup " + email + ": the answer has no group name"
 	}
 	err = r.c.ci.Groups.Memberships.List(lk.Name).View("FULL").PageSize(500).Context(ctx).Pages(ctx, func(resp *cloudidentity.ListMembershipsResponse) error {
 		for _, m := range resp.Memberships {
@@ -135,7 +135,7 @@ func (r *run) group(ctx context.Context, email string) (groupJSON, string) {
 		return nil
 	})
 	if err != nil {
-		return gj, "memberships.list " + lk.Name + " (" + email + "): " + errText(err)
+		return gj, failed("cloudidentity.groups.memberships.list", lk.Name+" ("+email+")", err)
 	}
 	sort.Slice(gj.Memberships, func(i, j int) bool {
 		return gj.Memberships[i].PreferredMemberKey.ID < gj.Memberships[j].PreferredMemberKey.ID

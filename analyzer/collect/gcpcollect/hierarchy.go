@@ -31,14 +31,14 @@ type tree struct {
 // in errs and the walk goes on with what it can see.
 func (r *run) walk(ctx context.Context) *tree {
 	t := &tree{folders: map[string]string{}, projects: map[string]project{}}
-	fail := func(op, name string, err error) { t.errs = append(t.errs, op+" "+name+": "+errText(err)) }
+	fail := func(method, name string, err error) { t.errs = append(t.errs, failed(method, name, err)) }
 	switch {
 	case strings.HasPrefix(r.root, "organizations/"):
 		t.org = r.root
 	case strings.HasPrefix(r.root, "folders/"):
 		f, err := r.c.crm.Folders.Get(r.root).Context(ctx).Do()
 		if err != nil {
-			fail("folders.get", r.root, err)
+			fail("cloudresourcemanager.folders.get", r.root, err)
 		} else {
 			t.folders[r.root] = f.Parent
 			r.ancestry(ctx, t, f.Parent)
@@ -47,7 +47,7 @@ func (r *run) walk(ctx context.Context) *tree {
 		id := strings.TrimPrefix(r.root, "projects/")
 		p, err := r.c.crm.Projects.Get(r.root).Context(ctx).Do()
 		if err != nil {
-			fail("projects.get", r.root, err)
+			fail("cloudresourcemanager.projects.get", r.root, err)
 			t.projects[id] = project{ID: id}
 			return t
 		}
@@ -64,7 +64,7 @@ func (r *run) walk(ctx context.Context) *tree {
 		parent := queue[0]
 		queue = queue[1:]
 		if ctx.Err() != nil {
-			fail("listing", parent, ctx.Err())
+			t.errs = append(t.errs, "listing "+parent+": "+errText(ctx.Err()))
 			return t
 		}
 		err := r.c.crm.Folders.List().Parent(parent).Context(ctx).Pages(ctx, func(resp *crm.ListFoldersResponse) error {
@@ -78,7 +78,7 @@ func (r *run) walk(ctx context.Context) *tree {
 			return nil
 		})
 		if err != nil {
-			fail("folders.list", parent, err)
+			fail("cloudresourcemanager.folders.list", parent, err)
 		}
 		err = r.c.crm.Projects.List().Parent(parent).Context(ctx).Pages(ctx, func(resp *crm.ListProjectsResponse) error {
 			for _, p := range resp.Projects {
@@ -89,7 +89,7 @@ func (r *run) walk(ctx context.Context) *tree {
 			return nil
 		})
 		if err != nil {
-			fail("projects.list", parent, err)
+			fail("cloudresourcemanager.projects.list", parent, err)
 		}
 	}
 	return t
@@ -108,7 +108,7 @@ func (r *run) ancestry(ctx context.Context, t *tree, name string) {
 		}
 		f, err := r.c.crm.Folders.Get(name).Context(ctx).Do()
 		if err != nil {
-			t.errs = append(t.errs, "folders.get "+name+": "+errText(err))
+			t.errs = append(t.errs, failed("cloudresourcemanager.folders.get", name, err))
 			return
 		}
 		t.folders[name] = f.Parent

@@ -76,7 +76,7 @@ func (r *run) allowPolicies(ctx context.Context) []searchResult {
 	if err != nil {
 		// Half a search is worse than none: bindings missing without a
 		// trace. Nothing is written; the manifest says why.
-		s.Error = r.root + " searchAllIamPolicies: " + errText(err)
+		s.Error = failed("cloudasset.searchAllIamPolicies", r.root, err)
 		r.rec.Record(s)
 		return nil
 	}
@@ -164,16 +164,16 @@ func (r *run) ancestorPolicy(ctx context.Context, t *tree, name string) Scope {
 	req := &crm.GetIamPolicyRequest{Options: &crm.GetPolicyOptions{RequestedPolicyVersion: policyVersion}}
 	var p *crm.Policy
 	var err error
-	op := "folders.getIamPolicy"
+	method := "cloudresourcemanager.folders.getIamPolicy"
 	assetType := folderType
 	if strings.HasPrefix(name, "organizations/") {
-		op, assetType = "organizations.getIamPolicy", orgType
+		method, assetType = "cloudresourcemanager.organizations.getIamPolicy", orgType
 		p, err = r.c.crm.Organizations.GetIamPolicy(name, req).Context(ctx).Do()
 	} else {
 		p, err = r.c.crm.Folders.GetIamPolicy(name, req).Context(ctx).Do()
 	}
 	if err != nil {
-		s.Error = op + ": " + errText(err)
+		s.Error = failed(method, name, err)
 		return s
 	}
 	pol := crmPolicy(p)

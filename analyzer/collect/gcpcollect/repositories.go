@@ -45,7 +45,7 @@ func (r *run) repositories(ctx context.Context, id string) Scope {
 			return nil
 		})
 		if err != nil {
-			s.Error = "locations.list projects/" + id + ": " + errText(err)
+			s.Error = failed("artifactregistry.projects.locations.list", "projects/"+id, err)
 			return s
 		}
 		sort.Strings(locations)
@@ -68,7 +68,7 @@ func (r *run) repositories(ctx context.Context, id string) Scope {
 			return nil
 		})
 		if err != nil {
-			s.Error = "repositories.list " + parent + ": " + errText(err)
+			s.Error = failed("artifactregistry.projects.locations.repositories.list", parent, err)
 			return s
 		}
 	}

@@ -49,7 +49,7 @@ func (r *run) predefinedRoles(ctx context.Context) {
 		return nil
 	})
 	if err != nil {
-		s.Error = "roles.list: " + errText(err)
+		s.Error = failed("iam.roles.list", "", err)
 		r.rec.Record(s)
 		return
 	}
@@ -67,15 +67,15 @@ func (r *run) customRoles(ctx context.Context, parent string) Scope {
 		return nil
 	}
 	var err error
-	op := "projects.roles.list"
+	method := "iam.projects.roles.list"
 	if strings.HasPrefix(parent, "organizations/") {
-		op = "organizations.roles.list"
+		method = "iam.organizations.roles.list"
 		err = r.c.iam.Organizations.Roles.List(parent).View(fullView).PageSize(1000).Context(ctx).Pages(ctx, collect)
 	} else {
 		err = r.c.iam.Projects.Roles.List(parent).View(fullView).PageSize(1000).Context(ctx).Pages(ctx, collect)
 	}
 	if err != nil {
-		s.Error = op + ": " + errText(err)
+		s.Error = failed(method, parent, err)
 		return s
 	}
 	sortRoles(roles)
