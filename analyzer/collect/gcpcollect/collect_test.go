@@ -536,9 +536,9 @@ func BenchmarkCollectLargeOrganization(b *testing.B) {
 func TestBadResponses(t *testing.T) {
 	f := newFake()
 	f.broken = map[string]string{
-		"cloudasset.searchAllIamPolicies":    `{"results": "not a list"}`,
-		"iam.projects.roles.list":            `<html>proxy error</html>`,
-		"iam.policies.get":                   `{"name": "", "rules": [null, {"denyRule": null}, {"denyRule": {"deniedPrincipals": null}}]}`,
+		"cloudasset.searchAllIamPolicies":                       `{"results": "not a list"}`,
+		"iam.projects.roles.list":                               `<html>proxy error</html>`,
+		"iam.policies.get":                                      `{"name": "", "rules": [null, {"denyRule": null}, {"denyRule": {"deniedPrincipals": null}}]}`,
 		"artifactregistry.projects.locations.repositories.list": `{"repositories": [null, {"name": ""}]}`,
 	}
 	srv := httptest.NewServer(f)
