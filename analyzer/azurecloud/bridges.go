@@ -17,20 +17,10 @@ import (
 // it. adminBridgeEdges draws those edges, decided with the deny
 // assignments that still apply to the admin.
 func (s *Snapshot) adminBridgeEdges(edges []model.Edge) []model.Edge {
-	admins := map[string]bool{}
-	for _, e := range edges {
-		if _, _, _, ok := model.ParseAdminNode(e.To); ok {
-			admins[e.To] = true
-		}
-	}
-	if len(admins) == 0 || len(s.identities) == 0 {
+	names := model.AdminTargets(edges)
+	if len(names) == 0 || len(s.identities) == 0 {
 		return nil
 	}
-	names := make([]string, 0, len(admins))
-	for a := range admins {
-		names = append(names, a)
-	}
-	sort.Strings(names)
 	resources := make([]string, 0, len(s.identities))
 	for res := range s.identities {
 		resources = append(resources, res)

@@ -1,7 +1,6 @@
 package gcpcloud
 
 import (
-	"sort"
 	"strings"
 
 	"github.com/imagewarden/imagewarden/analyzer/model"
@@ -16,20 +15,10 @@ import (
 // and act as it. adminBridgeEdges draws those edges, decided with the
 // deny policies that still apply to the admin.
 func (s *Snapshot) adminBridgeEdges(edges []model.Edge) []model.Edge {
-	admins := map[string]bool{}
-	for _, e := range edges {
-		if _, _, _, ok := model.ParseAdminNode(e.To); ok {
-			admins[e.To] = true
-		}
-	}
-	if len(admins) == 0 {
+	names := model.AdminTargets(edges)
+	if len(names) == 0 {
 		return nil
 	}
-	names := make([]string, 0, len(admins))
-	for a := range admins {
-		names = append(names, a)
-	}
-	sort.Strings(names)
 	sas := s.serviceAccounts()
 	var out []model.Edge
 	for _, admin := range names {

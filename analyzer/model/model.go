@@ -495,3 +495,18 @@ func AccessOf(t tri.Tri) (Access, bool) {
 	}
 	return "", false
 }
+
+// AdminTargets lists, sorted and once each, the admin nodes that edges
+// lead to: the nodes a plug-in draws its admin nodes' own edges from.
+func AdminTargets(edges []Edge) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, e := range edges {
+		if _, _, _, ok := ParseAdminNode(e.To); ok && !seen[e.To] {
+			seen[e.To] = true
+			out = append(out, e.To)
+		}
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,10 +1,7 @@
 package azure
 
 import (
-	"encoding/json"
-	"os"
-	"path/filepath"
-	"sort"
+	"github.com/imagewarden/imagewarden/internal/demoseed"
 	"strings"
 	"testing"
 	"unicode"
@@ -12,63 +9,14 @@ import (
 	"github.com/imagewarden/imagewarden/policies/tri"
 )
 
-// demoValues collects the string values under the given keys (at any
-// depth) of the Azure exports in testdata/demo/azure.
-func demoValues(tb testing.TB, keys ...string) []string {
-	tb.Helper()
-	want := map[string]bool{}
-	for _, k := range keys {
-		want[k] = true
-	}
-	seen := map[string]bool{}
-	var walk func(v any, under bool)
-	walk = func(v any, under bool) {
-		switch x := v.(type) {
-		case map[string]any:
-			for k, c := range x {
-				walk(c, want[k])
-			}
-		case []any:
-			for _, c := range x {
-				walk(c, under)
-			}
-		case string:
-			if under {
-				seen[x] = true
-			}
-		}
-	}
-	files, _ := filepath.Glob("../../testdata/demo/azure/*.json")
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		var v any
-		if err := json.Unmarshal(b, &v); err != nil {
-			tb.Fatalf("%s: %v", f, err)
-		}
-		walk(v, false)
-	}
-	out := make([]string, 0, len(seen))
-	for s := range seen {
-		out = append(out, s)
-	}
-	sort.Strings(out)
-	if len(out) == 0 {
-		tb.Fatalf("no %v in testdata/demo/azure", keys)
-	}
-	return out
-}
-
 // FuzzScope matches scopes as Azure does. Normalising is idempotent; a
 // scope is within itself, within "/", within its path ancestors, within
 // itself written in another case, and its children (a type/name pair
 // appended) are within it; and an assignment at a scope of the ARM form
 // (/type/name pairs) grants at the scope and at its children.
 func FuzzScope(f *testing.F) {
-	ops := demoValues(f, "actions", "notActions", "dataActions")
-	for i, s := range demoValues(f, "scope", "id", "roleDefinitionId") {
+	ops := demoseed.Strings(f, "../../testdata/demo/azure/*.json", "actions", "notActions", "dataActions")
+	for i, s := range demoseed.Strings(f, "../../testdata/demo/azure/*.json", "scope", "id", "roleDefinitionId") {
 		f.Add(s, "registries", "acr1", ops[i%len(ops)])
 	}
 	for _, s := range []string{"/", "", "//", " /Subscriptions/S1/ ", "/subscriptions/s1/resourceGroups", "a /", "/x/\t/", "/subscriptions/Ä/resourceGroups/Öb", "/ä/Ö"} {

@@ -1,65 +1,12 @@
 package gcp
 
 import (
-	"encoding/json"
-	"os"
-	"path/filepath"
-	"sort"
+	"github.com/imagewarden/imagewarden/internal/demoseed"
 	"strings"
 	"testing"
 
 	"github.com/imagewarden/imagewarden/policies/tri"
 )
-
-// demoStrings collects the string values under the given keys (at any
-// depth, in lists too) of the GCP exports in testdata/demo/gcp: the
-// members, conditions and resource names real exports hold.
-func demoStrings(tb testing.TB, keys ...string) []string {
-	tb.Helper()
-	want := map[string]bool{}
-	for _, k := range keys {
-		want[k] = true
-	}
-	seen := map[string]bool{}
-	var walk func(v any, under bool)
-	walk = func(v any, under bool) {
-		switch x := v.(type) {
-		case map[string]any:
-			for k, c := range x {
-				walk(c, want[k])
-			}
-		case []any:
-			for _, c := range x {
-				walk(c, under)
-			}
-		case string:
-			if under {
-				seen[x] = true
-			}
-		}
-	}
-	files, _ := filepath.Glob("../../testdata/demo/gcp/*.json")
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		var v any
-		if err := json.Unmarshal(b, &v); err != nil {
-			tb.Fatalf("%s: %v", f, err)
-		}
-		walk(v, false)
-	}
-	out := make([]string, 0, len(seen))
-	for s := range seen {
-		out = append(out, s)
-	}
-	sort.Strings(out)
-	if len(out) == 0 {
-		tb.Fatalf("no %v in testdata/demo/gcp", keys)
-	}
-	return out
-}
 
 var memberKinds = map[string]bool{"user": true, "serviceAccount": true, "group": true, "domain": true, "allUsers": true,
 	"allAuthenticatedUsers": true, "principal": true, "principalSet": true, "deleted": true, "projectOwner": true,
@@ -73,7 +20,7 @@ var memberKinds = map[string]bool{"user": true, "serviceAccount": true, "group":
 // (principal://goog/subject/..., principalSet://goog/group/...) is denied
 // as the member.
 func FuzzMember(f *testing.F) {
-	for _, m := range demoStrings(f, "members", "deniedPrincipals", "exceptionPrincipals") {
+	for _, m := range demoseed.Strings(f, "../../testdata/demo/gcp/*.json", "members", "deniedPrincipals", "exceptionPrincipals") {
 		f.Add(m)
 	}
 	for _, m := range []string{"user:", ":x", "user:A@B.example", "deleted:serviceAccount:x@p.iam.gserviceaccount.com?uid=123",
@@ -161,7 +108,7 @@ func FuzzMember(f *testing.F) {
 func FuzzCondition(f *testing.F) {
 	const name = "projects/nw-image-factory/locations/europe-west1/repositories/golden-images"
 	const typ = "artifactregistry.googleapis.com/Repository"
-	for _, e := range demoStrings(f, "expression") {
+	for _, e := range demoseed.Strings(f, "../../testdata/demo/gcp/*.json", "expression") {
 		f.Add(e, name, typ)
 		f.Add(e, "", typ)
 	}
@@ -214,7 +161,7 @@ func FuzzCondition(f *testing.F) {
 // lower-case service host and no trailing slash, and errors and results
 // exclude each other.
 func FuzzCanonicalResourceName(f *testing.F) {
-	for _, r := range demoStrings(f, "resource", "name", "ancestors", "folders", "project", "organization") {
+	for _, r := range demoseed.Strings(f, "../../testdata/demo/gcp/*.json", "resource", "name", "ancestors", "folders", "project", "organization") {
 		f.Add(r)
 		f.Add(strings.ToUpper(r) + "/")
 	}
