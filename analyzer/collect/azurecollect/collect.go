@@ -208,7 +208,7 @@ func (c *collector) plan(ctx context.Context, tenant string) []unit {
 		var err error
 		subs, t, err = c.listSubscriptions(ctx)
 		if err != nil {
-			c.rec.Record(Scope{Name: "subscriptions", Error: "Microsoft.Resources/subscriptions/read: " + errText(err)})
+			c.rec.Record(Scope{Name: "subscriptions", Error: permissionOf("subscriptions.list") + ": " + errText(err)})
 		} else {
 			c.rec.Record(Scope{Name: "subscriptions"})
 		}
@@ -239,7 +239,7 @@ func (c *collector) plan(ctx context.Context, tenant string) []unit {
 		}
 		c.rec.Record(Scope{Name: "management-group-tree", Files: []string{"management-groups.json"}})
 	}
-	c.rec.Record(c.builtinRoles(ctx))
+	c.rec.Record(c.builtinRoles(ctx, subs))
 
 	var mgs []string
 	switch {

@@ -50,7 +50,13 @@ func testOptions(srv *httptest.Server, out string) Options {
 
 func collectFake(t *testing.T, f *fakeAzure, mod func(*Options)) (*Manifest, string, *httptest.Server) {
 	t.Helper()
-	srv := httptest.NewTLSServer(f)
+	return collectFakeHandler(t, f, f, mod)
+}
+
+// collectFakeHandler collects from h, which wraps the fake f.
+func collectFakeHandler(t *testing.T, f *fakeAzure, h http.Handler, mod func(*Options)) (*Manifest, string, *httptest.Server) {
+	t.Helper()
+	srv := httptest.NewTLSServer(h)
 	t.Cleanup(srv.Close)
 	out := t.TempDir()
 	o := testOptions(srv, out)
@@ -124,7 +130,7 @@ func TestCollect(t *testing.T) {
 		}
 	}
 	f.mu.Unlock()
-	for _, p := range []string{"/subscriptions", "/providers/Microsoft.Authorization/roleDefinitions", "/subscriptions/" + subPlatform + "/providers/Microsoft.Authorization/roleAssignments",
+	for _, p := range []string{"/subscriptions", mgRoot + "/providers/Microsoft.Authorization/roleDefinitions", "/subscriptions/" + subPlatform + "/providers/Microsoft.Authorization/roleAssignments",
 		"/v1.0/groups/" + grpBuilders + "/members"} {
 		if !pages[p] {
 			t.Errorf("%s: the next page was never requested", p)

@@ -51,26 +51,39 @@ const (
 )
 
 // readOnly is every request the collector may send: Resource Manager and
-// Microsoft Graph reads. Anything else fails the test.
+// Microsoft Graph reads, each named as the collector's table of calls
+// names it (permissions.go). Anything else fails the test.
 var readOnly = []struct {
+	op     string
 	method string
 	path   *regexp.Regexp
 }{
-	{"GET", regexp.MustCompile(`^/subscriptions$`)},
-	{"GET", regexp.MustCompile(`^/providers/Microsoft\.Management/managementGroups(/[^/]+(/descendants)?)?$`)},
-	{"GET", regexp.MustCompile(`^(/providers/Microsoft\.Management/managementGroups/[^/]+|/subscriptions/[^/]+)?/providers/Microsoft\.Authorization/(roleAssignments|roleDefinitions|denyAssignments)$`)},
-	{"GET", regexp.MustCompile(`^/subscriptions/[^/]+/providers/Microsoft\.(ContainerRegistry/registries|Compute/galleries|ManagedIdentity/userAssignedIdentities)$`)},
-	{"GET", regexp.MustCompile(`^/v1\.0/groups/[^/]+(/members)?$`)},
+	{"subscriptions.list", "GET", regexp.MustCompile(`^/subscriptions$`)},
+	{"managementGroups.list", "GET", regexp.MustCompile(`^/providers/Microsoft\.Management/managementGroups$`)},
+	{"managementGroups.get", "GET", regexp.MustCompile(`^/providers/Microsoft\.Management/managementGroups/[^/]+$`)},
+	{"managementGroups.getDescendants", "GET", regexp.MustCompile(`^/providers/Microsoft\.Management/managementGroups/[^/]+/descendants$`)},
+	{"roleAssignments.listForScope", "GET", regexp.MustCompile(`^(/providers/Microsoft\.Management/managementGroups/[^/]+|/subscriptions/[^/]+)?/providers/Microsoft\.Authorization/roleAssignments$`)},
+	{"roleDefinitions.list", "GET", regexp.MustCompile(`^(/providers/Microsoft\.Management/managementGroups/[^/]+|/subscriptions/[^/]+)?/providers/Microsoft\.Authorization/roleDefinitions$`)},
+	{"denyAssignments.listForScope", "GET", regexp.MustCompile(`^(/providers/Microsoft\.Management/managementGroups/[^/]+|/subscriptions/[^/]+)?/providers/Microsoft\.Authorization/denyAssignments$`)},
+	{"registries.list", "GET", regexp.MustCompile(`^/subscriptions/[^/]+/providers/Microsoft\.ContainerRegistry/registries$`)},
+	{"galleries.list", "GET", regexp.MustCompile(`^/subscriptions/[^/]+/providers/Microsoft\.Compute/galleries$`)},
+	{"userAssignedIdentities.listBySubscription", "GET", regexp.MustCompile(`^/subscriptions/[^/]+/providers/Microsoft\.ManagedIdentity/userAssignedIdentities$`)},
+	{"graph.groups.get", "GET", regexp.MustCompile(`^/v1\.0/groups/[^/]+$`)},
+	{"graph.groups.listMembers", "GET", regexp.MustCompile(`^/v1\.0/groups/[^/]+/members$`)},
 }
 
-func allowed(r *http.Request) bool {
+// operation names a request as readOnly does; "" when it is not a read
+// of the allowlist.
+func operation(r *http.Request) string {
 	for _, a := range readOnly {
 		if r.Method == a.method && a.path.MatchString(r.URL.Path) {
-			return true
+			return a.op
 		}
 	}
-	return false
+	return ""
 }
+
+func allowed(r *http.Request) bool { return operation(r) != "" }
 
 // fakeToken is an unsigned JWT with the claims Azure puts in a user's
 // Resource Manager token.
@@ -104,6 +117,14 @@ type fakeAzure struct {
 	onRequest func(*http.Request)
 	// deniedMG is a management group the caller is granted nothing on.
 	deniedMG string
+	// rootAccess grants the caller a role at the root scope "/", above
+	// the tenant root group: few callers have one (an elevated Global
+	// Administrator), and a role assigned at the tenant root group does
+	// not reach it. Without it, listings at "/" are refused.
+	rootAccess bool
+	// reliable turns off the first-call failures of failOnce, for tests
+	// that are not about retries (a Retry-After costs a second).
+	reliable bool
 }
 
 func newFake() *fakeAzure { return &fakeAzure{failed: map[string]bool{}} }
@@ -137,7 +158,7 @@ func (f *fakeAzure) serve(w http.ResponseWriter, r *http.Request) int {
 	}
 	f.mu.Lock()
 	code, fail := failOnce[r.URL.Path]
-	first := fail && !f.failed[r.URL.Path]
+	first := fail && !f.failed[r.URL.Path] && !f.reliable
 	f.failed[r.URL.Path] = true
 	f.mu.Unlock()
 	if first {
@@ -183,6 +204,9 @@ func (f *fakeAzure) serve(w http.ResponseWriter, r *http.Request) int {
 		return apiError(w, http.StatusNotFound, "NotFound", "no route for "+p)
 	}
 	scope, resource := p[:i], p[i+len("/providers/Microsoft."):]
+	if scope == "" && !f.rootAccess {
+		return apiError(w, http.StatusForbidden, "AuthorizationFailed", fmt.Sprintf("The client 'auditor@northwind.example' with object id '%s' does not have authorization to perform action 'Microsoft.%s/read' over scope '/' or the scope is invalid. If access was recently granted, please refresh your credentials.", callerOID, resource))
+	}
 	if strings.HasPrefix(scope, "/subscriptions/") {
 		if _, known := parents[strings.Join(strings.SplitN(scope, "/", 4)[:3], "/")]; !known {
 			sub := strings.SplitN(scope, "/", 4)[2]
@@ -203,7 +227,11 @@ func (f *fakeAzure) serve(w http.ResponseWriter, r *http.Request) int {
 		}
 		return list(w, r, base, definitionsAt(scope, q.Get("$filter")), 2)
 	case "ContainerRegistry/registries":
-		return list(w, r, base, registriesIn(scope, q.Get("api-version")), 1)
+		v := q.Get("api-version")
+		if _, known := registryAPIVersions[v]; !known {
+			return apiError(w, http.StatusBadRequest, "NoRegisteredProviderFound", "No registered resource provider found for location 'westeurope' and API version '"+v+"' for type 'registries'.")
+		}
+		return list(w, r, base, registriesIn(scope, v), 1)
 	case "Compute/galleries":
 		return list(w, r, base, galleriesIn(scope), 1)
 	case "ManagedIdentity/userAssignedIdentities":
@@ -455,7 +483,7 @@ func registriesIn(scope, apiVersion string) []any {
 			"zoneRedundancy": "Disabled", "dataEndpointEnabled": false, "dataEndpointHostNames": []any{}, "privateEndpointConnections": []any{},
 			"policies": map[string]any{"quarantinePolicy": map[string]any{"status": "disabled"}}, "encryption": map[string]any{"status": "disabled"}}
 		// Older api-versions do not return the permission mode.
-		if apiVersion == registriesAPI {
+		if registryAPIVersions[apiVersion] {
 			props["roleAssignmentMode"] = mode
 		}
 		return map[string]any{"sku": map[string]any{"name": "Premium", "tier": "Premium"}, "type": "Microsoft.ContainerRegistry/registries", "id": id,
@@ -469,6 +497,15 @@ func registriesIn(scope, apiVersion string) []any {
 		return []any{reg(acrShop, "rg-shop", "AbacRepositoryPermissions", true)}
 	}
 	return []any{}
+}
+
+// registryAPIVersions are api-versions of Microsoft.ContainerRegistry
+// (not all of them), and whether their registries carry
+// roleAssignmentMode: the previews since 2024-11-01-preview and the GA
+// 2025-11-01 do; the GA versions before it do not.
+var registryAPIVersions = map[string]bool{
+	"2023-07-01": false, "2025-04-01": false,
+	"2024-11-01-preview": true, "2025-03-01-preview": true, "2025-05-01-preview": true, "2025-11-01": true,
 }
 
 func galleriesIn(scope string) []any {

@@ -74,7 +74,7 @@ func (c *collector) groupMembers(ctx context.Context) Scope {
 				g, err := c.group(ctx, pl, ep, id)
 				if err != nil {
 					if !isNotFound(err) {
-						c.rec.Record(Scope{Name: "groups/" + id, Error: "Microsoft Graph GroupMember.Read.All for group " + id + ": " + errText(err)})
+						c.rec.Record(Scope{Name: "groups/" + id, Error: "Microsoft Graph " + permissionOf("graph.groups.listMembers") + " for group " + id + ": " + errText(err)})
 					}
 					return
 				}

@@ -100,12 +100,6 @@ type denyPermission struct {
 	NotDataActions   []string `json:"notDataActions"`
 }
 
-// failure names the permission a failed call needed and the scope, so
-// the manifest says what to grant where.
-func failure(action, scope string, err error) string {
-	return fmt.Sprintf("%s at %s: %s", action, scope, errText(err))
-}
-
 // listAssignments lists the role assignments that apply at scope: at,
 // above and below it, or (atScope) at and above it only, which is what
 // Azure allows on a management group.
@@ -230,22 +224,54 @@ func (c *collector) listDefinitions(ctx context.Context, scope, roleType string)
 	return out, err
 }
 
-// builtinRoles reads the built-in roles once, at the tenant: they are the
-// same everywhere, and the files then carry the tenant's current
-// definitions rather than the table shipped with imagewarden.
-func (c *collector) builtinRoles(ctx context.Context) Scope {
+// builtinRoles reads the built-in roles once: they are the same
+// everywhere, and the files then carry the tenant's current definitions
+// rather than the table shipped with imagewarden. Every scope lists them,
+// so they are read at the first scope the caller's role reaches: the root
+// of the collection (the tenant root group or --management-group, or the
+// first management group readable), else a subscription, and the root
+// scope "/" last: a role assigned at the tenant root group, as
+// docs/collect-azure.md advises, does not reach "/", above it. Their ids
+// are written without the scope that answered (built-in roles belong to
+// none), so that the file does not depend on it.
+func (c *collector) builtinRoles(ctx context.Context, subs []string) Scope {
 	s := Scope{Name: "role-definitions/built-in"}
-	defs, err := c.listDefinitions(ctx, "", "BuiltInRole")
-	if err != nil {
-		s.Error = failure("Microsoft.Authorization/roleDefinitions/read", "/", err)
+	var scopes []string
+	if c.tree != nil && len(c.tree.mgs) > 0 {
+		scopes = append(scopes, mgID(c.tree.mgs[0]))
+	}
+	if c.tree != nil && len(subs) == 0 {
+		subs = c.tree.subs
+	}
+	for _, id := range sorted(subs) {
+		if id = strings.TrimPrefix(strings.TrimSpace(id), "/subscriptions/"); subscriptionID.MatchString(id) {
+			scopes = append(scopes, "/subscriptions/"+id)
+			break
+		}
+	}
+	scopes = append(scopes, "/")
+	var refused []string
+	for _, scope := range scopes {
+		defs, err := c.listDefinitions(ctx, scope, "BuiltInRole")
+		if err != nil {
+			refused = append(refused, failure("roleDefinitions.list", scope, err))
+			if unreadable(err) && ctx.Err() == nil {
+				continue // not granted there: try the next scope
+			}
+			break
+		}
+		c.builtin = map[string]string{}
+		for i, d := range defs {
+			if d.RoleType == "BuiltInRole" {
+				defs[i].ID = "/providers/Microsoft.Authorization/roleDefinitions/" + d.Name
+			}
+			c.builtin[strings.ToLower(d.Name)] = d.RoleName
+		}
+		c.tenant.addDefinitions(defs)
+		s.Files = []string{"role-definitions.json"}
 		return s
 	}
-	c.builtin = map[string]string{}
-	c.tenant.addDefinitions(defs)
-	for _, d := range defs {
-		c.builtin[strings.ToLower(d.Name)] = d.RoleName
-	}
-	s.Files = []string{"role-definitions.json"}
+	s.Error = strings.Join(refused, "; ")
 	return s
 }
 
@@ -259,17 +285,17 @@ func (c *collector) managementGroup(ctx context.Context, name string) Scope {
 	s := Scope{Name: "managementGroups/" + name, Files: []string{"deny-assignments.json", "role-assignments.json", "role-definitions.json"}}
 	assignments, err := c.listAssignments(ctx, scope, true)
 	if err != nil {
-		return Scope{Name: s.Name, Error: failure("Microsoft.Authorization/roleAssignments/read", scope, err)}
+		return Scope{Name: s.Name, Error: failure("roleAssignments.listForScope", scope, err)}
 	}
 	c.tenant.addAssignments(assignments)
 	custom, err := c.listDefinitions(ctx, scope, "CustomRole")
 	if err != nil {
-		return Scope{Name: s.Name, Error: failure("Microsoft.Authorization/roleDefinitions/read", scope, err)}
+		return Scope{Name: s.Name, Error: failure("roleDefinitions.list", scope, err)}
 	}
 	c.tenant.addDefinitions(custom)
 	denies, err := c.listDenies(ctx, scope, true)
 	if err != nil {
-		return Scope{Name: s.Name, Error: failure("Microsoft.Authorization/denyAssignments/read", scope, err)}
+		return Scope{Name: s.Name, Error: failure("denyAssignments.listForScope", scope, err)}
 	}
 	c.tenant.addDenies(denies)
 	return s
@@ -285,17 +311,17 @@ func (c *collector) subscriptionRBAC(ctx context.Context, sub string) (s Scope, 
 	s = Scope{Name: "subscriptions/" + sub}
 	assignments, err := c.listAssignments(ctx, scope, false)
 	if err != nil {
-		s.Error = failure("Microsoft.Authorization/roleAssignments/read", scope, err)
+		s.Error = failure("roleAssignments.listForScope", scope, err)
 		return s, unreadable(err)
 	}
 	denies, err := c.listDenies(ctx, scope, false)
 	if err != nil {
-		s.Error = failure("Microsoft.Authorization/denyAssignments/read", scope, err)
+		s.Error = failure("denyAssignments.listForScope", scope, err)
 		return s, false
 	}
 	custom, err := c.listDefinitions(ctx, scope, "CustomRole")
 	if err != nil {
-		s.Error = failure("Microsoft.Authorization/roleDefinitions/read", scope, err)
+		s.Error = failure("roleDefinitions.list", scope, err)
 		return s, false
 	}
 	var mine, above []roleAssignment

@@ -14,9 +14,10 @@ import (
 // armcontainerregistry v1.2.0's model (api 2023-07-01) has no
 // roleAssignmentMode, and the analysis needs it: in ABAC mode AcrPush and
 // AcrPull grant nothing and the repository data actions decide pushes.
-// This version returns it, so registries are read through the ARM
-// pipeline rather than the SDK's client.
-const registriesAPI = "2025-05-01-preview"
+// 2025-11-01 is the first GA version that returns it (the previews since
+// 2024-11-01-preview did; GA 2025-04-01 does not), so registries are read
+// through the ARM pipeline rather than the SDK's client.
+const registriesAPI = "2025-11-01"
 
 // subscription collects one subscription: its RBAC, then its registries,
 // galleries and user-assigned identities, each recorded as its own scope.
@@ -94,7 +95,7 @@ func (c *collector) registries(ctx context.Context, sub string) Scope {
 		err = bad
 	}
 	if err != nil {
-		s.Error = failure("Microsoft.ContainerRegistry/registries/read", scope, err)
+		s.Error = failure("registries.list", scope, err)
 		return s
 	}
 	sort.Slice(out, func(i, j int) bool { return strings.ToLower(out[i].ID) < strings.ToLower(out[j].ID) })
@@ -144,12 +145,12 @@ func (c *collector) galleries(ctx context.Context, sub string) Scope {
 	for pager.More() {
 		page, err := pager.NextPage(ctx)
 		if err != nil {
-			s.Error = failure("Microsoft.Compute/galleries/read", scope, err)
+			s.Error = failure("galleries.list", scope, err)
 			return s
 		}
 		for _, g := range page.Value {
 			if g == nil || str(g.ID) == "" {
-				s.Error = fmt.Sprintf("Microsoft.Compute/galleries/read at %s: a gallery without id", scope)
+				s.Error = fmt.Sprintf("%s at %s: a gallery without id", permissionOf("galleries.list"), scope)
 				return s
 			}
 			out = append(out, galleryJSON(g))
@@ -217,12 +218,12 @@ func (c *collector) identities(ctx context.Context, sub string) Scope {
 	for pager.More() {
 		page, err := pager.NextPage(ctx)
 		if err != nil {
-			s.Error = failure("Microsoft.ManagedIdentity/userAssignedIdentities/read", scope, err)
+			s.Error = failure("userAssignedIdentities.listBySubscription", scope, err)
 			return s
 		}
 		for _, m := range page.Value {
 			if m == nil || str(m.ID) == "" || m.Properties == nil {
-				s.Error = fmt.Sprintf("Microsoft.ManagedIdentity/userAssignedIdentities/read at %s: an identity without id or properties", scope)
+				s.Error = fmt.Sprintf("%s at %s: an identity without id or properties", permissionOf("userAssignedIdentities.listBySubscription"), scope)
 				return s
 			}
 			out = append(out, identity{ClientID: str(m.Properties.ClientID), ID: str(m.ID), Location: str(m.Location), Name: str(m.Name),

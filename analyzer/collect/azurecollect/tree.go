@@ -56,7 +56,7 @@ func (c *collector) readTree(ctx context.Context, root string, t *tree) error {
 	rootID := mgID(root)
 	g, err := c.mgs.Get(ctx, root, &armmanagementgroups.ClientGetOptions{Expand: to.Ptr(armmanagementgroups.ManagementGroupExpandTypeAncestors)})
 	if err != nil {
-		return treeError{failure("Microsoft.Management/managementGroups/read", rootID, err), err}
+		return treeError{failure("managementGroups.get", rootID, err), err}
 	}
 	top := entity{ID: or(str(g.ID), rootID), Name: or(str(g.Name), root), Type: mgType}
 	var chain []string
@@ -96,11 +96,11 @@ func (c *collector) readTree(ctx context.Context, root string, t *tree) error {
 	for pager.More() {
 		page, err := pager.NextPage(ctx)
 		if err != nil {
-			return treeError{failure("Microsoft.Management/managementGroups/descendants/read", rootID, err), err}
+			return treeError{failure("managementGroups.getDescendants", rootID, err), err}
 		}
 		for _, d := range page.Value {
 			if d == nil || str(d.ID) == "" {
-				return treeError{"Microsoft.Management/managementGroups/descendants/read at " + rootID + ": a descendant without id", nil}
+				return treeError{permissionOf("managementGroups.getDescendants") + " at " + rootID + ": a descendant without id", nil}
 			}
 			e := entity{ID: str(d.ID), Name: str(d.Name), Type: str(d.Type)}
 			if p := d.Properties; p != nil {
@@ -144,7 +144,7 @@ func (c *collector) readVisible(ctx context.Context, t *tree, rootErr error) err
 	for pager.More() {
 		page, err := pager.NextPage(ctx)
 		if err != nil {
-			return treeError{failure("Microsoft.Management/managementGroups/read", "/providers/Microsoft.Management/managementGroups", err), err}
+			return treeError{failure("managementGroups.list", "/providers/Microsoft.Management/managementGroups", err), err}
 		}
 		for _, g := range page.Value {
 			if g != nil && str(g.Name) != "" {
