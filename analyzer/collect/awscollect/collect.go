@@ -92,7 +92,8 @@ func Collect(ctx context.Context, o Options) (*Manifest, error) {
 	id, err := sts.NewFromConfig(o.Config).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	if err != nil {
 		if note != "" {
-			return nil, fmt.Errorf("sts:GetCallerIdentity in %s: %w (%s: set AWS_REGION, or region in the profile, to a region of the credentials' partition)", home, err, note)
+			return nil, fmt.Errorf("sts:GetCallerIdentity in %s: %w (no region is configured, so %s was asked: for credentials of another partition than %s, such as AWS GovCloud (US) or China, set AWS_REGION or the profile's region to one of its regions, or pass --region)",
+				home, err, home, partitionOf(home))
 		}
 		return nil, fmt.Errorf("sts:GetCallerIdentity in %s: %w", home, err)
 	}
