@@ -30,6 +30,9 @@ type Options struct {
 	// Changes are remediation changes applied to the loaded inputs before
 	// evaluation (imagewarden remediate, analyze --apply-remediation).
 	Changes []remediate.Change
+	// Stages, when set, records the wall time, CPU time and allocations of
+	// each stage (analyze --profile); nil records nothing.
+	Stages *StageTimer
 }
 
 // Report is everything the renderers need.
@@ -106,6 +109,7 @@ func RulesData(opts Options) (map[string]any, *config.Config, error) {
 
 // Analyze runs the whole pipeline.
 func Analyze(ctx context.Context, opts Options) (*Report, error) {
+	endSetup := opts.Stages.Start("setup", "")
 	data, cfg, err := RulesData(opts)
 	if err != nil {
 		return nil, err
@@ -114,7 +118,10 @@ func Analyze(ctx context.Context, opts Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
+	endSetup()
+	endLoad := opts.Stages.Start("load", "")
 	providers, sources, cat, err := Load(ctx, opts)
+	endLoad()
 	if err != nil {
 		return nil, err
 	}
@@ -140,21 +147,28 @@ func Analyze(ctx context.Context, opts Options) (*Report, error) {
 	}
 	rep := &Report{Tool: "imagewarden", Version: version.String(), RuleBundle: engine.BundleHash(), GeneratedAt: now, Inputs: sources, Rules: engine.Rules(), Warnings: append(manifestWarnings(sources), snapshotWarnings(sources)...)}
 	for _, p := range providers {
+		endEvaluate := opts.Stages.Start("evaluate", p.Cloud())
 		snap := p.Evaluate(cat)
+		endEvaluate()
 		rep.Principals = append(rep.Principals, snap.Principals...)
 		rep.Resources = append(rep.Resources, snap.Resources...)
 		rep.Facts = append(rep.Facts, snap.Facts...)
 		rep.Warnings = append(rep.Warnings, snap.Warnings...)
+		endEdges := opts.Stages.Start("edges", p.Cloud())
 		rep.Edges = append(rep.Edges, p.Edges()...)
+		endEdges()
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
 		rep.Summary.Counts = append(rep.Summary.Counts, snap.Counts...)
 	}
+	endPaths := opts.Stages.Start("paths", "")
 	rep.Paths = graph.Paths(rep.Facts, rep.Edges, opts.MaxDepth, adminHolds(providers, cat))
+	endPaths()
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	endRules := opts.Stages.Start("rules", "")
 	rep.Findings, err = engine.Eval(ctx, &rules.Input{Principals: rep.Principals, Resources: rep.Resources, Facts: rep.Facts, Paths: rep.Paths})
 	if err != nil {
 		return nil, err
@@ -165,6 +179,7 @@ func Analyze(ctx context.Context, opts Options) (*Report, error) {
 	rep.Warnings = append(rep.Warnings, cfg.Apply(rep.Findings, now)...)
 	rep.Warnings = append(rep.Warnings, cfg.IntegrityWarnings(opts.Paths, rep.Findings)...)
 	rep.Summary = summarize(rep)
+	endRules()
 	return rep, nil
 }
 

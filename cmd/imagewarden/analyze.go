@@ -36,6 +36,8 @@ type analyzeOptions struct {
 	// strict: an incomplete analysis (a skipped input file, collection
 	// scope or item) fails like a finding at --fail-on does.
 	strict bool
+	// profile is --profile DIR: CPU and heap profiles and stage timings.
+	profile string
 }
 
 func newAnalyzeCmd() *cobra.Command {
@@ -93,6 +95,7 @@ func newAnalyzeCmd() *cobra.Command {
 	f.BoolVar(&o.fixes, "fixes", true, fmt.Sprintf("plan each finding's least-privilege fixes and verify them by re-analysis; by default only up to %d findings, since it takes about four times the analysis (--fixes: always; --fixes=false: never)", autoFixesLimit))
 	f.IntVar(&o.MaxDepth, "max-depth", 0, "longest chain of transitive access to follow (0: unlimited)")
 	f.StringVar(&o.failOn, "fail-on", "", "exit with code 1 when an unsuppressed finding has at least this severity (low, medium, high, critical)")
+	f.StringVar(&o.profile, "profile", "", "write a CPU profile (cpu.pprof), a heap profile after the analysis (heap.pprof) and the time of each stage (stages.json) to this directory, and the stage timings to standard error")
 	f.BoolVar(&o.strict, "strict", false, "exit with code 1 when the analysis is incomplete: an input file, a collection scope or an item inside a file was skipped (the reports list them)")
 	return cmd
 }
@@ -122,7 +125,16 @@ func runAnalyze(cmd *cobra.Command, o *analyzeOptions) error {
 		}
 		o.Config = found
 	}
+	prof, err := startProfile(o.profile)
+	if err != nil {
+		return err
+	}
+	defer prof.stop(cmd.ErrOrStderr())
+	o.Stages = prof.stages()
 	rep, err := analyzer.Analyze(cmd.Context(), o.Options)
+	// The re-analyses that verify fixes are timed as the one stage "fixes".
+	o.Stages = nil
+	endFixes := prof.stage("fixes")
 	switch {
 	case err != nil:
 	case o.applyRemediation != "":
@@ -133,10 +145,17 @@ func runAnalyze(cmd *cobra.Command, o *analyzeOptions) error {
 	case o.fixes && len(rep.Findings) > 0:
 		_, rep.Findings, err = engine.RemediateWith(cmd.Context(), o.Options, rep.Findings, engine.Settings{Together: true, Complete: true})
 	}
+	endFixes()
 	if err != nil {
 		return err
 	}
-	if err := writeReports(cmd.OutOrStdout(), outs, rep); err != nil {
+	if err := prof.writeHeap(); err != nil {
+		return err
+	}
+	endRender := prof.stage("render")
+	err = writeReports(cmd.OutOrStdout(), outs, rep)
+	endRender()
+	if err != nil {
 		return err
 	}
 	if n := failing(rep.Findings, o.failOn); n > 0 {
