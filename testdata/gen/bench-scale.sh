@@ -19,6 +19,9 @@
 #                       the profiles (S.profile/...) and figures (S.json)
 #                       stay there
 #   BENCH_KEEP=1        keep the generated inputs too (L is about 1 GB)
+#   MANAGED_POLICIES=F  the AWS managed policies dataset (default: the
+#                       generator's, ../shared/datasets/... beside the
+#                       repository, else its built-in handful)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -38,7 +41,7 @@ echo "# stop after $timeout or $max_rss of resident set; work in $work"
 for s in $scales; do
   rm -rf "${work:?}/$s" "$work/$s.profile"
   echo
-  "$work/gen" -scale "$s" -seed "$seed" -out "$work/$s" | sed 's/^/    /'
+  "$work/gen" -scale "$s" -seed "$seed" -out "$work/$s" ${MANAGED_POLICIES:+-managed-policies "$MANAGED_POLICIES"} | sed 's/^/    /'
   "$work/measure" scale -bin "$work/imagewarden" -dir "$work/$s" -name "$s (seed $seed)" \
     -timeout "$timeout" -max-rss "$max_rss" -json "$work/$s.json" 2> "$work/$s.log"
   grep -h "imagewarden: profile:" "$work/$s.log" | sed 's/^/    /' || true
