@@ -263,10 +263,9 @@ func genAzure(g *gen) error {
 		r := pickWeighted(g, azureRoles)
 		assign(&mgAssignments, "", scope, pick(g, append(append([]azPrincipal{}, groups...), sps...)), r, "/providers/Microsoft.Authorization/roleDefinitions/"+r.id)
 	}
-	for i := range 3 {
+	for range 3 {
 		k := g.r.IntN(len(azureCustomRoles))
 		assign(&mgAssignments, "", corp, pick(g, groups), azureRole{customRoleID(k), azureCustomRoles[k].name}, corp+"/providers/Microsoft.Authorization/roleDefinitions/"+customRoleID(k))
-		_ = i
 	}
 
 	type registry struct {

@@ -134,7 +134,7 @@ func genGCP(g *gen) error {
 	g.count.Principals += len(projects) * (len(gcpServiceAccounts) + 1)
 
 	// Custom roles at the organization, and in one project in twenty.
-	orgRoles := genGCPOrgRoles(g)
+	orgRoles := orgCustomRoleNames()
 	var projectRoles []map[string]any
 	customOf := map[string][]string{}
 	for i, p := range projects {
@@ -399,7 +399,7 @@ var orgCustomRoles = []struct {
 	{"policyEditor", []string{"resourcemanager.projects.setIamPolicy", "resourcemanager.projects.getIamPolicy"}},
 }
 
-func genGCPOrgRoles(g *gen) []string {
+func orgCustomRoleNames() []string {
 	var names []string
 	for _, r := range orgCustomRoles {
 		names = append(names, gcpOrg+"/roles/"+r.name)
