@@ -332,7 +332,7 @@ func (s *Snapshot) Holds(principalID string, perm remediate.Permission) bool {
 	}
 	var r iam.Result
 	if perm.Resource == "" {
-		r = iam.Decide(&iam.Request{Principal: p.arn, Action: perm.Action, Resource: "arn:*:*:*:*:*", ResourcePattern: true,
+		r = iam.Decide(&iam.Request{Principal: p.arn, Caller: p.caller, Action: perm.Action, Resource: "arn:*:*:*:*:*", ResourcePattern: true,
 			ResourceAccount: p.account, Context: p.ctx}, p.policies(nil))
 	} else {
 		var pol *iam.NamedPolicy
@@ -340,7 +340,7 @@ func (s *Snapshot) Holds(principalID string, perm remediate.Permission) bool {
 		if repo, ok := s.repos[perm.Resource]; ok {
 			pol, acct = repo.policy, repo.account
 		}
-		r = iam.Decide(&iam.Request{Principal: p.arn, Action: perm.Action, Resource: perm.Resource, ResourceAccount: acct,
+		r = iam.Decide(&iam.Request{Principal: p.arn, Caller: p.caller, Action: perm.Action, Resource: perm.Resource, ResourceAccount: acct,
 			Context: p.ctx}, p.policies(pol))
 	}
 	return r.Decision == iam.Allowed || r.Decision == iam.Conditional

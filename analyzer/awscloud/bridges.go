@@ -74,7 +74,7 @@ func (s *Snapshot) adminBridgeEdges(edges []model.Edge) []model.Edge {
 	for _, admin := range names {
 		p := admins[admin]
 		for _, r := range admits[p.arn] {
-			res := iam.Decide(&iam.Request{Principal: p.arn, Action: "sts:AssumeRole", Resource: r.arn, ResourceAccount: r.account, Context: p.ctx},
+			res := iam.Decide(&iam.Request{Principal: p.arn, Caller: p.caller, Action: "sts:AssumeRole", Resource: r.arn, ResourceAccount: r.account, Context: p.ctx},
 				&iam.Policies{Identity: externalAdmin, Boundary: p.bound, SCPs: p.scps, Resource: &iam.NamedPolicy{Name: "trust:" + r.name, Policy: r.trust}})
 			if e, ok := edgeFrom(res, admin, r.arn, "assume-role", "sts:AssumeRole"); ok {
 				e.Note = "as an administrator of account " + p.account + ", " + p.arn + " can assume this role of account " + r.account + ", whose trust policy admits it"
@@ -89,7 +89,7 @@ func (s *Snapshot) adminBridgeEdges(edges []model.Edge) []model.Edge {
 			if b.kind == "user" {
 				action, note = "iam:CreateAccessKey", "can create credentials for "+b.arn+" and sign in as it"
 			}
-			res := iam.Decide(&iam.Request{Principal: p.arn, Action: action, Resource: b.arn, ResourceAccount: p.account, Context: p.ctx},
+			res := iam.Decide(&iam.Request{Principal: p.arn, Caller: p.caller, Action: action, Resource: b.arn, ResourceAccount: p.account, Context: p.ctx},
 				&iam.Policies{Identity: externalAdmin, Boundary: p.bound, SCPs: p.scps})
 			if e, ok := edgeFrom(res, admin, b.arn, "admin-takeover", action); ok {
 				e.Note = "as an administrator of account " + p.account + ", " + note + ": it reaches another account"
@@ -172,7 +172,7 @@ func (s *Snapshot) AdminVia(admin, action, resource string) []model.Grant {
 	if owner == "" || owner == account || policy == nil {
 		return nil
 	}
-	r := iam.Decide(&iam.Request{Principal: p.arn, Action: action, Resource: resource, ResourcePattern: strings.ContainsAny(resource, "*?"), ResourceAccount: owner, Context: p.ctx},
+	r := iam.Decide(&iam.Request{Principal: p.arn, Caller: p.caller, Action: action, Resource: resource, ResourcePattern: strings.ContainsAny(resource, "*?"), ResourceAccount: owner, Context: p.ctx},
 		&iam.Policies{Identity: externalAdmin, Boundary: p.bound, SCPs: p.scps, Resource: policy})
 	var out []model.Grant
 	for _, g := range r.Reasons {

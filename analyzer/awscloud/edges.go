@@ -107,7 +107,7 @@ func (s *Snapshot) Edges() []model.Edge {
 		w := &powers{runs: map[string]bool{}}
 		w.passRole = s.allowedOn(p, "iam:PassRole", "arn:aws:iam::"+p.account+":role/*", true)
 		if w.passRole {
-			whole := &iam.Request{Principal: p.arn, Action: "iam:PassRole", Resource: "arn:aws:iam::" + p.account + ":role/*", ResourcePattern: true,
+			whole := &iam.Request{Principal: p.arn, Caller: p.caller, Action: "iam:PassRole", Resource: "arn:aws:iam::" + p.account + ":role/*", ResourcePattern: true,
 				AllowWhole: true, DenyPart: true, ResourceAccount: p.account, Context: p.ctx}
 			if res := iam.Decide(whole, p.policies(nil)); res.Decision == iam.Allowed || res.Decision == iam.Conditional {
 				w.passAll = true
@@ -123,7 +123,7 @@ func (s *Snapshot) Edges() []model.Edge {
 		}
 		pw[p.arn] = w
 		if w.passAll {
-			res := iam.Decide(&iam.Request{Principal: p.arn, Action: "iam:PassRole", Resource: "arn:aws:iam::" + p.account + ":role/*", ResourcePattern: true,
+			res := iam.Decide(&iam.Request{Principal: p.arn, Caller: p.caller, Action: "iam:PassRole", Resource: "arn:aws:iam::" + p.account + ":role/*", ResourcePattern: true,
 				AllowWhole: true, ResourceAccount: p.account, Context: p.ctx}, p.policies(nil))
 			for svc := range w.runs {
 				if e, ok := edgeFrom(res, p.arn, launchNode(p.account, svc), "pass-role", "iam:PassRole"); ok {
@@ -191,7 +191,7 @@ func (s *Snapshot) Edges() []model.Edge {
 			if p.arn == r.arn {
 				continue
 			}
-			res := iam.Decide(&iam.Request{Principal: p.arn, Action: "sts:AssumeRole", Resource: r.arn, ResourceAccount: r.account, Context: p.ctx},
+			res := iam.Decide(&iam.Request{Principal: p.arn, Caller: p.caller, Action: "sts:AssumeRole", Resource: r.arn, ResourceAccount: r.account, Context: p.ctx},
 				p.policies(&iam.NamedPolicy{Name: "trust:" + r.name, Policy: r.trust}))
 			if e, ok := edgeFrom(res, p.arn, r.arn, "assume-role", "sts:AssumeRole"); ok {
 				out = append(out, e)
@@ -217,7 +217,7 @@ func (s *Snapshot) Edges() []model.Edge {
 				if w == nil || !w.passRole || !w.runs[svc] || p.arn == r.arn || w.passAll {
 					continue // passAll: one edge to the launch node stands for all roles
 				}
-				res := iam.Decide(&iam.Request{Principal: p.arn, Action: "iam:PassRole", Resource: r.arn, Context: p.ctx}, p.policies(nil))
+				res := iam.Decide(&iam.Request{Principal: p.arn, Caller: p.caller, Action: "iam:PassRole", Resource: r.arn, Context: p.ctx}, p.policies(nil))
 				e, ok := edgeFrom(res, p.arn, r.arn, "pass-role", "iam:PassRole")
 				if !ok {
 					continue
@@ -262,7 +262,7 @@ func (s *Snapshot) rewriteEdges(edges []model.Edge) []model.Edge {
 			if resource == "" {
 				resource = to.arn
 			}
-			res := iam.Decide(&iam.Request{Principal: from.arn, Action: action, Resource: resource, Context: from.ctx}, from.policies(nil))
+			res := iam.Decide(&iam.Request{Principal: from.arn, Caller: from.caller, Action: action, Resource: resource, Context: from.ctx}, from.policies(nil))
 			if r, ok := edgeFrom(res, from.arn, model.AdminNode(cloudName, to.account, to.arn), "policy-rewrite", action); ok {
 				r.Note = "can change the policies of " + to.arn + ", which it can act as"
 				out = append(out, r)
@@ -274,7 +274,7 @@ func (s *Snapshot) rewriteEdges(edges []model.Edge) []model.Edge {
 
 // allowedOn reports whether p may do action on a resource (or pattern).
 func (s *Snapshot) allowedOn(p *principal, action, resource string, pattern bool) bool {
-	r := iam.Decide(&iam.Request{Principal: p.arn, Action: action, Resource: resource, ResourcePattern: pattern, ResourceAccount: p.account, Context: p.ctx}, p.policies(nil))
+	r := iam.Decide(&iam.Request{Principal: p.arn, Caller: p.caller, Action: action, Resource: resource, ResourcePattern: pattern, ResourceAccount: p.account, Context: p.ctx}, p.policies(nil))
 	return r.Decision == iam.Allowed || r.Decision == iam.Conditional
 }
 
@@ -364,7 +364,7 @@ func (s *Snapshot) escalationEdges() []model.Edge {
 			selfActs = []string{"iam:PutRolePolicy", "iam:AttachRolePolicy"}
 		}
 		for _, a := range selfActs {
-			res := iam.Decide(&iam.Request{Principal: p.arn, Action: a, Resource: p.arn, Context: p.ctx}, p.policies(nil))
+			res := iam.Decide(&iam.Request{Principal: p.arn, Caller: p.caller, Action: a, Resource: p.arn, Context: p.ctx}, p.policies(nil))
 			if e, ok := edgeFrom(res, p.arn, admin, "self-escalation", a); ok {
 				e.Note = "can add any policy to itself"
 				out = append(out, e)
@@ -378,7 +378,7 @@ func (s *Snapshot) escalationEdges() []model.Edge {
 				continue
 			}
 			for _, a := range []string{"iam:CreatePolicyVersion", "iam:SetDefaultPolicyVersion"} {
-				res := iam.Decide(&iam.Request{Principal: p.arn, Action: a, Resource: np.Name, Context: p.ctx}, p.policies(nil))
+				res := iam.Decide(&iam.Request{Principal: p.arn, Caller: p.caller, Action: a, Resource: np.Name, Context: p.ctx}, p.policies(nil))
 				if e, ok := edgeFrom(res, p.arn, admin, "self-escalation", a); ok {
 					e.Note = "can change the default version of " + np.Name + ", which it holds"
 					e.Assumed = a == "iam:SetDefaultPolicyVersion"
@@ -391,7 +391,7 @@ func (s *Snapshot) escalationEdges() []model.Edge {
 		if p.bound != nil {
 			a := map[string]string{"user": "iam:DeleteUserPermissionsBoundary", "role": "iam:DeleteRolePermissionsBoundary"}[p.kind]
 			if a != "" {
-				res := iam.Decide(&iam.Request{Principal: p.arn, Action: a, Resource: p.arn, Context: p.ctx}, p.policies(nil))
+				res := iam.Decide(&iam.Request{Principal: p.arn, Caller: p.caller, Action: a, Resource: p.arn, Context: p.ctx}, p.policies(nil))
 				if e, ok := edgeFrom(res, p.arn, admin, "boundary-removal", a); ok {
 					e.Note = "can remove its permissions boundary (what it gains is what its own policies allow)"
 					e.Assumed = true
@@ -407,14 +407,14 @@ func (s *Snapshot) escalationEdges() []model.Edge {
 					continue
 				}
 				for _, a := range []string{"iam:PutGroupPolicy", "iam:AttachGroupPolicy"} {
-					res := iam.Decide(&iam.Request{Principal: p.arn, Action: a, Resource: gr.arn, Context: p.ctx}, p.policies(nil))
+					res := iam.Decide(&iam.Request{Principal: p.arn, Caller: p.caller, Action: a, Resource: gr.arn, Context: p.ctx}, p.policies(nil))
 					if e, ok := edgeFrom(res, p.arn, admin, "self-escalation", a); ok {
 						e.Note = "can add any policy to its group " + g
 						out = append(out, e)
 					}
 				}
 			}
-			res := iam.Decide(&iam.Request{Principal: p.arn, Action: "iam:AddUserToGroup", Resource: "arn:aws:iam::" + p.account + ":group/*", ResourcePattern: true, Context: p.ctx}, p.policies(nil))
+			res := iam.Decide(&iam.Request{Principal: p.arn, Caller: p.caller, Action: "iam:AddUserToGroup", Resource: "arn:aws:iam::" + p.account + ":group/*", ResourcePattern: true, Context: p.ctx}, p.policies(nil))
 			if e, ok := edgeFrom(res, p.arn, admin, "self-escalation", "iam:AddUserToGroup"); ok && s.anyGroupAdmin(p.account) {
 				e.Note = "can join a group whose policies grant administrative access"
 				e.Assumed = true
@@ -427,7 +427,7 @@ func (s *Snapshot) escalationEdges() []model.Edge {
 				if r.kind != "role" || r.account != p.account || r.external || r.arn == p.arn {
 					continue
 				}
-				res := iam.Decide(&iam.Request{Principal: p.arn, Action: "iam:UpdateAssumeRolePolicy", Resource: r.arn, Context: p.ctx}, p.policies(nil))
+				res := iam.Decide(&iam.Request{Principal: p.arn, Caller: p.caller, Action: "iam:UpdateAssumeRolePolicy", Resource: r.arn, Context: p.ctx}, p.policies(nil))
 				if e, ok := edgeFrom(res, p.arn, r.arn, "trust-rewrite", "iam:UpdateAssumeRolePolicy"); ok {
 					e.Note = "can rewrite the role's trust policy to let itself in"
 					out = append(out, e)
@@ -442,7 +442,7 @@ func (s *Snapshot) escalationEdges() []model.Edge {
 				if u.kind != "user" || u.account != p.account || u.arn == p.arn {
 					continue
 				}
-				res := iam.Decide(&iam.Request{Principal: p.arn, Action: a, Resource: u.arn, Context: p.ctx}, p.policies(nil))
+				res := iam.Decide(&iam.Request{Principal: p.arn, Caller: p.caller, Action: a, Resource: u.arn, Context: p.ctx}, p.policies(nil))
 				if e, ok := edgeFrom(res, p.arn, u.arn, "credentials", a); ok {
 					e.Note = "can create credentials for the user and sign in as it"
 					out = append(out, e)
@@ -503,7 +503,7 @@ func (s *Snapshot) AdminHolds(admin, action, resource string) model.Access {
 			resourceAccount, resourcePolicy = owner, policy
 		}
 	}
-	r := iam.Decide(&iam.Request{Principal: p.arn, Action: action, Resource: resource, ResourcePattern: pattern, ResourceAccount: resourceAccount, Context: p.ctx},
+	r := iam.Decide(&iam.Request{Principal: p.arn, Caller: p.caller, Action: action, Resource: resource, ResourcePattern: pattern, ResourceAccount: resourceAccount, Context: p.ctx},
 		&iam.Policies{Identity: externalAdmin, Boundary: p.bound, SCPs: p.scps, Resource: resourcePolicy})
 	switch r.Decision {
 	case iam.Allowed:

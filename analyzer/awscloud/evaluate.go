@@ -85,7 +85,9 @@ func (p *principal) policies(resourcePolicy *iam.NamedPolicy) *iam.Policies {
 // Evaluate decides every catalog action for every principal: exactly on
 // each resource the inputs list, and, for the resources they do not list,
 // on every resource of the type in the principal's own account, narrowed
-// to the granted patterns that remain after denies.
+// to the granted patterns that remain after denies. Principals are
+// decided in parallel; the listed resources that a principal's policies
+// cannot tell apart are decided once (see plan).
 func (s *Snapshot) Evaluate(cat *catalog.Catalog) *model.Snapshot {
 	s.resolve()
 	out := &model.Snapshot{}
@@ -94,13 +96,16 @@ func (s *Snapshot) Evaluate(cat *catalog.Catalog) *model.Snapshot {
 	for _, k := range known {
 		out.Resources = append(out.Resources, k.model)
 	}
-	for _, p := range s.principals {
+	pl := s.newPlan(actions, known)
+	facts := make([][]model.Fact, len(s.principals))
+	parallel(len(s.principals), func(i int) { facts[i] = s.evaluatePrincipal(s.principals[i], pl) })
+	for i, p := range s.principals {
 		out.Principals = append(out.Principals, p.model())
 		if len(p.problems) > 0 {
 			out.Warnings = append(out.Warnings, model.Warning{Where: p.arn,
 				Message: "some of this principal's policies could not be read (" + strings.Join(p.problems, "; ") + "): its results may be incomplete"})
 		}
-		out.Facts = append(out.Facts, s.evaluatePrincipal(p, actions, known)...)
+		out.Facts = append(out.Facts, facts[i]...)
 	}
 	if s.org == nil && len(s.principals) > 0 {
 		out.Warnings = append(out.Warnings, model.Warning{Message: "no organization file: SCPs are not applied"})
@@ -153,41 +158,6 @@ func (p *principal) model() model.Principal {
 		External: p.external, Public: p.public, Groups: p.groups, Tags: p.tags}
 }
 
-func (s *Snapshot) evaluatePrincipal(p *principal, actions []action, known []knownResource) []model.Fact {
-	b := model.NewFactBuilder(p.arn, cloudName)
-	add := b.Add
-	for _, a := range actions {
-		e := a.entry
-		for _, k := range known {
-			if a.typePattern == "" || !iam.WildcardMatch(a.typePattern, k.model.ID) && !(k.pattern && iam.WildcardOverlaps(a.typePattern, k.model.ID)) {
-				continue
-			}
-			if k.only != nil && !k.only[e.Action] {
-				continue
-			}
-			if (p.external || k.viaPolicy) && k.policy == nil {
-				continue // outsiders reach a resource only through its policy
-			}
-			req := &iam.Request{Principal: p.arn, Action: e.Action, Resource: k.model.ID, ResourceAccount: k.account,
-				ResourcePattern: k.pattern, Context: p.ctx}
-			r := iam.Decide(req, p.policies(k.policy))
-			if k.viaPolicy && !resourceGranted(r) {
-				continue
-			}
-			if t, ok := target(r, k.model.ID, true, false, p.external); ok {
-				add(e.Capability, e.Action, t)
-			}
-		}
-		if p.external {
-			continue
-		}
-		for _, t := range s.patternTargets(p, a) {
-			add(e.Capability, e.Action, t)
-		}
-	}
-	return b.Facts()
-}
-
 // patternTargets decides an action on the resources of its type in the
 // principal's own account that the inputs do not list. The answer is the
 // whole type ("every repository") when a grant covers it, or else the
@@ -196,14 +166,14 @@ func (s *Snapshot) evaluatePrincipal(p *principal, actions []action, known []kno
 func (s *Snapshot) patternTargets(p *principal, a action) []model.Target {
 	e := a.entry
 	if e.Resource == "*" {
-		r := iam.Decide(&iam.Request{Principal: p.arn, Action: e.Action, Resource: "*", Context: p.ctx}, p.policies(nil))
+		r := iam.Decide(&iam.Request{Principal: p.arn, Caller: p.caller, Action: e.Action, Resource: "*", Context: p.ctx}, p.policies(nil))
 		if t, ok := target(r, "*", false, true, false); ok {
 			return []model.Target{t}
 		}
 		return nil
 	}
 	pattern := instantiate(e.Resource, p.account)
-	base := iam.Request{Principal: p.arn, Action: e.Action, Resource: pattern, ResourcePattern: true, ResourceAccount: p.account, Context: p.ctx}
+	base := iam.Request{Principal: p.arn, Caller: p.caller, Action: e.Action, Resource: pattern, ResourcePattern: true, ResourceAccount: p.account, Context: p.ctx}
 	pol := p.policies(nil)
 	some := iam.Decide(&base, pol)
 	if some.Decision != iam.Allowed && some.Decision != iam.Conditional {

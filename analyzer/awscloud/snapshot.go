@@ -64,6 +64,7 @@ type principal struct {
 	bound    *iam.NamedPolicy
 	scps     [][]iam.NamedPolicy
 	ctx      *iam.Context
+	caller   *iam.PrincipalInfo // iam.ParsePrincipal(arn)
 }
 
 type group struct {
@@ -180,6 +181,10 @@ func (s *Snapshot) resolve() {
 		p.ctx = principalContext(p, s.org)
 	}
 	s.addExternalPrincipals(loadedAccounts)
+	for _, p := range s.principals {
+		info := iam.ParsePrincipal(p.arn)
+		p.caller = &info
+	}
 }
 
 func (s *Snapshot) attachedPolicies(p *principal, att []attachedPolicy) []iam.NamedPolicy {

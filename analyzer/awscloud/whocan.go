@@ -74,7 +74,7 @@ func (s *Snapshot) bestAnswer(p *principal, action, resource string) (model.Answ
 		if p.external && t.policy == nil {
 			continue
 		}
-		req := &iam.Request{Principal: p.arn, Action: action, Resource: t.res, ResourcePattern: t.pattern, ResourceAccount: t.account, Context: p.ctx}
+		req := &iam.Request{Principal: p.arn, Caller: p.caller, Action: action, Resource: t.res, ResourcePattern: t.pattern, ResourceAccount: t.account, Context: p.ctx}
 		r := iam.Decide(req, p.policies(t.policy))
 		tg, ok := target(r, t.res, t.policy != nil, false, p.external)
 		if !ok {

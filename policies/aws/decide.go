@@ -30,6 +30,9 @@ type Request struct {
 	AllowWhole bool
 	DenyPart   bool
 	Context    *Context
+	// Caller is ParsePrincipal(Principal) when the caller has it already
+	// (nil: Decide parses Principal).
+	Caller *PrincipalInfo
 }
 
 // Policies are the policies that apply to a request.
@@ -119,6 +122,12 @@ func statementMatch(st *Statement, svc, name string, r *resource, kind PolicyKin
 	if !st.actionMatches(svc, name) {
 		return False
 	}
+	return statementResourceMatch(st, r, kind, req, ctx)
+}
+
+// statementResourceMatch is resource and condition of a statement whose
+// action matches.
+func statementResourceMatch(st *Statement, r *resource, kind PolicyKind, req *Request, ctx *Context) Tri {
 	whole := (st.Effect == Deny && !req.DenyPart) || (st.Effect == Allow && req.AllowWhole)
 	m := st.resourceMatches(r, kind, ctx, whole)
 	if m == False {
@@ -133,8 +142,12 @@ func evalPolicies(ps []NamedPolicy, kind PolicyKind, svc, name string, r *resour
 		if np.Policy == nil {
 			continue
 		}
-		for _, st := range np.Policy.Statements {
-			e.add(stmtHit{kind: kind, policy: np.Name, st: st, match: statementMatch(st, svc, name, r, kind, req, ctx)})
+		sts, filtered := np.Policy.candidates(svc, name)
+		for _, st := range sts {
+			if !filtered && !st.actionMatches(svc, name) {
+				continue
+			}
+			e.add(stmtHit{kind: kind, policy: np.Name, st: st, match: statementResourceMatch(st, r, kind, req, ctx)})
 		}
 	}
 	return e
@@ -153,7 +166,12 @@ func Decide(req *Request, pol *Policies) Result {
 	svc, name, _ := strings.Cut(req.Action, ":")
 	svc, name = strings.ToLower(svc), strings.ToLower(name)
 	res := newResource(req.Resource, req.ResourcePattern)
-	pi := ParsePrincipal(req.Principal)
+	var pi PrincipalInfo
+	if req.Caller != nil {
+		pi = *req.Caller
+	} else {
+		pi = ParsePrincipal(req.Principal)
+	}
 
 	identity := evalPolicies(pol.Identity, IdentityPolicy, svc, name, &res, req, ctx)
 
@@ -188,12 +206,16 @@ func Decide(req *Request, pol *Policies) Result {
 	raDirect, raAccount, raBypass, rd := False, False, False, False
 	var resAllows, resDenies []stmtHit
 	if pol.Resource != nil && pol.Resource.Policy != nil {
-		for _, st := range pol.Resource.Policy.Statements {
+		sts, filtered := pol.Resource.Policy.candidates(svc, name)
+		for _, st := range sts {
+			if !filtered && !st.actionMatches(svc, name) {
+				continue
+			}
 			pm := st.principalMatches(&pi, pol.Boundary != nil)
 			if pm == noPrincipalMatch {
 				continue
 			}
-			m := statementMatch(st, svc, name, &res, ResourcePolicy, req, ctx)
+			m := statementResourceMatch(st, &res, ResourcePolicy, req, ctx)
 			if m == False {
 				continue
 			}

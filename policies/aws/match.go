@@ -28,14 +28,7 @@ func (a *Action) matchesLower(svc, name string) bool {
 
 // actionMatches applies Action or NotAction of a statement.
 func (s *Statement) actionMatches(svc, name string) bool {
-	any := false
-	for i := range s.Actions {
-		if s.Actions[i].matchesLower(svc, name) {
-			any = true
-			break
-		}
-	}
-	return any != s.NotActions
+	return s.prepared().matchesAction(svc, name) != s.NotActions
 }
 
 // PolicyKind says which kind of policy a statement belongs to; short ARNs
@@ -103,10 +96,11 @@ func (s *Statement) resourceMatches(r *resource, kind PolicyKind, ctx *Context, 
 	if !s.HasResource {
 		return True
 	}
+	pats := s.prepared().resources
 	if !s.NotResources {
 		out := False
-		for _, p := range s.Resources {
-			out = out.Or(resourceElementMatches(p, r, kind, ctx, !whole))
+		for i := range pats {
+			out = out.Or(resourceElementMatches(&pats[i], r, kind, ctx, !whole))
 			if out == True {
 				return True
 			}
@@ -118,8 +112,8 @@ func (s *Statement) resourceMatches(r *resource, kind PolicyKind, ctx *Context, 
 	// lies outside (no pattern covers it), a Deny if the whole set does (no
 	// pattern overlaps it).
 	out := True
-	for _, p := range s.Resources {
-		m := resourceElementMatches(p, r, kind, ctx, whole)
+	for i := range pats {
+		m := resourceElementMatches(&pats[i], r, kind, ctx, whole)
 		if m == invalidMatch {
 			return False
 		}
@@ -136,52 +130,52 @@ func (s *Statement) resourceMatches(r *resource, kind PolicyKind, ctx *Context, 
 // Resource nor the NotResource form of the statement matches.
 const invalidMatch Tri = -1
 
-// resourceElementMatches matches one Resource pattern. overlap selects the
-// set-request rule: true for "overlaps the set", false for "covers the set".
-func resourceElementMatches(pat string, r *resource, kind PolicyKind, ctx *Context, overlap bool) Tri {
-	if pat == "*" {
+// resourceElementMatches matches one Resource pattern (compiled.go). overlap
+// selects the set-request rule: true for "overlaps the set", false for
+// "covers the set".
+func resourceElementMatches(p *resourcePattern, r *resource, kind PolicyKind, ctx *Context, overlap bool) Tri {
+	if p.star {
 		return True
 	}
 	if !r.arn {
 		// The request resource is "*" (an action that supports no resource
 		// types) or not an ARN: only an equal pattern matches.
-		return triOf(pat == r.raw)
+		return triOf(p.raw == r.raw)
 	}
-	parts := splitARN(pat, 6)
-	if len(parts) < 6 || parts[0] != "arn" {
-		if parts[0] != "arn" {
-			return False
-		}
+	if !p.arn {
+		return False
+	}
+	if p.short {
 		// A short ARN: identity policies and boundaries read the missing
 		// segments as wildcards; resource policies only when the pattern has a
 		// wildcard; SCPs only when it ends in one.
-		wild := strings.Contains(pat, "*")
 		switch kind {
 		case ResourcePolicy:
-			if !wild {
+			if !p.wild {
 				return False
 			}
 		case SCPPolicy:
-			if !strings.HasSuffix(parts[len(parts)-1], "*") {
+			if !p.lastStar {
 				return invalidMatch
 			}
-		}
-		for len(parts) < 6 {
-			parts = append(parts, "*")
 		}
 	}
 	result := True
 	for i := 1; i < 6; i++ {
-		seg, ok := expand(parts[i], ctx, true)
-		if ok == False {
-			return invalidMatch
-		}
-		if ok == Unknown {
-			result = Unknown
-			continue
-		}
-		if i < 5 {
-			seg = lowerASCII(seg)
+		seg := p.segs[i]
+		if p.hasVar[i] {
+			var ok Tri
+			seg, ok = expand(p.parts[i], ctx, true)
+			if ok == False {
+				return invalidMatch
+			}
+			if ok == Unknown {
+				result = Unknown
+				continue
+			}
+			if i < 5 {
+				seg = lowerASCII(seg)
+			}
 		}
 		var m bool
 		switch {

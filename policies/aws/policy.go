@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"sort"
 	"strings"
+	"sync/atomic"
 )
 
 // Effect of a statement.
@@ -27,6 +28,7 @@ type Policy struct {
 	Version    string
 	ID         string
 	Statements []*Statement
+	byAction   actionIndex // compiled.go
 }
 
 // Statement is one statement of a policy. Exactly one of Action/NotAction and
@@ -48,6 +50,7 @@ type Statement struct {
 
 	Conditions []Condition
 	raw        json.RawMessage
+	comp       atomic.Pointer[compiled] // compiled.go: built on first use
 }
 
 // Raw returns the statement as written in the document.

@@ -1,0 +1,263 @@
+package awscloud
+
+import (
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/imagewarden/imagewarden/analyzer/model"
+	iam "github.com/imagewarden/imagewarden/policies/aws"
+)
+
+// plan is what Evaluate prepares once for all principals, so that the
+// work per principal does not grow with the number of listed resources:
+//
+//   - which listed resources each catalog action applies to;
+//   - the listed resources as an iam.ResourceSet, which tells the ones a
+//     principal's policies cannot tell apart (the same wildcard matches
+//     them all, or none does): a principal's request on each of them gets
+//     the same decision, so it is decided once per class;
+//   - per action, the resources whose resource policy has a statement for
+//     it: only those can be decided differently from the class, and only
+//     for the principals the policy names;
+//   - per identity policy, the actions it may allow at all: an action no
+//     policy of the principal may allow is allowed on no resource without
+//     a resource policy that names the principal.
+type plan struct {
+	actions []action
+	ids     []iam.ActionID
+	known   []knownResource
+	set     *iam.ResourceSet
+	// applies[a][k]: action a applies to known resource k (its type, and
+	// the actions a V1 registry policy governs).
+	applies [][]bool
+	// policied[a]: the known resources whose policy has a statement for a.
+	policied [][]int
+
+	mu     sync.Mutex
+	allows map[*iam.Policy][]uint64 // the actions each policy may allow
+}
+
+func (s *Snapshot) newPlan(actions []action, known []knownResource) *plan {
+	pl := &plan{actions: actions, known: known, allows: map[*iam.Policy][]uint64{}}
+	arns := make([]string, len(known))
+	patterns := make([]bool, len(known))
+	tags := make([]string, len(known))
+	pl.applies = make([][]bool, len(actions))
+	pl.policied = make([][]int, len(actions))
+	for i := range actions {
+		pl.applies[i] = make([]bool, len(known))
+	}
+	for j, k := range known {
+		arns[j], patterns[j] = k.model.ID, k.pattern
+		// Members of a class must be requested alike: the same account, the
+		// same actions applying, and decided on their own when they stand
+		// for their policy only (registries).
+		var tag strings.Builder
+		tag.WriteString(k.account)
+		tag.WriteByte('|')
+		for i, a := range actions {
+			ok := a.typePattern != "" && (iam.WildcardMatch(a.typePattern, k.model.ID) || k.pattern && iam.WildcardOverlaps(a.typePattern, k.model.ID))
+			ok = ok && (k.only == nil || k.only[a.entry.Action])
+			pl.applies[i][j] = ok
+			if ok {
+				tag.WriteByte('1')
+			} else {
+				tag.WriteByte('0')
+			}
+		}
+		if k.viaPolicy {
+			tag.WriteString("|via")
+		}
+		tags[j] = tag.String()
+	}
+	pl.set = iam.NewResourceSet(arns, patterns, tags)
+	for i, a := range actions {
+		pl.ids = append(pl.ids, iam.NewActionID(a.entry.Action))
+		for j, k := range known {
+			if pl.applies[i][j] && k.policy != nil && k.policy.Policy != nil && k.policy.Policy.HasStatementFor(pl.ids[i]) {
+				pl.policied[i] = append(pl.policied[i], j)
+			}
+		}
+	}
+	return pl
+}
+
+// mayAllow returns the actions some identity policy of p may allow.
+func (pl *plan) mayAllow(p *principal) []uint64 {
+	out := make([]uint64, (len(pl.actions)+63)/64)
+	for _, np := range p.identity {
+		if np.Policy == nil {
+			continue
+		}
+		pl.mu.Lock()
+		bits, ok := pl.allows[np.Policy]
+		pl.mu.Unlock()
+		if !ok {
+			bits = make([]uint64, len(out))
+			for i, id := range pl.ids {
+				if np.Policy.MayAllow(id) {
+					bits[i/64] |= 1 << (i % 64)
+				}
+			}
+			pl.mu.Lock()
+			pl.allows[np.Policy] = bits
+			pl.mu.Unlock()
+		}
+		for i := range out {
+			out[i] |= bits[i]
+		}
+	}
+	return out
+}
+
+// policiesOf are the policies whose statements can tell listed resources
+// apart for p: its identity policies, boundary and SCPs.
+func (p *principal) policiesOf() []*iam.Policy {
+	var out []*iam.Policy
+	for _, np := range p.identity {
+		out = append(out, np.Policy)
+	}
+	if p.bound != nil {
+		out = append(out, p.bound.Policy)
+	}
+	for _, level := range p.scps {
+		for _, np := range level {
+			out = append(out, np.Policy)
+		}
+	}
+	return out
+}
+
+// hit is a target for one listed resource, kept until the action's
+// targets are emitted in the order of the listed resources.
+type hit struct {
+	k int
+	t model.Target
+}
+
+// evaluatePrincipal decides every catalog action for p, with the targets
+// of each action in the order of the listed resources, then the pattern
+// targets of its own account: as deciding each listed resource in turn
+// would (TestEvaluateMatchesReference).
+func (s *Snapshot) evaluatePrincipal(p *principal, pl *plan) []model.Fact {
+	b := model.NewFactBuilder(p.arn, cloudName)
+	may := pl.mayAllow(p)
+	var classes [][]int
+	if !p.external {
+		classes = pl.set.ClassesAll(p.policiesOf()...)
+	}
+	hasBoundary := p.bound != nil
+	var hits []hit
+	special := map[int]bool{}
+	for i, a := range pl.actions {
+		e := a.entry
+		canAllow := may[i/64]&(1<<(i%64)) != 0
+		hits = hits[:0]
+		clear(special)
+		decide := func(j int) {
+			k := &pl.known[j]
+			req := &iam.Request{Principal: p.arn, Caller: p.caller, Action: e.Action, Resource: k.model.ID, ResourceAccount: k.account,
+				ResourcePattern: k.pattern, Context: p.ctx}
+			r := iam.Decide(req, p.policies(k.policy))
+			if k.viaPolicy && !resourceGranted(r) {
+				return
+			}
+			if t, ok := target(r, k.model.ID, true, false, p.external); ok {
+				hits = append(hits, hit{j, t})
+			}
+		}
+		if p.external {
+			// Outsiders reach a resource only through its policy: each is
+			// decided on its own (the resource's account may be theirs).
+			for j := range pl.known {
+				if pl.applies[i][j] && pl.known[j].policy != nil {
+					decide(j)
+				}
+			}
+		} else {
+			// Resources whose policy names p for the action: on their own.
+			for _, j := range pl.policied[i] {
+				if pl.known[j].policy.Policy.Reaches(pl.ids[i], p.caller, hasBoundary) {
+					special[j] = true
+					decide(j)
+				}
+			}
+			// The others, one decision per class: without an identity
+			// policy that may allow the action, or in another account
+			// without a resource policy that names p, none is allowed.
+			for _, c := range classes {
+				if !canAllow {
+					break
+				}
+				k0 := &pl.known[c[0]]
+				if !pl.applies[i][c[0]] || k0.viaPolicy || k0.account != "" && k0.account != p.caller.Account {
+					continue
+				}
+				rep := -1
+				for _, j := range c {
+					if !special[j] {
+						rep = j
+						break
+					}
+				}
+				if rep < 0 {
+					continue
+				}
+				k := &pl.known[rep]
+				req := &iam.Request{Principal: p.arn, Caller: p.caller, Action: e.Action, Resource: k.model.ID, ResourceAccount: k.account,
+					ResourcePattern: k.pattern, Context: p.ctx}
+				r := iam.Decide(req, p.policies(nil))
+				if r.Decision != iam.Allowed && r.Decision != iam.Conditional {
+					continue
+				}
+				for _, j := range c {
+					if !special[j] {
+						t, _ := target(r, pl.known[j].model.ID, true, false, false)
+						hits = append(hits, hit{j, t})
+					}
+				}
+			}
+			slices.SortFunc(hits, func(x, y hit) int { return x.k - y.k })
+		}
+		for _, h := range hits {
+			b.Add(e.Capability, e.Action, h.t)
+		}
+		if p.external || !canAllow {
+			continue // patternTargets: no identity grant, no access
+		}
+		for _, t := range s.patternTargets(p, a) {
+			b.Add(e.Capability, e.Action, t)
+		}
+	}
+	return b.Facts()
+}
+
+// parallel runs f(0..n-1) on as many goroutines as there are processors.
+func parallel(n int, f func(i int)) {
+	workers := min(runtime.GOMAXPROCS(0), n)
+	if workers <= 1 {
+		for i := 0; i < n; i++ {
+			f(i)
+		}
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n {
+					return
+				}
+				f(i)
+			}
+		}()
+	}
+	wg.Wait()
+}
