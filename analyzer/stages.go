@@ -3,6 +3,7 @@ package analyzer
 import (
 	"runtime"
 	"runtime/metrics"
+	"sort"
 	"sync"
 	"time"
 )
@@ -18,6 +19,10 @@ import (
 type StageTimer struct {
 	mu     sync.Mutex
 	stages []Stage
+	parts  []Stage
+	// open are the stages started and not ended yet, by sequence number.
+	open map[int]openStage
+	next int
 	// When the timer was made, for the totals of Report.
 	start time.Time
 	cpu   time.Duration
@@ -39,6 +44,11 @@ type Stage struct {
 	AllocBytes uint64 `json:"alloc_bytes"`
 }
 
+type openStage struct {
+	name, cloud string
+	start       time.Time
+}
+
 // NewStageTimer returns an empty recorder; the totals of Report run from
 // now.
 func NewStageTimer() *StageTimer {
@@ -54,10 +64,38 @@ func (t *StageTimer) Start(name, cloud string) func() {
 		return noStage
 	}
 	start, cpu, alloc := time.Now(), processCPU(), allocatedBytes()
+	t.mu.Lock()
+	if t.open == nil {
+		t.open = map[int]openStage{}
+	}
+	n := t.next
+	t.next++
+	t.open[n] = openStage{name, cloud, start}
+	t.mu.Unlock()
 	return func() {
 		s := Stage{Name: name, Cloud: cloud, Seconds: time.Since(start).Seconds(), CPUSeconds: (processCPU() - cpu).Seconds(), AllocBytes: allocatedBytes() - alloc}
 		t.mu.Lock()
 		t.stages = append(t.stages, s)
+		delete(t.open, n)
+		t.mu.Unlock()
+	}
+}
+
+// StartPart begins a part of the stage that is running, such as one
+// cloud's share of a stage whose clouds run in parallel; the returned
+// function ends it. Parts are reported apart (StageReport.Parts) with
+// their wall time only (CPU time and allocations are the process's, not
+// the part's), and do not count in the sum of the stages. On a nil timer
+// it does nothing.
+func (t *StageTimer) StartPart(name, cloud string) func() {
+	if t == nil {
+		return noStage
+	}
+	start := time.Now()
+	return func() {
+		s := Stage{Name: name, Cloud: cloud, Seconds: time.Since(start).Seconds()}
+		t.mu.Lock()
+		t.parts = append(t.parts, s)
 		t.mu.Unlock()
 	}
 }
@@ -89,14 +127,27 @@ type StageReport struct {
 	WallSeconds float64 `json:"wall_seconds"`
 	CPUSeconds  float64 `json:"cpu_seconds"`
 	AllocBytes  uint64  `json:"alloc_bytes"`
-	// StageSeconds is the sum of the stages' wall time; OtherSeconds the
-	// rest of the wall time (flag parsing, configuration discovery,
-	// writing the profiles).
+	// StageSeconds is the sum of the ended stages' wall time;
+	// OtherSeconds the rest of the wall time, running stages aside (flag
+	// parsing, configuration discovery, writing the profiles).
 	StageSeconds float64 `json:"stage_seconds"`
 	OtherSeconds float64 `json:"other_seconds"`
 	GOMAXPROCS   int     `json:"gomaxprocs"`
 	NumCPU       int     `json:"num_cpu"`
 	Stages       []Stage `json:"stages"`
+	// Parts are parts of stages (StartPart), in the order they ended:
+	// inside their stage, so not in StageSeconds.
+	Parts []Stage `json:"parts,omitempty"`
+	// Running are the stages started and not ended when the report was
+	// made (an interrupted analysis): their time so far.
+	Running []RunningStage `json:"running,omitempty"`
+}
+
+// RunningStage is a stage that had not ended.
+type RunningStage struct {
+	Name    string  `json:"name"`
+	Cloud   string  `json:"cloud,omitempty"`
+	Seconds float64 `json:"seconds"`
 }
 
 // Report sums up the stages so far.
@@ -111,7 +162,23 @@ func (t *StageTimer) Report() StageReport {
 	for _, s := range r.Stages {
 		r.StageSeconds += s.Seconds
 	}
+	t.mu.Lock()
+	r.Parts = append([]Stage(nil), t.parts...)
+	keys := make([]int, 0, len(t.open))
+	for k := range t.open {
+		keys = append(keys, k)
+	}
+	sort.Ints(keys)
+	for _, k := range keys {
+		o := t.open[k]
+		r.Running = append(r.Running, RunningStage{Name: o.name, Cloud: o.cloud, Seconds: time.Since(o.start).Seconds()})
+	}
+	t.mu.Unlock()
 	r.OtherSeconds = r.WallSeconds - r.StageSeconds
+	for _, s := range r.Running {
+		r.OtherSeconds -= s.Seconds
+	}
+	r.OtherSeconds = max(r.OtherSeconds, 0) // the clock readings differ by nanoseconds
 	if r.Stages == nil {
 		r.Stages = []Stage{}
 	}

@@ -125,7 +125,7 @@ func runAnalyze(cmd *cobra.Command, o *analyzeOptions) error {
 		}
 		o.Config = found
 	}
-	prof, err := startProfile(o.profile)
+	prof, err := startProfile(cmd.Context(), o.profile, cmd.ErrOrStderr())
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -9,6 +10,7 @@ import (
 	"runtime"
 	"runtime/pprof"
 	"strings"
+	"sync"
 
 	"github.com/imagewarden/imagewarden/analyzer"
 )
@@ -20,11 +22,17 @@ type profiler struct {
 	dir   string
 	cpu   *os.File
 	timer *analyzer.StageTimer
+	once  sync.Once
+	done  chan struct{}
 }
 
 // startProfile creates DIR and starts the CPU profile; "" means no
-// profile.
-func startProfile(dir string) (*profiler, error) {
+// profile. When ctx is cancelled (Ctrl-C, SIGTERM: the signal watchdog
+// exits the process a second later, skipping deferred calls) the profiles
+// and the stages so far are written at once, with the stage that was
+// running: an analysis stopped because it takes too long still tells
+// where its time went.
+func startProfile(ctx context.Context, dir string, stderr io.Writer) (*profiler, error) {
 	if dir == "" {
 		return nil, nil
 	}
@@ -39,7 +47,15 @@ func startProfile(dir string) (*profiler, error) {
 		f.Close()
 		return nil, fmt.Errorf("--profile: %w", err)
 	}
-	return &profiler{dir: dir, cpu: f, timer: analyzer.NewStageTimer()}, nil
+	p := &profiler{dir: dir, cpu: f, timer: analyzer.NewStageTimer(), done: make(chan struct{})}
+	go func() {
+		select {
+		case <-ctx.Done():
+			p.stop(stderr)
+		case <-p.done:
+		}
+	}()
+	return p, nil
 }
 
 // stages is the recorder to pass to the analysis (nil without a profile).
@@ -78,6 +94,13 @@ func (p *profiler) stop(w io.Writer) {
 	if p == nil {
 		return
 	}
+	p.once.Do(func() {
+		close(p.done)
+		p.write(w)
+	})
+}
+
+func (p *profiler) write(w io.Writer) {
 	pprof.StopCPUProfile()
 	var errs []string
 	if err := p.cpu.Close(); err != nil {
@@ -96,7 +119,13 @@ func (p *profiler) stop(w io.Writer) {
 		fmt.Fprintf(w, "imagewarden: --profile: %s\n", strings.Join(errs, "; "))
 		return
 	}
-	fmt.Fprintf(w, "imagewarden: profile written to %s (cpu.pprof, heap.pprof, stages.json)\n", p.dir)
+	var files []string
+	for _, f := range []string{"cpu.pprof", "heap.pprof", "stages.json"} {
+		if _, err := os.Stat(filepath.Join(p.dir, f)); err == nil {
+			files = append(files, f)
+		}
+	}
+	fmt.Fprintf(w, "imagewarden: profile written to %s (%s)\n", p.dir, strings.Join(files, ", "))
 }
 
 // stageLine is the stages in one line: wall time, share of the whole and
@@ -115,6 +144,16 @@ func stageLine(r analyzer.StageReport) string {
 			name += " " + s.Cloud
 		}
 		parts = append(parts, fmt.Sprintf("%s %.2fs (%.0f%%)", name, s.Seconds, share(s.Seconds)))
+	}
+	for _, s := range r.Parts {
+		parts = append(parts, fmt.Sprintf("[part: %s %s %.2fs]", s.Name, s.Cloud, s.Seconds))
+	}
+	for _, s := range r.Running {
+		name := s.Name
+		if s.Cloud != "" {
+			name += " " + s.Cloud
+		}
+		parts = append(parts, fmt.Sprintf("%s %.2fs so far, not finished", name, s.Seconds))
 	}
 	parts = append(parts, fmt.Sprintf("other %.2fs", r.OtherSeconds))
 	return fmt.Sprintf("%.2fs wall, %.2fs CPU, %.1f GB allocated: %s", r.WallSeconds, r.CPUSeconds, float64(r.AllocBytes)/1e9, strings.Join(parts, ", "))

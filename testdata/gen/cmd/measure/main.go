@@ -278,6 +278,12 @@ type stageFile struct {
 		Seconds    float64 `json:"seconds"`
 		CPUSeconds float64 `json:"cpu_seconds"`
 	} `json:"stages"`
+	// Running: the stages an interrupted analysis had not finished.
+	Running []struct {
+		Name    string  `json:"name"`
+		Cloud   string  `json:"cloud"`
+		Seconds float64 `json:"seconds"`
+	} `json:"running"`
 }
 
 type scaleResult struct {
@@ -346,7 +352,11 @@ func table(r scaleResult) string {
 	fmt.Fprintf(&b, "| peak RSS | %s |\n", formatBytes(run.MaxRSSBytes))
 	fmt.Fprintf(&b, "| CPU time (user + system) / wall | %.1f s / %.1f s = %.2f |\n", cpu, run.WallSeconds, cpu/max(run.WallSeconds, 1e-9))
 	fmt.Fprintf(&b, "| decode-only (read and JSON-decode every file once, one goroutine) | %.2f s |\n", r.Decode.Seconds)
-	fmt.Fprintf(&b, "| analysis / decode-only | %.0f× |\n", run.WallSeconds/max(r.Decode.Seconds, 1e-9))
+	more := ""
+	if run.Stopped != "" {
+		more = "more than "
+	}
+	fmt.Fprintf(&b, "| analysis / decode-only | %s%.0f× |\n", more, run.WallSeconds/max(r.Decode.Seconds, 1e-9))
 	if s := r.Stages; s != nil {
 		var parts []string
 		for _, st := range s.Stages {
@@ -355,6 +365,13 @@ func table(r scaleResult) string {
 				n += " " + st.Cloud
 			}
 			parts = append(parts, fmt.Sprintf("%s %.0f%% (%.1f s)", n, 100*st.Seconds/max(s.WallSeconds, 1e-9), st.Seconds))
+		}
+		for _, st := range s.Running {
+			n := st.Name
+			if st.Cloud != "" {
+				n += " " + st.Cloud
+			}
+			parts = append(parts, fmt.Sprintf("%s %.0f%% (%.1f s) when stopped, not finished", n, 100*st.Seconds/max(s.WallSeconds, 1e-9), st.Seconds))
 		}
 		parts = append(parts, fmt.Sprintf("other %.0f%%", 100*s.OtherSeconds/max(s.WallSeconds, 1e-9)))
 		fmt.Fprintf(&b, "| stages (share of the wall time in --profile) | %s |\n", strings.Join(parts, ", "))
@@ -365,7 +382,7 @@ func table(r scaleResult) string {
 		}
 		fmt.Fprintf(&b, "| allocated (whole run) | %.1f GB |\n", float64(s.AllocBytes)/1e9)
 	} else {
-		fmt.Fprintf(&b, "| stages | not recorded: the analysis did not finish |\n")
+		fmt.Fprintf(&b, "| stages | not recorded |\n")
 	}
 	return b.String()
 }
