@@ -23,7 +23,7 @@ func (s *Snapshot) Apply(c remediate.Change) error {
 		if c.After == "" {
 			return nil, nil
 		}
-		pol, err := iam.ParsePolicy([]byte(c.After))
+		pol, err := parseCached([]byte(c.After))
 		if err != nil {
 			return nil, fmt.Errorf("the document after the change: %v", err)
 		}
@@ -271,15 +271,27 @@ func namesPrincipal(pr *iam.Principals, p *principal) bool {
 	return false
 }
 
-// statementActions are the actions of a statement's universe.
+// statementActions are the actions of a statement's universe,
+// remembered per statement (principals share managed policies).
 func (s *Snapshot) statementActions(st *iam.Statement) []string {
-	var out []string
-	var catalog []string
-	if s.cat != nil {
-		for _, e := range s.cat.ForCloud(cloudName) {
-			catalog = append(catalog, e.Action)
+	if s.universe.cat != s.cat || s.universe.byStatement == nil {
+		s.universe.cat, s.universe.byStatement, s.universe.catalog = s.cat, map[*iam.Statement][]string{}, nil
+		if s.cat != nil {
+			for _, e := range s.cat.ForCloud(cloudName) {
+				s.universe.catalog = append(s.universe.catalog, e.Action)
+			}
 		}
 	}
+	if out, ok := s.universe.byStatement[st]; ok {
+		return out
+	}
+	out := statementUniverse(st, s.universe.catalog)
+	s.universe.byStatement[st] = out
+	return out
+}
+
+func statementUniverse(st *iam.Statement, catalog []string) []string {
+	var out []string
 	everything := st.NotActions
 	for _, a := range st.Actions {
 		if a.Raw == "*" {

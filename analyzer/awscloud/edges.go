@@ -1,8 +1,10 @@
 package awscloud
 
 import (
+	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/imagewarden/imagewarden/analyzer/model"
 	iam "github.com/imagewarden/imagewarden/policies/aws"
@@ -75,9 +77,14 @@ var serviceTakeovers = map[string][][]string{
 // Edges are the "can act as" edges among AWS principals, decided with the
 // same engine as every other request: assuming a role (its trust policy is
 // the resource policy of the request), passing a role to a service that
-// runs code as it, and changing IAM to grant oneself anything.
+// runs code as it, and changing IAM to grant oneself anything. Each stage
+// runs in parallel over principals or roles, its edges kept in the order of
+// a sequential run (MergeEdges merges edges with the same ends in order);
+// requests without a resource policy go through a decider per principal
+// (decider.go), which decides each class of alike resources once.
 func (s *Snapshot) Edges() []model.Edge {
 	s.resolve()
+	ep := s.newEdgePlan()
 	var out []model.Edge
 	byAccount := map[string][]*principal{}
 	for _, p := range s.principals {
@@ -98,14 +105,19 @@ func (s *Snapshot) Edges() []model.Edge {
 		passRole bool
 		passAll  bool            // may pass every role of the account, with no deny on any
 		runs     map[string]bool // service -> can start it
+		takes    map[string]bool // takeover action sets it holds, anywhere
 	}
-	pw := map[string]*powers{}
-	for _, p := range s.principals {
-		if p.external || p.public {
-			continue
+	pw := make([]*powers, len(s.principals))
+	launch := make([][]model.Edge, len(s.principals))
+	parallel(len(s.principals), func(i int) {
+		p := s.principals[i]
+		d := ep.deciders[p]
+		if d == nil {
+			return
 		}
-		w := &powers{runs: map[string]bool{}}
-		w.passRole = s.allowedOn(p, "iam:PassRole", "arn:aws:iam::"+p.account+":role/*", true)
+		w := &powers{runs: map[string]bool{}, takes: map[string]bool{}}
+		pw[i] = w
+		w.passRole = d.allowedOn("iam:PassRole", "arn:aws:iam::"+p.account+":role/*", true)
 		if w.passRole {
 			whole := &iam.Request{Principal: p.arn, Caller: p.caller, Action: "iam:PassRole", Resource: "arn:aws:iam::" + p.account + ":role/*", ResourcePattern: true,
 				AllowWhole: true, DenyPart: true, ResourceAccount: p.account, Context: p.ctx}
@@ -114,14 +126,13 @@ func (s *Snapshot) Edges() []model.Edge {
 			}
 			for svc, acts := range serviceRunners {
 				for _, a := range acts {
-					if s.allowedOn(p, a, "*", false) || s.allowedOn(p, a, "arn:aws:"+strings.SplitN(a, ":", 2)[0]+":*:"+p.account+":*", true) {
+					if d.allowedOn(a, "*", false) || d.allowedOn(a, "arn:aws:"+strings.SplitN(a, ":", 2)[0]+":*:"+p.account+":*", true) {
 						w.runs[svc] = true
 						break
 					}
 				}
 			}
 		}
-		pw[p.arn] = w
 		if w.passAll {
 			res := iam.Decide(&iam.Request{Principal: p.arn, Caller: p.caller, Action: "iam:PassRole", Resource: "arn:aws:iam::" + p.account + ":role/*", ResourcePattern: true,
 				AllowWhole: true, ResourceAccount: p.account, Context: p.ctx}, p.policies(nil))
@@ -129,38 +140,41 @@ func (s *Snapshot) Edges() []model.Edge {
 				if e, ok := edgeFrom(res, p.arn, launchNode(p.account, svc), "pass-role", "iam:PassRole"); ok {
 					e.Permissions = append(e.Permissions, serviceRunners[svc]...)
 					e.Note = "can pass any role of the account to " + svc + ", which runs code as it"
-					out = append(out, e)
+					launch[i] = append(launch[i], e)
 				}
 			}
 		}
-	}
-	// Which takeover action sets each principal holds, anywhere.
-	tk := map[string]map[string]bool{}
-	for _, p := range s.principals {
-		if p.external || p.public {
-			continue
-		}
-		tk[p.arn] = map[string]bool{}
+		// Which takeover action sets it holds, anywhere.
 		for _, sets := range serviceTakeovers {
 			for _, set := range sets {
 				all := true
 				for _, a := range set {
-					if !s.allowedOn(p, a, "*", false) && !s.allowedOn(p, a, "arn:aws:"+strings.SplitN(a, ":", 2)[0]+":*:"+p.account+":*", true) {
+					if !d.allowedOn(a, "*", false) && !d.allowedOn(a, "arn:aws:"+strings.SplitN(a, ":", 2)[0]+":*:"+p.account+":*", true) {
 						all = false
 						break
 					}
 				}
 				if all {
-					tk[p.arn][strings.Join(set, "+")] = true
+					w.takes[strings.Join(set, "+")] = true
 				}
 			}
 		}
+	})
+	powersOf := map[string]*powers{}
+	for i, p := range s.principals {
+		out = append(out, launch[i]...)
+		if pw[i] != nil {
+			powersOf[p.arn] = pw[i]
+		}
 	}
 	// Taking over a service's compute in one's account.
-	for _, p := range s.principals {
+	for i, p := range s.principals {
+		if pw[i] == nil {
+			continue
+		}
 		for svc, sets := range serviceTakeovers {
 			for _, set := range sets {
-				if tk[p.arn][strings.Join(set, "+")] {
+				if pw[i].takes[strings.Join(set, "+")] {
 					out = append(out, model.Edge{From: p.arn, To: computeNode(p.account, svc), Cloud: cloudName, Kind: "takeover", Permissions: set, Assumed: true,
 						Note: "can take over " + svc + " compute in the account"})
 				}
@@ -186,22 +200,32 @@ func (s *Snapshot) Edges() []model.Edge {
 			}
 		}
 	}
-	for _, r := range roles {
+	assume := iam.NewActionID("sts:AssumeRole")
+	byRole := make([][]model.Edge, len(roles))
+	parallel(len(roles), func(i int) {
+		r := roles[i]
+		var edges []model.Edge
+		trust := &iam.NamedPolicy{Name: "trust:" + r.name, Policy: r.trust}
 		for _, p := range s.trustCandidates(r, byAccount) {
 			if p.arn == r.arn {
 				continue
 			}
+			// Without an identity policy that may allow sts:AssumeRole, only
+			// a trust statement that names p itself lets it in.
+			if d := ep.deciders[p]; d != nil && !d.may("sts:AssumeRole") && !r.trust.AllowsDirectly(assume, p.caller, p.bound != nil) {
+				continue
+			}
 			res := iam.Decide(&iam.Request{Principal: p.arn, Caller: p.caller, Action: "sts:AssumeRole", Resource: r.arn, ResourceAccount: r.account, Context: p.ctx},
-				p.policies(&iam.NamedPolicy{Name: "trust:" + r.name, Policy: r.trust}))
+				p.policies(trust))
 			if e, ok := edgeFrom(res, p.arn, r.arn, "assume-role", "sts:AssumeRole"); ok {
-				out = append(out, e)
+				edges = append(edges, e)
 			}
 		}
 		// Compute of a service the role trusts may run as it (assumed,
 		// until the inputs list that compute).
 		for _, svc := range trustedServices(r.trust) {
 			if _, ok := serviceTakeovers[svc]; ok {
-				out = append(out, model.Edge{From: computeNode(r.account, svc), To: r.arn, Cloud: cloudName, Kind: "runs-as", Assumed: true,
+				edges = append(edges, model.Edge{From: computeNode(r.account, svc), To: r.arn, Cloud: cloudName, Kind: "runs-as", Assumed: true,
 					Note: svc + " compute may run as this role (the inputs list no such compute)"})
 			}
 		}
@@ -210,27 +234,29 @@ func (s *Snapshot) Edges() []model.Edge {
 			if _, known := serviceRunners[svc]; !known {
 				continue
 			}
-			out = append(out, model.Edge{From: launchNode(r.account, svc), To: r.arn, Cloud: cloudName, Kind: "runs-as",
+			edges = append(edges, model.Edge{From: launchNode(r.account, svc), To: r.arn, Cloud: cloudName, Kind: "runs-as",
 				Note: svc + " runs code as the role passed to it"})
 			for _, p := range byAccount[r.account] {
-				w := pw[p.arn]
+				w := powersOf[p.arn]
 				if w == nil || !w.passRole || !w.runs[svc] || p.arn == r.arn || w.passAll {
 					continue // passAll: one edge to the launch node stands for all roles
 				}
-				res := iam.Decide(&iam.Request{Principal: p.arn, Caller: p.caller, Action: "iam:PassRole", Resource: r.arn, Context: p.ctx}, p.policies(nil))
+				res := ep.deciders[p].decide("iam:PassRole", r.arn)
 				e, ok := edgeFrom(res, p.arn, r.arn, "pass-role", "iam:PassRole")
 				if !ok {
 					continue
 				}
 				e.Permissions = append(e.Permissions, serviceRunners[svc]...)
 				e.Note = "passes the role to " + svc + ", which runs code as it"
-				out = append(out, e)
+				edges = append(edges, e)
 			}
 		}
-	}
-	out = append(out, s.escalationEdges()...)
-	out = append(out, s.rewriteEdges(out)...)
-	out = append(out, s.adminBridgeEdges(out)...)
+		byRole[i] = edges
+	})
+	out = concat(out, byRole...)
+	out = concat(out, s.escalationEdges(ep))
+	out = concat(out, s.rewriteEdges(ep, out))
+	out = concat(out, s.adminBridgeEdges(out))
 	return model.MergeEdges(out)
 }
 
@@ -244,29 +270,79 @@ var policyWrites = map[string][]string{
 // it, mint its credentials, rewrite its trust) and can also change that
 // one's policies reaches what the changed policies could grant: the other
 // principal's admin node.
-func (s *Snapshot) rewriteEdges(edges []model.Edge) []model.Edge {
-	var out []model.Edge
+//
+// Every edge from one principal to another gives the same rewrite edges,
+// so each pair is decided once; the edges a pair gives once per edge
+// between them are returned merged (MergeEdges would merge them, in the
+// same order: the permissions and grants of one edge, repeated).
+func (s *Snapshot) rewriteEdges(ep *edgePlan, edges []model.Edge) []model.Edge {
+	type pair struct{ from, to string }
+	count := map[pair]int{}
+	var pairs []pair
 	for _, e := range edges {
-		from, to := s.byARN[e.From], s.byARN[e.To]
-		if from == nil || to == nil || from.external || to.account != from.account {
-			continue
+		k := pair{e.From, e.To}
+		if count[k] == 0 {
+			pairs = append(pairs, k)
 		}
-		acts := append([]string(nil), policyWrites[to.kind]...)
-		for _, np := range to.identity {
-			if strings.HasPrefix(np.Name, "arn:aws:iam::"+to.account+":policy/") {
-				acts = append(acts, "iam:CreatePolicyVersion|"+np.Name)
+		count[k]++
+	}
+	merged := make([]model.Edge, len(pairs))
+	found := make([]bool, len(pairs))
+	const chunk = 256
+	parallel((len(pairs)+chunk-1)/chunk, func(c int) {
+		for i := c * chunk; i < min(len(pairs), (c+1)*chunk); i++ {
+			from, to := s.byARN[pairs[i].from], s.byARN[pairs[i].to]
+			if from == nil || to == nil || from.external || to.account != from.account {
+				continue
 			}
+			d := ep.deciders[from]
+			acts := append([]string(nil), policyWrites[to.kind]...)
+			for _, np := range to.identity {
+				if strings.HasPrefix(np.Name, "arn:aws:iam::"+to.account+":policy/") {
+					acts = append(acts, "iam:CreatePolicyVersion|"+np.Name)
+				}
+			}
+			var once []model.Edge
+			for _, a := range acts {
+				action, resource, _ := strings.Cut(a, "|")
+				if resource == "" {
+					resource = to.arn
+				}
+				var res iam.Result
+				if d != nil {
+					res = d.decide(action, resource)
+				} else {
+					res = iam.Decide(&iam.Request{Principal: from.arn, Caller: from.caller, Action: action, Resource: resource, Context: from.ctx}, from.policies(nil))
+				}
+				if r, ok := edgeFrom(res, from.arn, model.AdminNode(cloudName, to.account, to.arn), "policy-rewrite", action); ok {
+					r.Note = "can change the policies of " + to.arn + ", which it can act as"
+					once = append(once, r)
+				}
+			}
+			if len(once) == 0 {
+				continue
+			}
+			m := once[0]
+			m.Permissions = append([]string(nil), m.Permissions...)
+			m.Via = append([]model.Grant(nil), m.Via...)
+			for n := 0; n < count[pairs[i]]; n++ {
+				for j, e := range once {
+					if n == 0 && j == 0 {
+						continue
+					}
+					m.Permissions = append(m.Permissions, e.Permissions...)
+					m.Via = append(m.Via, e.Via...)
+					m.Conditional = m.Conditional && e.Conditional
+					m.Assumed = m.Assumed && e.Assumed
+				}
+			}
+			merged[i], found[i] = m, true
 		}
-		for _, a := range acts {
-			action, resource, _ := strings.Cut(a, "|")
-			if resource == "" {
-				resource = to.arn
-			}
-			res := iam.Decide(&iam.Request{Principal: from.arn, Caller: from.caller, Action: action, Resource: resource, Context: from.ctx}, from.policies(nil))
-			if r, ok := edgeFrom(res, from.arn, model.AdminNode(cloudName, to.account, to.arn), "policy-rewrite", action); ok {
-				r.Note = "can change the policies of " + to.arn + ", which it can act as"
-				out = append(out, r)
-			}
+	})
+	var out []model.Edge
+	for i := range merged {
+		if found[i] {
+			out = append(out, merged[i])
 		}
 	}
 	return out
@@ -349,12 +425,31 @@ func edgeFrom(res iam.Result, from, to, kind, perm string) (model.Edge, bool) {
 // reaches the account's admin node; one that can rewrite another role's
 // trust policy, or mint another user's credentials, reaches that
 // principal.
-func (s *Snapshot) escalationEdges() []model.Edge {
-	var out []model.Edge
+func (s *Snapshot) escalationEdges(ep *edgePlan) []model.Edge {
+	inAccount := map[string][]*principal{}
 	for _, p := range s.principals {
-		if p.external || p.public {
-			continue
+		inAccount[p.account] = append(inAccount[p.account], p)
+	}
+	var groupAdminMu sync.Mutex
+	groupAdmin := map[string]bool{}
+	anyGroupAdmin := func(account string) bool {
+		groupAdminMu.Lock()
+		defer groupAdminMu.Unlock()
+		v, ok := groupAdmin[account]
+		if !ok {
+			v = s.anyGroupAdmin(account)
+			groupAdmin[account] = v
 		}
+		return v
+	}
+	parts := make([][]model.Edge, len(s.principals))
+	parallel(len(s.principals), func(i int) {
+		p := s.principals[i]
+		d := ep.deciders[p]
+		if d == nil {
+			return
+		}
+		var out []model.Edge
 		admin := model.AdminNode(cloudName, p.account, p.arn)
 		var selfActs []string
 		switch p.kind {
@@ -364,7 +459,7 @@ func (s *Snapshot) escalationEdges() []model.Edge {
 			selfActs = []string{"iam:PutRolePolicy", "iam:AttachRolePolicy"}
 		}
 		for _, a := range selfActs {
-			res := iam.Decide(&iam.Request{Principal: p.arn, Caller: p.caller, Action: a, Resource: p.arn, Context: p.ctx}, p.policies(nil))
+			res := d.decide(a, p.arn)
 			if e, ok := edgeFrom(res, p.arn, admin, "self-escalation", a); ok {
 				e.Note = "can add any policy to itself"
 				out = append(out, e)
@@ -378,7 +473,7 @@ func (s *Snapshot) escalationEdges() []model.Edge {
 				continue
 			}
 			for _, a := range []string{"iam:CreatePolicyVersion", "iam:SetDefaultPolicyVersion"} {
-				res := iam.Decide(&iam.Request{Principal: p.arn, Caller: p.caller, Action: a, Resource: np.Name, Context: p.ctx}, p.policies(nil))
+				res := d.decide(a, np.Name)
 				if e, ok := edgeFrom(res, p.arn, admin, "self-escalation", a); ok {
 					e.Note = "can change the default version of " + np.Name + ", which it holds"
 					e.Assumed = a == "iam:SetDefaultPolicyVersion"
@@ -391,7 +486,7 @@ func (s *Snapshot) escalationEdges() []model.Edge {
 		if p.bound != nil {
 			a := map[string]string{"user": "iam:DeleteUserPermissionsBoundary", "role": "iam:DeleteRolePermissionsBoundary"}[p.kind]
 			if a != "" {
-				res := iam.Decide(&iam.Request{Principal: p.arn, Caller: p.caller, Action: a, Resource: p.arn, Context: p.ctx}, p.policies(nil))
+				res := d.decide(a, p.arn)
 				if e, ok := edgeFrom(res, p.arn, admin, "boundary-removal", a); ok {
 					e.Note = "can remove its permissions boundary (what it gains is what its own policies allow)"
 					e.Assumed = true
@@ -407,27 +502,29 @@ func (s *Snapshot) escalationEdges() []model.Edge {
 					continue
 				}
 				for _, a := range []string{"iam:PutGroupPolicy", "iam:AttachGroupPolicy"} {
-					res := iam.Decide(&iam.Request{Principal: p.arn, Caller: p.caller, Action: a, Resource: gr.arn, Context: p.ctx}, p.policies(nil))
+					res := d.decide(a, gr.arn)
 					if e, ok := edgeFrom(res, p.arn, admin, "self-escalation", a); ok {
 						e.Note = "can add any policy to its group " + g
 						out = append(out, e)
 					}
 				}
 			}
-			res := iam.Decide(&iam.Request{Principal: p.arn, Caller: p.caller, Action: "iam:AddUserToGroup", Resource: "arn:aws:iam::" + p.account + ":group/*", ResourcePattern: true, Context: p.ctx}, p.policies(nil))
-			if e, ok := edgeFrom(res, p.arn, admin, "self-escalation", "iam:AddUserToGroup"); ok && s.anyGroupAdmin(p.account) {
-				e.Note = "can join a group whose policies grant administrative access"
-				e.Assumed = true
-				out = append(out, e)
+			if d.may("iam:AddUserToGroup") {
+				res := iam.Decide(&iam.Request{Principal: p.arn, Caller: p.caller, Action: "iam:AddUserToGroup", Resource: "arn:aws:iam::" + p.account + ":group/*", ResourcePattern: true, Context: p.ctx}, p.policies(nil))
+				if e, ok := edgeFrom(res, p.arn, admin, "self-escalation", "iam:AddUserToGroup"); ok && anyGroupAdmin(p.account) {
+					e.Note = "can join a group whose policies grant administrative access"
+					e.Assumed = true
+					out = append(out, e)
+				}
 			}
 		}
 		// Other principals: rewrite a role's trust, mint a user's credentials.
-		if s.allowedOn(p, "iam:UpdateAssumeRolePolicy", "arn:aws:iam::"+p.account+":role/*", true) {
-			for _, r := range s.principals {
-				if r.kind != "role" || r.account != p.account || r.external || r.arn == p.arn {
+		if d.allowedOn("iam:UpdateAssumeRolePolicy", "arn:aws:iam::"+p.account+":role/*", true) {
+			for _, r := range inAccount[p.account] {
+				if r.kind != "role" || r.external || r.arn == p.arn {
 					continue
 				}
-				res := iam.Decide(&iam.Request{Principal: p.arn, Caller: p.caller, Action: "iam:UpdateAssumeRolePolicy", Resource: r.arn, Context: p.ctx}, p.policies(nil))
+				res := d.decide("iam:UpdateAssumeRolePolicy", r.arn)
 				if e, ok := edgeFrom(res, p.arn, r.arn, "trust-rewrite", "iam:UpdateAssumeRolePolicy"); ok {
 					e.Note = "can rewrite the role's trust policy to let itself in"
 					out = append(out, e)
@@ -435,22 +532,23 @@ func (s *Snapshot) escalationEdges() []model.Edge {
 			}
 		}
 		for _, a := range []string{"iam:CreateAccessKey", "iam:CreateLoginProfile", "iam:UpdateLoginProfile"} {
-			if !s.allowedOn(p, a, "arn:aws:iam::"+p.account+":user/*", true) {
+			if !d.allowedOn(a, "arn:aws:iam::"+p.account+":user/*", true) {
 				continue
 			}
-			for _, u := range s.principals {
-				if u.kind != "user" || u.account != p.account || u.arn == p.arn {
+			for _, u := range inAccount[p.account] {
+				if u.kind != "user" || u.arn == p.arn {
 					continue
 				}
-				res := iam.Decide(&iam.Request{Principal: p.arn, Caller: p.caller, Action: a, Resource: u.arn, Context: p.ctx}, p.policies(nil))
+				res := d.decide(a, u.arn)
 				if e, ok := edgeFrom(res, p.arn, u.arn, "credentials", a); ok {
 					e.Note = "can create credentials for the user and sign in as it"
 					out = append(out, e)
 				}
 			}
 		}
-	}
-	return out
+		parts[i] = out
+	})
+	return concat(nil, parts...)
 }
 
 // anyGroupAdmin reports whether some group of the account carries an
@@ -528,4 +626,17 @@ func computeNode(account, service string) string {
 
 func launchNode(account, service string) string {
 	return model.LaunchPrefix + "aws:" + account + ":" + service
+}
+
+// concat appends the parts to out, growing it once.
+func concat(out []model.Edge, parts ...[]model.Edge) []model.Edge {
+	n := len(out)
+	for _, p := range parts {
+		n += len(p)
+	}
+	out = slices.Grow(out, n-len(out))
+	for _, p := range parts {
+		out = append(out, p...)
+	}
+	return out
 }

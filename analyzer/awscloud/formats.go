@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws/arn"
 
@@ -200,10 +201,44 @@ func parseDoc(doc policyDoc, where string) (*iam.Policy, error) {
 	if len(bytes.TrimSpace(doc)) == 0 || bytes.Equal(bytes.TrimSpace(doc), []byte("null")) {
 		return nil, fmt.Errorf("%s: missing policy document", where)
 	}
-	p, err := iam.ParsePolicy(doc)
+	p, err := parseCached(doc)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %v", where, err)
 	}
+	return p, nil
+}
+
+// parsed remembers the policies parsed from documents, by their text: one
+// process reads the same inputs several times (analyze with fixes loads
+// them four times), exports repeat documents (the AWS managed policies of
+// every account), and a parsed policy is never changed (changes replace
+// it), so one parse serves them all, with what it has compiled since.
+var parsed = struct {
+	sync.Mutex
+	m     map[string]*iam.Policy
+	bytes int
+}{m: map[string]*iam.Policy{}}
+
+// parsedMax bounds the text parsed keeps.
+const parsedMax = 256 << 20
+
+func parseCached(doc []byte) (*iam.Policy, error) {
+	parsed.Lock()
+	p, ok := parsed.m[string(doc)]
+	parsed.Unlock()
+	if ok {
+		return p, nil
+	}
+	p, err := iam.ParsePolicy(doc)
+	if err != nil {
+		return nil, err
+	}
+	parsed.Lock()
+	if parsed.bytes+len(doc) <= parsedMax {
+		parsed.m[string(doc)] = p
+		parsed.bytes += len(doc)
+	}
+	parsed.Unlock()
 	return p, nil
 }
 
@@ -248,14 +283,16 @@ func (s *Snapshot) loadAuthDetails(file string, top map[string]json.RawMessage) 
 			s.warn(file, "", err.Error())
 			continue
 		}
-		place.Fingerprint = canonicalJSON(def.Document)
+		doc := def.Document
+		fp := func() string { return canonicalJSON(doc) }
 		if _, dup := s.managed[mp.Arn]; dup {
 			s.counts.Duplicate(itemPolicies)
-			if !s.useManagedCopy(mp.Arn, def.VersionId, place, where) {
+			if !s.useManagedCopy(mp.Arn, def.VersionId, place, fp, where) {
 				continue
 			}
 		} else {
 			s.policyDups.Use(mp.Arn, place)
+			s.fingerprints["policy|"+mp.Arn] = fp
 		}
 		s.managed[mp.Arn] = &managed{name: mp.PolicyName, arn: mp.Arn, version: def.VersionId, policy: p, fromInput: true}
 	}
@@ -281,7 +318,7 @@ func (s *Snapshot) loadAuthDetails(file string, top map[string]json.RawMessage) 
 		where += " (" + g.Arn + ")"
 		gr := &group{name: g.GroupName, arn: g.Arn, account: acct, attached: g.AttachedManagedPolicies, file: file}
 		gr.inline, gr.problems = s.parseInline(file, where+".GroupPolicyList", g.GroupPolicyList)
-		s.noteCopy(&s.groupDups, "group", g.Arn, acct+"/"+g.GroupName, model.Place{File: file, Where: fmt.Sprintf("GroupDetailList[%d]", i), Fingerprint: canonicalJSON(g)}, where)
+		s.noteCopy(&s.groupDups, "group", g.Arn, acct+"/"+g.GroupName, model.Place{File: file, Where: fmt.Sprintf("GroupDetailList[%d]", i)}, fingerprintOf[groupDetail](raw), where)
 		if old, dup := s.groups[acct+"/"+g.GroupName]; dup {
 			s.counts.Duplicate(itemGroups) // the later one replaces it, with its inline policies
 			for range old.inline {
@@ -313,7 +350,7 @@ func (s *Snapshot) loadAuthDetails(file string, top map[string]json.RawMessage) 
 		p := &principal{kind: "user", name: u.UserName, arn: u.Arn, account: acct, groups: u.GroupList,
 			attached: u.AttachedManagedPolicies, boundary: u.PermissionsBoundary, tags: tagMap(u.Tags), file: file}
 		p.inline, p.problems = s.parseInline(file, where+".UserPolicyList", u.UserPolicyList)
-		s.noteCopy(&s.principalDups, "user", u.Arn, u.Arn, model.Place{File: file, Where: fmt.Sprintf("UserDetailList[%d]", i), Fingerprint: canonicalJSON(u)}, where)
+		s.noteCopy(&s.principalDups, "user", u.Arn, u.Arn, model.Place{File: file, Where: fmt.Sprintf("UserDetailList[%d]", i)}, fingerprintOf[userDetail](raw), where)
 		s.addPrincipal(p)
 	}
 	roles, err := list(top, "RoleDetailList")
@@ -350,7 +387,7 @@ func (s *Snapshot) loadAuthDetails(file string, top map[string]json.RawMessage) 
 		for _, ip := range r.InstanceProfileList {
 			p.instanceProfiles = append(p.instanceProfiles, ip.Arn)
 		}
-		s.noteCopy(&s.principalDups, "role", r.Arn, r.Arn, model.Place{File: file, Where: fmt.Sprintf("RoleDetailList[%d]", i), Fingerprint: canonicalJSON(r)}, where)
+		s.noteCopy(&s.principalDups, "role", r.Arn, r.Arn, model.Place{File: file, Where: fmt.Sprintf("RoleDetailList[%d]", i)}, fingerprintOf[roleDetail](raw), where)
 		s.addPrincipal(p)
 	}
 	return nil
@@ -426,8 +463,9 @@ func versionNumber(id string) int {
 // places: the newer default version (v3 over v2) is used, or, when the
 // version ids do not settle it, the copy read last (inputs are read in the
 // order given, a directory's files sorted by name).
-func (s *Snapshot) useManagedCopy(arn, version string, place model.Place, where string) bool {
+func (s *Snapshot) useManagedCopy(arn, version string, place model.Place, fp func() string, where string) bool {
 	prev, _ := s.policyDups.Seen(arn, place)
+	prev.Fingerprint, place.Fingerprint = s.fingerprints["policy|"+arn](), fp()
 	old := s.managed[arn]
 	useNew, why := true, "the one read last"
 	if o, n := versionNumber(old.version), versionNumber(version); o >= 0 && n >= 0 && o != n {
@@ -445,6 +483,7 @@ func (s *Snapshot) useManagedCopy(arn, version string, place model.Place, where 
 	}
 	if useNew {
 		s.policyDups.Use(arn, place)
+		s.fingerprints["policy|"+arn] = fp
 	}
 	return useNew
 }
@@ -453,17 +492,35 @@ func (s *Snapshot) useManagedCopy(arn, version string, place model.Place, where 
 // with the ARN, for the warning). One read twice is the one read last, as
 // before, but never silently: identical copies (overlapping exports) share
 // one note, differing ones are a warning naming both places.
-func (s *Snapshot) noteCopy(d *model.Duplicates, kind, arn, key string, place model.Place, where string) {
+//
+// Fingerprints (fp) are computed only when a second copy is read.
+func (s *Snapshot) noteCopy(d *model.Duplicates, kind, arn, key string, place model.Place, fp func() string, where string) {
 	prev, dup := d.Seen(key, place)
 	if !dup {
+		s.fingerprints[kind+"|"+key] = fp
 		return
 	}
+	prev.Fingerprint, place.Fingerprint = s.fingerprints[kind+"|"+key](), fp()
 	if prev.Fingerprint == place.Fingerprint {
 		d.Identical(&s.warnings, arn, prev, place)
 	} else {
 		s.warn(place.File, where, fmt.Sprintf("%s %s is read twice and the copies differ: at %s and at %s: the one at %s is used, the one read last", kind, arn, prev, place, place))
 	}
 	d.Use(key, place)
+	s.fingerprints[kind+"|"+key] = fp
+}
+
+// fingerprintOf is the fingerprint of an element of an export (a user, a
+// role, a group) as its type reads it, made when asked: the canonical JSON
+// of the element decoded.
+func fingerprintOf[T any](raw json.RawMessage) func() string {
+	return func() string {
+		var v T
+		if err := decodeStrict(raw, &v); err != nil {
+			return string(raw)
+		}
+		return canonicalJSON(v)
+	}
 }
 
 // canonicalJSON is a JSON value with its keys sorted and no white space,

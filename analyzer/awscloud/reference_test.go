@@ -144,6 +144,34 @@ func TestEvaluateMatchesReference(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	for name, files := range referenceInputs(t) {
+		t.Run(name, func(t *testing.T) {
+			want := referenceFacts(loadFiles(t, files), cat)
+			got := loadFiles(t, files).Evaluate(cat).Facts
+			if len(want) == 0 {
+				t.Fatal("no facts: the test proves nothing")
+			}
+			if reflect.DeepEqual(got, want) {
+				return
+			}
+			for i := 0; i < len(got) && i < len(want); i++ {
+				if !reflect.DeepEqual(got[i], want[i]) {
+					g, _ := json.MarshalIndent(got[i], "", " ")
+					w, _ := json.MarshalIndent(want[i], "", " ")
+					t.Fatalf("fact %d differs:\ngot  %s\nwant %s", i, g, w)
+				}
+			}
+			t.Fatalf("%d facts, want %d", len(got), len(want))
+		})
+	}
+}
+
+const managedDatasetPath = "../../../shared/datasets/aws-managed-policies.authorization-details.json"
+
+// referenceInputs are the inputs of the reference tests: the demo, and
+// synthetic organizations of several seeds with the extra inputs.
+func referenceInputs(t *testing.T) map[string]map[string]string {
+	t.Helper()
 	inputs := map[string]map[string]string{"demo": demoFiles(t)}
 	seeds := 4
 	if testing.Short() {
@@ -172,26 +200,5 @@ func TestEvaluateMatchesReference(t *testing.T) {
 		}
 		inputs[fmt.Sprintf("org-seed-%d", seed)] = files
 	}
-	for name, files := range inputs {
-		t.Run(name, func(t *testing.T) {
-			want := referenceFacts(loadFiles(t, files), cat)
-			got := loadFiles(t, files).Evaluate(cat).Facts
-			if len(want) == 0 {
-				t.Fatal("no facts: the test proves nothing")
-			}
-			if reflect.DeepEqual(got, want) {
-				return
-			}
-			for i := 0; i < len(got) && i < len(want); i++ {
-				if !reflect.DeepEqual(got[i], want[i]) {
-					g, _ := json.MarshalIndent(got[i], "", " ")
-					w, _ := json.MarshalIndent(want[i], "", " ")
-					t.Fatalf("fact %d differs:\ngot  %s\nwant %s", i, g, w)
-				}
-			}
-			t.Fatalf("%d facts, want %d", len(got), len(want))
-		})
-	}
+	return inputs
 }
-
-const managedDatasetPath = "../../../shared/datasets/aws-managed-policies.authorization-details.json"

@@ -26,11 +26,21 @@ type Snapshot struct {
 	counts     model.Counter // what the inputs held, read and skipped
 	// Definitions read twice (formats.go: useManagedCopy, noteCopy).
 	policyDups, principalDups, groupDups model.Duplicates
-	resolved                             bool
-	cat                                  *catalog.Catalog // for who-can without a resource
+	// fingerprints make the fingerprint of the copy of each definition in
+	// use, by "kind|key" (formats.go: noteCopy, useManagedCopy).
+	fingerprints map[string]func() string
+	resolved     bool
+	cat          *catalog.Catalog // for who-can without a resource
 	// resourceIndex: the known resources by ARN, for AdminHolds (built on
 	// first use, after loading).
 	resourceIndex map[string]knownResource
+	// universe remembers the actions of each statement's universe
+	// (apply.go: statementActions) for the catalog it was made with.
+	universe struct {
+		cat         *catalog.Catalog
+		catalog     []string
+		byStatement map[*iam.Statement][]string
+	}
 }
 
 // UseCatalog lets WhoCan find the resource type of an action.
@@ -41,7 +51,7 @@ func New() *Snapshot {
 	return &Snapshot{byARN: map[string]*principal{}, groups: map[string]*group{}, managed: map[string]*managed{},
 		badManaged: map[string]string{}, repos: map[string]*repository{}, images: map[string]*image{},
 		policyDups: model.Duplicates{Kind: "managed policies"}, principalDups: model.Duplicates{Kind: "users and roles"},
-		groupDups: model.Duplicates{Kind: "groups"}}
+		groupDups: model.Duplicates{Kind: "groups"}, fingerprints: map[string]func() string{}}
 }
 
 type principal struct {

@@ -25,13 +25,34 @@ import (
 type ResourceSet struct {
 	res   []resource
 	group []int32 // members with equal ARN segments 0 to 4 and protection; -1: alone
-	all   []int   // 0..n-1
+	all   *Subset
 
-	mu      sync.Mutex
-	byPat   map[string]*patternClass
-	byPol   map[*Policy][]*patternClass
-	classes map[string][][]int // ClassesAll by the patterns that split
+	mu         sync.Mutex
+	byPat      map[string]*patternClass
+	byPol      map[*Policy][]*patternClass
+	subsets    int
+	partitions map[string]*Partition // by subset and the patterns that split
 }
+
+// Subset is a list of members that are partitioned together (the roles of
+// one account, say).
+type Subset struct {
+	id      int
+	members []int
+}
+
+// Partition is a subset split into classes of members that policies
+// cannot tell apart.
+type Partition struct {
+	// Classes keep the members' order and come in the order of their first
+	// member. They are shared: callers must not change them.
+	Classes [][]int
+	of      []int32 // class by member; -1 outside the subset
+}
+
+// ClassOf returns the class of a member, or -1 when it is not in the
+// subset.
+func (p *Partition) ClassOf(member int) int { return int(p.of[member]) }
 
 // patternClass is what one Resource pattern tells about the members.
 type patternClass struct {
@@ -52,11 +73,12 @@ type patternClass struct {
 // caller's own distinctions, such as the account it requests them with).
 // pattern and tags may be nil.
 func NewResourceSet(arns []string, pattern []bool, tags []string) *ResourceSet {
-	rs := &ResourceSet{res: make([]resource, len(arns)), group: make([]int32, len(arns)), all: make([]int, len(arns)),
-		byPat: map[string]*patternClass{}, byPol: map[*Policy][]*patternClass{}, classes: map[string][][]int{}}
+	rs := &ResourceSet{res: make([]resource, len(arns)), group: make([]int32, len(arns)),
+		byPat: map[string]*patternClass{}, byPol: map[*Policy][]*patternClass{}, partitions: map[string]*Partition{}}
+	all := make([]int, len(arns))
 	groups := map[string]int32{}
 	for i, a := range arns {
-		rs.all[i] = i
+		all[i] = i
 		p := i < len(pattern) && pattern[i]
 		r := newResource(a, p)
 		rs.res[i] = r
@@ -75,8 +97,20 @@ func NewResourceSet(arns []string, pattern []bool, tags []string) *ResourceSet {
 		}
 		rs.group[i] = g
 	}
+	rs.all = rs.Subset(all)
 	return rs
 }
+
+// Subset names a list of members (indices into the set) to partition.
+func (rs *ResourceSet) Subset(members []int) *Subset {
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	rs.subsets++
+	return &Subset{id: rs.subsets, members: members}
+}
+
+// All is the subset of every member.
+func (rs *ResourceSet) All() *Subset { return rs.all }
 
 // protection names what iamProtected looks at in the resource segment.
 func protection(r *resource) string {
@@ -192,15 +226,22 @@ func wildcardVariables(s string) string {
 }
 
 // ClassesAll partitions all members into classes whose members the
-// policies cannot tell apart (see ResourceSet). Classes keep the members'
-// order and come in the order of their first member.
+// policies cannot tell apart (see ResourceSet).
 func (rs *ResourceSet) ClassesAll(policies ...*Policy) [][]int {
-	return rs.Classes(rs.all, policies...)
+	return rs.Partition(rs.all, policies...).Classes
 }
 
 // Classes partitions members (indices into the set) the way ClassesAll
 // does.
 func (rs *ResourceSet) Classes(members []int, policies ...*Policy) [][]int {
+	return rs.Partition(rs.Subset(members), policies...).Classes
+}
+
+// Partition splits a subset into the classes of members that the policies
+// cannot tell apart (see ResourceSet), remembered per subset and per set of
+// patterns that tell members apart: principals whose policies hold the
+// same such patterns (most hold none) share one partition.
+func (rs *ResourceSet) Partition(sub *Subset, policies ...*Policy) *Partition {
 	rs.mu.Lock()
 	defer rs.mu.Unlock()
 	var pats []*patternClass
@@ -217,26 +258,20 @@ func (rs *ResourceSet) Classes(members []int, policies ...*Policy) [][]int {
 		}
 	}
 	sort.Slice(pats, func(i, j int) bool { return pats[i].id < pats[j].id })
-	sig := make([]byte, 0, 4*len(pats)+1)
-	if len(members) == len(rs.all) {
-		sig = append(sig, 'A')
-	} else {
-		sig = append(sig, 'S')
-		for _, m := range members {
-			sig = binary.AppendUvarint(sig, uint64(m))
-		}
-		sig = append(sig, '|')
-	}
+	sig := binary.AppendUvarint(make([]byte, 0, 4*len(pats)+4), uint64(sub.id))
 	for _, pc := range pats {
 		sig = binary.AppendUvarint(sig, uint64(pc.id))
 	}
-	if c, ok := rs.classes[string(sig)]; ok {
-		return c
+	if p, ok := rs.partitions[string(sig)]; ok {
+		return p
 	}
-	var out [][]int
+	out := &Partition{of: make([]int32, len(rs.res))}
+	for i := range out.of {
+		out.of[i] = -1
+	}
 	index := map[string]int{}
 	key := make([]byte, 0, 8+len(pats)/8)
-	for _, m := range members {
+	for _, m := range sub.members {
 		g := rs.group[m]
 		alone := g < 0
 		key = binary.AppendVarint(key[:0], int64(g))
@@ -253,17 +288,17 @@ func (rs *ResourceSet) Classes(members []int, policies ...*Policy) [][]int {
 				key[len(key)-1] |= 1 << (j % 8)
 			}
 		}
-		if alone {
-			out = append(out, []int{m})
-			continue
+		if !alone {
+			if i, ok := index[string(key)]; ok {
+				out.Classes[i] = append(out.Classes[i], m)
+				out.of[m] = int32(i)
+				continue
+			}
+			index[string(key)] = len(out.Classes)
 		}
-		if i, ok := index[string(key)]; ok {
-			out[i] = append(out[i], m)
-			continue
-		}
-		index[string(key)] = len(out)
-		out = append(out, []int{m})
+		out.of[m] = int32(len(out.Classes))
+		out.Classes = append(out.Classes, []int{m})
 	}
-	rs.classes[string(sig)] = out
+	rs.partitions[string(sig)] = out
 	return out
 }

@@ -140,6 +140,14 @@ func TestResourceSetClasses(t *testing.T) {
 		var classes [][]int
 		if trial%2 == 0 {
 			classes = rs.ClassesAll(all...)
+			part := rs.Partition(rs.All(), all...)
+			for i, c := range classes {
+				for _, m := range c {
+					if part.ClassOf(m) != i {
+						t.Fatalf("ClassOf(%d) = %d, want %d", m, part.ClassOf(m), i)
+					}
+				}
+			}
 		} else {
 			var members []int
 			for m := range classMembers {
@@ -241,6 +249,13 @@ func TestReachesAndMayAllow(t *testing.T) {
 		without := Decide(req, pol)
 		if !mayAllow && (without.Decision == Allowed || without.Decision == Conditional) {
 			t.Fatalf("trial %d: no identity policy may allow %s, yet %s", trial, action, without.Decision)
+		}
+		if !mayAllow && !rp.AllowsDirectly(id, &caller, pol.Boundary != nil) {
+			pol.Resource = &NamedPolicy{Name: "resource", Policy: rp}
+			if with := Decide(req, pol); with.Decision == Allowed || with.Decision == Conditional {
+				t.Fatalf("trial %d: neither an identity policy nor a direct resource policy grant, yet %s", trial, with.Decision)
+			}
+			pol.Resource = nil
 		}
 		if rp.Reaches(id, &caller, pol.Boundary != nil) {
 			reached++

@@ -200,9 +200,10 @@ func NewActionID(action string) ActionID {
 // may allow an action, no request for it is allowed unless a resource
 // policy allows it.
 func (p *Policy) MayAllow(a ActionID) bool {
-	sts, filtered := p.candidates(a.svc, a.name)
-	for _, st := range sts {
-		if st.Effect == Allow && (filtered || st.actionMatches(a.svc, a.name)) {
+	// The statements are scanned rather than looked up by action: callers
+	// ask about many actions once each, and the index would keep them all.
+	for _, st := range p.Statements {
+		if st.Effect == Allow && st.actionMatches(a.svc, a.name) {
 			return true
 		}
 	}
@@ -230,6 +231,26 @@ func (p *Policy) HasStatementFor(a ActionID) bool {
 	sts, filtered := p.candidates(a.svc, a.name)
 	for _, st := range sts {
 		if filtered || st.actionMatches(a.svc, a.name) {
+			return true
+		}
+	}
+	return false
+}
+
+// AllowsDirectly reports whether the policy, as the resource policy of a
+// request for the action by the caller, has an Allow statement for the
+// action that names the caller itself (or everyone, or the role or user
+// behind a session), not only its account. When it has none and no
+// identity policy may allow the action (MayAllow), the request is not
+// allowed.
+func (p *Policy) AllowsDirectly(a ActionID, caller *PrincipalInfo, hasBoundary bool) bool {
+	sts, filtered := p.candidates(a.svc, a.name)
+	for _, st := range sts {
+		if st.Effect != Allow || !filtered && !st.actionMatches(a.svc, a.name) {
+			continue
+		}
+		switch st.principalMatches(caller, hasBoundary) {
+		case directPrincipalMatch, sessionPrincipalMatch:
 			return true
 		}
 	}

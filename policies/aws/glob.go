@@ -61,6 +61,12 @@ func globMatch(p, s string) bool {
 // sound: a true answer is always right, and it is exact for the patterns that
 // policies use in practice.
 func globContains(sup, sub string) bool {
+	switch {
+	case sup == string(starByte):
+		return true
+	case !hasWildcard(sub):
+		return globMatch(sup, sub)
+	}
 	memo := map[[2]int]bool{}
 	var rec func(i, j int) bool
 	rec = func(i, j int) bool {
@@ -90,6 +96,14 @@ func globContains(sup, sub string) bool {
 // globIntersect reports whether some string is matched by both compiled
 // patterns.
 func globIntersect(a, b string) bool {
+	switch {
+	case a == string(starByte) || b == string(starByte):
+		return true // every pattern matches some string
+	case !hasWildcard(b):
+		return globMatch(a, b)
+	case !hasWildcard(a):
+		return globMatch(b, a)
+	}
 	memo := map[[2]int]bool{}
 	var rec func(i, j int) bool
 	rec = func(i, j int) bool {

@@ -15,6 +15,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"text/template"
 
 	iam "github.com/imagewarden/imagewarden/policies/aws"
@@ -130,8 +131,40 @@ func dedupe(in []string) []string {
 	return out
 }
 
+// rendered remembers documents rendered and checked, by their statements:
+// remediation renders the same boundary for many principals, and packing
+// renders the same statements again as it grows a document.
+var rendered = struct {
+	sync.Mutex
+	m map[string]string
+}{m: map[string]string{}}
+
+// renderedMax bounds how many documents rendered keeps.
+const renderedMax = 4096
+
 // Render renders one document of the template, and checks it.
 func Render(stmts []Statement, boundary bool) (string, error) {
+	key, err := json.Marshal(data{Statements: stmts, Boundary: boundary})
+	if err == nil {
+		rendered.Lock()
+		doc, ok := rendered.m[string(key)]
+		rendered.Unlock()
+		if ok {
+			return doc, nil
+		}
+	}
+	doc, err := render(stmts, boundary)
+	if err == nil && key != nil {
+		rendered.Lock()
+		if len(rendered.m) < renderedMax {
+			rendered.m[string(key)] = doc
+		}
+		rendered.Unlock()
+	}
+	return doc, err
+}
+
+func render(stmts []Statement, boundary bool) (string, error) {
 	var b bytes.Buffer
 	if err := tmpl.Execute(&b, data{Statements: stmts, Boundary: boundary}); err != nil {
 		return "", err
