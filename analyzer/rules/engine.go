@@ -15,6 +15,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -24,6 +25,7 @@ import (
 	"github.com/open-policy-agent/opa/v1/util"
 	"gopkg.in/yaml.v3"
 
+	"github.com/imagewarden/imagewarden/analyzer/graph"
 	"github.com/imagewarden/imagewarden/analyzer/model"
 	builtin "github.com/imagewarden/imagewarden/rego"
 )
@@ -46,6 +48,12 @@ type Engine struct {
 	query rego.PreparedEvalQuery
 	rules map[string]model.Rule // by package path
 	hash  string                // bundleHash of the modules and data
+	// splittable: only the built-in rules are loaded, which may be
+	// evaluated by groups of principals (parallel.go).
+	splittable bool
+	// parallel, when set, is the number of workers instead of GOMAXPROCS
+	// (tests).
+	parallel int
 }
 
 // Source is a Rego module and where it came from.
@@ -110,7 +118,7 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 			return nil, err
 		}
 	}
-	e := &Engine{rules: map[string]model.Rule{}, hash: bundleHash(srcs, data)}
+	e := &Engine{rules: map[string]model.Rule{}, hash: bundleHash(srcs, data), splittable: len(user) == 0}
 	args := []func(*rego.Rego){rego.Query("data." + RulesRoot), rego.Store(inmem.NewFromObject(data))}
 	for _, s := range srcs {
 		m, err := ast.ParseModuleWithOpts(s.Name, string(s.Text), ast.ParserOptions{ProcessAnnotation: true, RegoVersion: ast.RegoV1})
@@ -232,83 +240,174 @@ type Input struct {
 	Principals []model.Principal `json:"principals"`
 	Resources  []model.Resource  `json:"resources"`
 	Facts      []model.Fact      `json:"facts"`
-	Paths      any               `json:"paths"` // []graph.Path: chains of "can act as" to a capability
+	Paths      []graph.Path      `json:"paths"` // chains of "can act as" to a capability
 }
 
 // Eval runs every rule and returns the findings, sorted by severity, then
 // rule, then principal.
+//
+// The input is given to OPA as an AST value built from the structs
+// (input.go), and the findings are decoded from the AST values (decode.go):
+// no JSON in between. With the built-in rules alone, the principals are
+// split into groups evaluated in parallel (see split); with rules of
+// --policy, which may read the input across principals, the input is
+// evaluated whole.
 func (e *Engine) Eval(ctx context.Context, in *Input) ([]model.Finding, error) {
-	j, err := json.Marshal(in)
+	var results []*result
+	var err error
+	if groups := e.split(in); groups != nil {
+		results, err = e.evalGroups(ctx, in, groups)
+	} else {
+		var r *result
+		r, err = e.evalFindings(ctx, newBuilder().input(in))
+		results = []*result{r}
+	}
 	if err != nil {
 		return nil, err
 	}
-	var generic any
-	if err := util.UnmarshalJSON(j, &generic); err != nil {
-		return nil, err
+	var paths []string
+	for _, r := range results {
+		for p := range r.terms {
+			paths = append(paths, p)
+		}
 	}
-	val, err := ast.InterfaceToValue(generic)
-	if err != nil {
-		return nil, err
-	}
-	rs, err := e.query.Eval(ctx, rego.EvalParsedInput(val))
-	if err != nil {
-		return nil, fmt.Errorf("evaluating rules: %w", err)
-	}
-	principals := map[string]model.Principal{}
-	for _, p := range in.Principals {
-		principals[p.ID] = p
+	sort.Strings(paths)
+	paths = slices.Compact(paths)
+	principals := make(map[string]*model.Principal, len(in.Principals))
+	for i := range in.Principals {
+		principals[in.Principals[i].ID] = &in.Principals[i]
 	}
 	var out []model.Finding
-	if len(rs) == 0 || len(rs[0].Expressions) == 0 {
-		return nil, nil
-	}
-	var walk func(path string, v any) error
-	walk = func(path string, v any) error {
-		obj, ok := v.(map[string]any)
+	for _, path := range paths {
+		rule, ok := e.rules[path]
 		if !ok {
-			return nil
+			rule = model.Rule{Package: path, ID: path, Title: path, Severity: "medium"}
 		}
-		for k, sub := range obj {
-			if k != "findings" {
-				if err := walk(path+"."+k, sub); err != nil {
-					return err
-				}
-				continue
-			}
-			rule, ok := e.rules[path]
-			if !ok {
-				rule = model.Rule{Package: path, ID: path, Title: path, Severity: "medium"}
-			}
-			list, ok := sub.([]any)
-			if !ok {
-				return fmt.Errorf("rule %s: findings must be a set or list of objects", path)
-			}
-			decoded, err := decodeFindings(list)
-			if err != nil {
-				return fmt.Errorf("rule %s: %v", path, err)
-			}
-			for _, f := range decoded {
-				f.RuleID, f.Title, f.Description, f.Remediation, f.Rule = rule.ID, rule.Title, rule.Description, rule.Remediation, path
-				if f.Severity == "" {
-					f.Severity = rule.Severity
-				}
-				if p, ok := principals[f.PrincipalID]; ok {
-					pp := p
-					f.Principal = &pp
-				}
-				out = append(out, f)
+		// Each rule's findings, in the order of the groups: a principal's
+		// findings all come from its group, in the order the whole input
+		// gives them (a set's, sorted), so that the stable sort below
+		// orders them as it would those of one evaluation.
+		var decoded []model.Finding
+		var terms []*ast.Term
+		fast := true
+		for _, r := range results {
+			decoded = append(decoded, r.decoded[path]...)
+			terms = append(terms, r.terms[path]...)
+			if _, ok := r.decoded[path]; !ok && r.terms[path] != nil {
+				fast = false
 			}
 		}
-		return nil
-	}
-	if err := walk(RulesRoot, rs[0].Expressions[0].Value); err != nil {
-		return nil, err
+		if !fast {
+			list := make([]any, len(terms))
+			for i, t := range terms {
+				if list[i], err = ast.JSON(t.Value); err != nil {
+					return nil, fmt.Errorf("rule %s: %v", path, err)
+				}
+			}
+			if decoded, err = decodeFindings(list); err != nil {
+				return nil, fmt.Errorf("rule %s: %v", path, err)
+			}
+		}
+		for _, f := range decoded {
+			f.RuleID, f.Title, f.Description, f.Remediation, f.Rule = rule.ID, rule.Title, rule.Description, rule.Remediation, path
+			if f.Severity == "" {
+				f.Severity = rule.Severity
+			}
+			if p, ok := principals[f.PrincipalID]; ok {
+				pp := *p
+				f.Principal = &pp
+			}
+			out = append(out, f)
+		}
 	}
 	model.SortFindings(out)
 	return out, nil
 }
 
-// decodeFindings turns the rule's objects into findings, all at once.
+// result is what one evaluation found: each rule's findings (by package
+// path) as AST values, and decoded where fastFindings knows their shape.
+type result struct {
+	terms   map[string][]*ast.Term
+	decoded map[string][]model.Finding
+}
+
+// evalFindings evaluates the query on one input and gathers its findings.
+func (e *Engine) evalFindings(ctx context.Context, input ast.Value) (*result, error) {
+	v, err := e.evalInput(ctx, input)
+	if err != nil {
+		return nil, err
+	}
+	r := &result{terms: map[string][]*ast.Term{}, decoded: map[string][]model.Finding{}}
+	if v == nil {
+		return r, nil
+	}
+	if err := collectFindings(RulesRoot, v, r.terms); err != nil {
+		return nil, err
+	}
+	for path, terms := range r.terms {
+		if fs, ok := fastFindings(terms); ok {
+			r.decoded[path] = fs
+		}
+	}
+	return r, nil
+}
+
+// evalInput evaluates the query on one input; nil when it gives nothing.
+func (e *Engine) evalInput(ctx context.Context, input ast.Value) (ast.Value, error) {
+	rs, err := e.query.Eval(ctx, rego.EvalParsedInput(input), rego.EvalGenerateJSON(keepAST))
+	if err != nil {
+		return nil, fmt.Errorf("evaluating rules: %w", err)
+	}
+	if len(rs) == 0 || len(rs[0].Expressions) == 0 {
+		return nil, nil
+	}
+	t, ok := rs[0].Expressions[0].Value.(*ast.Term)
+	if !ok {
+		return nil, fmt.Errorf("evaluating rules: unexpected result %T", rs[0].Expressions[0].Value)
+	}
+	return t.Value, nil
+}
+
+// keepAST hands the query's result back as its AST term, not as Go values.
+func keepAST(t *ast.Term, _ *rego.EvalContext) (any, error) { return t, nil }
+
+// collectFindings adds the findings of every rule package under v (the
+// value of package path) to byRule: each package's "findings", a set or
+// a list.
+func collectFindings(path string, v ast.Value, byRule map[string][]*ast.Term) error {
+	obj, ok := v.(ast.Object)
+	if !ok {
+		return nil
+	}
+	var err error
+	obj.Until(func(k, sub *ast.Term) bool {
+		ks, ok := k.Value.(ast.String)
+		if !ok {
+			return false
+		}
+		if ks != "findings" {
+			err = collectFindings(path+"."+string(ks), sub.Value, byRule)
+			return err != nil
+		}
+		switch l := sub.Value.(type) {
+		case ast.Set:
+			l.Foreach(func(t *ast.Term) { byRule[path] = append(byRule[path], t) })
+		case *ast.Array:
+			l.Foreach(func(t *ast.Term) { byRule[path] = append(byRule[path], t) })
+		default:
+			err = fmt.Errorf("rule %s: findings must be a set or list of objects", path)
+			return true
+		}
+		if byRule[path] == nil {
+			byRule[path] = []*ast.Term{}
+		}
+		return false
+	})
+	return err
+}
+
+// decodeFindings turns the rule's objects into findings, all at once,
+// through JSON: for the findings not in the shape fastFindings knows.
 func decodeFindings(list []any) ([]model.Finding, error) {
 	b, err := json.Marshal(list)
 	if err != nil {
