@@ -1,7 +1,7 @@
 package reports
 
 import (
-	"bytes"
+	"bufio"
 	"embed"
 	"encoding/json"
 	"html/template"
@@ -67,12 +67,12 @@ func HTML(w io.Writer, r *analyzer.Report) error {
 		page.ScopesCollected += len(c.Collection.Collected)
 		page.ScopesSkipped += len(c.Collection.Skipped)
 	}
-	var b bytes.Buffer
-	if err := htmlTemplate.Execute(&b, page); err != nil {
+	// Straight to w, buffered: the page is not held whole beside its data.
+	bw := bufio.NewWriterSize(w, 256<<10)
+	if err := htmlTemplate.Execute(bw, page); err != nil {
 		return err
 	}
-	_, err = w.Write(b.Bytes())
-	return err
+	return bw.Flush()
 }
 
 type htmlPage struct {

@@ -16,13 +16,29 @@ import (
 // Formats lists the report formats.
 var Formats = []string{"table", "json", "csv", "markdown", "sarif", "html"}
 
-// Render writes the report in a format.
+// Options choose what goes into a report beyond the findings.
+type Options struct {
+	// IncludeFacts puts the analysis' evidence into the JSON report: every
+	// capability fact, every edge of the graph and every path (analyze
+	// --include-facts). Without it the JSON report carries the findings
+	// and what they need (inputs, rules, principals, resources, warnings,
+	// summary), and stays proportional to them: on a large organisation
+	// the edges alone are most of the bytes.
+	IncludeFacts bool
+}
+
+// Render writes the report in a format, with the default Options.
 func Render(w io.Writer, format string, r *analyzer.Report) error {
+	return RenderWith(w, format, r, Options{})
+}
+
+// RenderWith writes the report in a format.
+func RenderWith(w io.Writer, format string, r *analyzer.Report, o Options) error {
 	switch format {
 	case "table", "":
 		return Table(w, r)
 	case "json":
-		return JSON(w, r)
+		return JSONReport(w, r, o)
 	case "csv":
 		return CSV(w, r)
 	case "markdown":
@@ -46,7 +62,20 @@ func Known(format string) bool {
 	return false
 }
 
-// JSON writes the whole report as indented JSON.
+// evidenceFields are the fields of the JSON report that only
+// Options.IncludeFacts writes.
+var evidenceFields = map[string]bool{"facts": true, "edges": true, "paths": true}
+
+// JSONReport writes the report as indented JSON, streamed: the findings
+// (and, with IncludeFacts, the facts, edges and paths) are written one at
+// a time, never the whole document in memory. The bytes are those JSON
+// would write of the report, less the evidence fields without
+// IncludeFacts.
+func JSONReport(w io.Writer, r *analyzer.Report, o Options) error {
+	return writeJSON(w, r, 2, func(name string) bool { return !o.IncludeFacts && evidenceFields[name] })
+}
+
+// JSON writes v as indented JSON, whole (who-can and path answers).
 func JSON(w io.Writer, v any) error {
 	emptyLists(v)
 	enc := json.NewEncoder(w)

@@ -51,22 +51,42 @@ func TestTableGolden(t *testing.T) {
 	}
 }
 
+// TestJSONIsTheWholeReport: the JSON report decodes to the report, with
+// every finding and input; the facts, edges and paths only with
+// --include-facts (absent otherwise, not empty).
 func TestJSONIsTheWholeReport(t *testing.T) {
 	rep := demoReport(t)
-	var b bytes.Buffer
-	if err := Render(&b, "json", rep); err != nil {
-		t.Fatal(err)
+	if len(rep.Facts) == 0 || len(rep.Edges) == 0 || len(rep.Paths) == 0 {
+		t.Fatal("the demo has no facts, edges or paths")
 	}
-	var back analyzer.Report
-	if err := json.Unmarshal(b.Bytes(), &back); err != nil {
-		t.Fatal(err)
-	}
-	if len(back.Findings) != len(rep.Findings) || len(back.Inputs) != len(rep.Inputs) || len(back.Facts) != len(rep.Facts) {
-		t.Errorf("JSON lost data: %d/%d findings, %d/%d inputs", len(back.Findings), len(rep.Findings), len(back.Inputs), len(rep.Inputs))
-	}
-	for _, f := range back.Findings {
-		if f.RuleID == "" || f.Severity == "" || f.PrincipalID == "" || f.Message == "" || f.Remediation == "" {
-			t.Errorf("finding without rule, severity, principal, message or remediation: %+v", f)
+	for _, include := range []bool{false, true} {
+		var b bytes.Buffer
+		if err := RenderWith(&b, "json", rep, Options{IncludeFacts: include}); err != nil {
+			t.Fatal(err)
+		}
+		var back analyzer.Report
+		if err := json.Unmarshal(b.Bytes(), &back); err != nil {
+			t.Fatal(err)
+		}
+		if len(back.Findings) != len(rep.Findings) || len(back.Inputs) != len(rep.Inputs) || len(back.Principals) != len(rep.Principals) || len(back.Rules) != len(rep.Rules) {
+			t.Errorf("JSON lost data: %d/%d findings, %d/%d inputs, %d/%d principals", len(back.Findings), len(rep.Findings), len(back.Inputs), len(rep.Inputs), len(back.Principals), len(rep.Principals))
+		}
+		var keys map[string]json.RawMessage
+		if err := json.Unmarshal(b.Bytes(), &keys); err != nil {
+			t.Fatal(err)
+		}
+		for _, k := range []string{"facts", "edges", "paths"} {
+			if _, ok := keys[k]; ok != include {
+				t.Errorf("--include-facts %v: %q present %v", include, k, ok)
+			}
+		}
+		if include && (len(back.Facts) != len(rep.Facts) || len(back.Edges) != len(rep.Edges) || len(back.Paths) != len(rep.Paths)) {
+			t.Errorf("--include-facts: %d/%d facts, %d/%d edges, %d/%d paths", len(back.Facts), len(rep.Facts), len(back.Edges), len(rep.Edges), len(back.Paths), len(rep.Paths))
+		}
+		for _, f := range back.Findings {
+			if f.RuleID == "" || f.Severity == "" || f.PrincipalID == "" || f.Message == "" || f.Remediation == "" {
+				t.Errorf("finding without rule, severity, principal, message or remediation: %+v", f)
+			}
 		}
 	}
 }

@@ -248,8 +248,14 @@ func SARIF(w io.Writer, r *analyzer.Report) error {
 		}
 		run.Results = append(run.Results, res)
 	}
-	return JSON(w, sarifLog{Schema: sarifSchema, Version: sarifVersion, Runs: []sarifRun{run}})
+	// Streamed: the results one at a time, not the whole log and its
+	// indented copy.
+	return writeJSON(w, sarifLog{Schema: sarifSchema, Version: sarifVersion, Runs: []sarifRun{run}}, sarifLevels, nil)
 }
+
+// sarifLevels are the levels of the log written piece by piece: the log,
+// its runs, the run, its results.
+const sarifLevels = 4
 
 // firstResource is the resource a result points at and the grant that
 // gives it: the first target, or the first step of a transitive chain.

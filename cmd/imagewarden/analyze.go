@@ -38,6 +38,8 @@ type analyzeOptions struct {
 	strict bool
 	// profile is --profile DIR: CPU and heap profiles and stage timings.
 	profile string
+	// includeFacts: the JSON report carries the facts, edges and paths.
+	includeFacts bool
 }
 
 func newAnalyzeCmd() *cobra.Command {
@@ -96,6 +98,7 @@ func newAnalyzeCmd() *cobra.Command {
 	f.IntVar(&o.MaxDepth, "max-depth", 0, "longest chain of transitive access to follow (0: unlimited)")
 	f.StringVar(&o.failOn, "fail-on", "", "exit with code 1 when an unsuppressed finding has at least this severity (low, medium, high, critical)")
 	f.StringVar(&o.profile, "profile", "", "write a CPU profile (cpu.pprof), a heap profile after the analysis (heap.pprof) and the time of each stage (stages.json) to this directory, and the stage timings to standard error")
+	f.BoolVar(&o.includeFacts, "include-facts", false, "the JSON report also carries the evidence: every capability fact, every edge of the graph and every path (large on an organisation; docs/reports.md)")
 	f.BoolVar(&o.strict, "strict", false, "exit with code 1 when the analysis is incomplete: an input file, a collection scope or an item inside a file was skipped (the reports list them)")
 	return cmd
 }
@@ -153,7 +156,7 @@ func runAnalyze(cmd *cobra.Command, o *analyzeOptions) error {
 		return err
 	}
 	endRender := prof.stage("render")
-	err = writeReports(cmd.OutOrStdout(), outs, rep)
+	err = writeReports(cmd.OutOrStdout(), outs, rep, reports.Options{IncludeFacts: o.includeFacts})
 	endRender()
 	if err != nil {
 		return err

@@ -100,10 +100,10 @@ func inside(path, dir string) bool {
 // writeReports renders every report. A file that cannot be written does
 // not stop the others: the evidence that can be kept is kept, and the
 // errors are returned together.
-func writeReports(stdout io.Writer, rs []report, rep *analyzer.Report) error {
+func writeReports(stdout io.Writer, rs []report, rep *analyzer.Report, o reports.Options) error {
 	var errs []error
 	for _, r := range rs {
-		err := writeOutput(stdout, r.path, func(w io.Writer) error { return reports.Render(w, r.format, rep) })
+		err := writeOutput(stdout, r.path, func(w io.Writer) error { return reports.RenderWith(w, r.format, rep, o) })
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s report: %w", r.format, err))
 		}
