@@ -146,21 +146,19 @@ func Analyze(ctx context.Context, opts Options) (*Report, error) {
 		now = time.Now().UTC()
 	}
 	rep := &Report{Tool: "imagewarden", Version: version.String(), RuleBundle: engine.BundleHash(), GeneratedAt: now, Inputs: sources, Rules: engine.Rules(), Warnings: append(manifestWarnings(sources), snapshotWarnings(sources)...)}
-	for _, p := range providers {
-		endEvaluate := opts.Stages.Start("evaluate", p.Cloud())
-		snap := p.Evaluate(cat)
-		endEvaluate()
+	// The plug-ins evaluate in parallel (evaluate.go); their results are
+	// appended in the plug-ins' order.
+	for _, ev := range evaluateAll(providers, cat, opts.Stages) {
+		snap := ev.snap
 		rep.Principals = append(rep.Principals, snap.Principals...)
 		rep.Resources = append(rep.Resources, snap.Resources...)
 		rep.Facts = append(rep.Facts, snap.Facts...)
 		rep.Warnings = append(rep.Warnings, snap.Warnings...)
-		endEdges := opts.Stages.Start("edges", p.Cloud())
-		rep.Edges = append(rep.Edges, p.Edges()...)
-		endEdges()
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
+		rep.Edges = append(rep.Edges, ev.edges...)
 		rep.Summary.Counts = append(rep.Summary.Counts, snap.Counts...)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
 	}
 	endPaths := opts.Stages.Start("paths", "")
 	rep.Paths = graph.Paths(rep.Facts, rep.Edges, opts.MaxDepth, adminHolds(providers, cat))
