@@ -2,6 +2,7 @@ package awscloud
 
 import (
 	"strings"
+	"sync"
 
 	"github.com/imagewarden/imagewarden/analyzer/catalog"
 	"github.com/imagewarden/imagewarden/analyzer/model"
@@ -197,10 +198,11 @@ func (s *Snapshot) patternTargets(p *principal, a action) []model.Target {
 		}
 		for _, rp := range st.Resources {
 			cand := rp
-			if !iam.WildcardOverlaps(rp, pattern) || seen[cand] {
+			overlaps, covered := s.wild.compare(rp, pattern)
+			if !overlaps || seen[cand] {
 				continue
 			}
-			if !iam.WildcardCovers(pattern, rp) {
+			if !covered {
 				// A grant wider than one account's resources (another
 				// account's wildcard, say): keep the part in this account.
 				cand = pattern
@@ -274,4 +276,32 @@ func target(r iam.Result, res string, known, all, external bool) (model.Target, 
 	}
 	t.PublicOnly = t.PublicOnly && resourceGrants > 0
 	return t, true
+}
+
+// wildCache remembers how the Resource patterns of grants compare with the
+// per-type patterns (patternTargets): principals share managed policies,
+// so the same pairs come back. Safe for concurrent use.
+type wildCache struct{ m sync.Map }
+
+type wildPair struct{ rp, pattern string }
+
+// compare reports whether rp overlaps pattern, and whether pattern covers
+// rp (iam.WildcardOverlaps, iam.WildcardCovers).
+func (w *wildCache) compare(rp, pattern string) (overlaps, covered bool) {
+	k := wildPair{rp, pattern}
+	if v, ok := w.m.Load(k); ok {
+		r := v.(uint8)
+		return r&1 != 0, r&2 != 0
+	}
+	overlaps = iam.WildcardOverlaps(rp, pattern)
+	covered = overlaps && iam.WildcardCovers(pattern, rp)
+	var r uint8
+	if overlaps {
+		r |= 1
+	}
+	if covered {
+		r |= 2
+	}
+	w.m.Store(k, r)
+	return overlaps, covered
 }

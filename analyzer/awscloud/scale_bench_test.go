@@ -142,3 +142,13 @@ func BenchmarkAWSManagedRoles(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkAWSDir: the stages on the inputs in $IMAGEWARDEN_BENCH_AWS_DIR
+// (the AWS part of `go run ./testdata/gen -scale M`, say).
+func BenchmarkAWSDir(b *testing.B) {
+	dir := os.Getenv("IMAGEWARDEN_BENCH_AWS_DIR")
+	if dir == "" {
+		b.Skip("IMAGEWARDEN_BENCH_AWS_DIR is not set")
+	}
+	benchStages(b, dir)
+}

@@ -36,6 +36,7 @@ type Snapshot struct {
 	resourceIndex map[string]knownResource
 	// universe remembers the actions of each statement's universe
 	// (apply.go: statementActions) for the catalog it was made with.
+	wild     *wildCache // evaluate.go: patternTargets
 	universe struct {
 		cat         *catalog.Catalog
 		catalog     []string
@@ -51,7 +52,7 @@ func New() *Snapshot {
 	return &Snapshot{byARN: map[string]*principal{}, groups: map[string]*group{}, managed: map[string]*managed{},
 		badManaged: map[string]string{}, repos: map[string]*repository{}, images: map[string]*image{},
 		policyDups: model.Duplicates{Kind: "managed policies"}, principalDups: model.Duplicates{Kind: "users and roles"},
-		groupDups: model.Duplicates{Kind: "groups"}, fingerprints: map[string]func() string{}}
+		groupDups: model.Duplicates{Kind: "groups"}, fingerprints: map[string]func() string{}, wild: &wildCache{}}
 }
 
 type principal struct {

@@ -3,6 +3,7 @@ package aws
 import (
 	"fmt"
 	"strings"
+	"sync"
 )
 
 // NamedPolicy is a policy with the name it is reported by.
@@ -136,21 +137,39 @@ func statementResourceMatch(st *Statement, r *resource, kind PolicyKind, req *Re
 	return m.And(evalConditions(st.Conditions, ctx))
 }
 
-func evalPolicies(ps []NamedPolicy, kind PolicyKind, svc, name string, r *resource, req *Request, ctx *Context) evaluation {
-	e := evaluation{}
-	for _, np := range ps {
-		if np.Policy == nil {
+// evalPolicies adds the statements of the policies that match to e.
+func evalPolicies(e *evaluation, ps []NamedPolicy, kind PolicyKind, svc, name string, r *resource, req *Request, ctx *Context) {
+	for i := range ps {
+		evalPolicy(e, &ps[i], kind, svc, name, r, req, ctx)
+	}
+}
+
+func evalPolicy(e *evaluation, np *NamedPolicy, kind PolicyKind, svc, name string, r *resource, req *Request, ctx *Context) {
+	if np.Policy == nil {
+		return
+	}
+	sts, filtered := np.Policy.candidates(svc, name)
+	for _, st := range sts {
+		if !filtered && !st.actionMatches(svc, name) {
 			continue
 		}
-		sts, filtered := np.Policy.candidates(svc, name)
-		for _, st := range sts {
-			if !filtered && !st.actionMatches(svc, name) {
-				continue
-			}
-			e.add(stmtHit{kind: kind, policy: np.Name, st: st, match: statementResourceMatch(st, r, kind, req, ctx)})
-		}
+		e.add(stmtHit{kind: kind, policy: np.Name, st: st, match: statementResourceMatch(st, r, kind, req, ctx)})
 	}
-	return e
+}
+
+// scratch holds the lists of matched statements a decision gathers, kept
+// between decisions (the Result copies what it keeps).
+type scratch struct {
+	lists [9][]stmtHit
+}
+
+var scratches = sync.Pool{New: func() any { return new(scratch) }}
+
+func (sc *scratch) list(i int) []stmtHit { return sc.lists[i][:0] }
+
+func (sc *scratch) keep(i int, l []stmtHit) {
+	clear(l)
+	sc.lists[i] = l[:0]
 }
 
 // Decide evaluates a request the way AWS does for a request within an
@@ -173,26 +192,31 @@ func Decide(req *Request, pol *Policies) Result {
 		pi = ParsePrincipal(req.Principal)
 	}
 
-	identity := evalPolicies(pol.Identity, IdentityPolicy, svc, name, &res, req, ctx)
+	sc := scratches.Get().(*scratch)
+	identity := evaluation{allows: sc.list(0), denies: sc.list(1)}
+	evalPolicies(&identity, pol.Identity, IdentityPolicy, svc, name, &res, req, ctx)
 
 	boundaryAllow, boundaryDeny := True, False
-	var boundary evaluation
+	boundary := evaluation{allows: sc.list(2), denies: sc.list(3)}
 	if pol.Boundary != nil {
-		boundary = evalPolicies([]NamedPolicy{*pol.Boundary}, BoundaryPolicy, svc, name, &res, req, ctx)
+		evalPolicy(&boundary, pol.Boundary, BoundaryPolicy, svc, name, &res, req, ctx)
 		boundaryAllow, boundaryDeny = boundary.allow, boundary.deny
 	}
 
 	scpAllow, scpDeny := True, False
-	var scpDenies []stmtHit
+	scpDenies := sc.list(4)
 	var scpGap []Reason
-	for i, level := range pol.SCPs {
-		ev := evalPolicies(level, SCPPolicy, svc, name, &res, req, ctx)
+	level := evaluation{allows: sc.list(5), denies: sc.list(6)}
+	for i, ps := range pol.SCPs {
+		ev := evaluation{allows: level.allows[:0], denies: level.denies[:0]}
+		evalPolicies(&ev, ps, SCPPolicy, svc, name, &res, req, ctx)
+		level = ev
 		scpAllow = scpAllow.And(ev.allow)
 		scpDeny = scpDeny.Or(ev.deny)
 		scpDenies = append(scpDenies, ev.denies...)
 		if ev.allow != True {
-			names := make([]string, len(level))
-			for j, p := range level {
+			names := make([]string, len(ps))
+			for j, p := range ps {
 				names[j] = p.Name
 			}
 			scpGap = append(scpGap, Reason{PolicyType: "scp", Policy: strings.Join(names, ","),
@@ -204,7 +228,13 @@ func Decide(req *Request, pol *Policies) Result {
 	// allows that name only its account, and the allows that a permissions
 	// boundary does not limit.
 	raDirect, raAccount, raBypass, rd := False, False, False, False
-	var resAllows, resDenies []stmtHit
+	resAllows, resDenies := sc.list(7), sc.list(8)
+	defer func() {
+		for i, l := range [][]stmtHit{identity.allows, identity.denies, boundary.allows, boundary.denies, scpDenies, level.allows, level.denies, resAllows, resDenies} {
+			sc.keep(i, l)
+		}
+		scratches.Put(sc)
+	}()
 	if pol.Resource != nil && pol.Resource.Policy != nil {
 		sts, filtered := pol.Resource.Policy.candidates(svc, name)
 		for _, st := range sts {

@@ -67,30 +67,36 @@ func globContains(sup, sub string) bool {
 	case !hasWildcard(sub):
 		return globMatch(sup, sub)
 	}
-	memo := map[[2]int]bool{}
-	var rec func(i, j int) bool
-	rec = func(i, j int) bool {
-		k := [2]int{i, j}
-		if v, ok := memo[k]; ok {
-			return v
-		}
-		var r bool
-		switch {
-		case i == len(sup):
-			r = j == len(sub)
-		case sup[i] == starByte:
-			r = rec(i+1, j) || (j < len(sub) && rec(i, j+1))
-		case j == len(sub):
-			r = false
-		case sup[i] == qmarkByte:
-			r = sub[j] != starByte && rec(i+1, j+1)
-		default:
-			r = sub[j] == sup[i] && rec(i+1, j+1)
-		}
-		memo[k] = r
-		return r
+	// r(i, j): sup[i:] covers sub[j:]; r(i, j) depends on r(i+1, j),
+	// r(i, j+1) and r(i+1, j+1) only, so the table fills from the ends.
+	n, m := len(sup), len(sub)
+	var buf [8192]bool
+	t := buf[:0]
+	if k := (n + 1) * (m + 1); k <= len(buf) {
+		t = buf[:k]
+	} else {
+		t = make([]bool, k)
 	}
-	return rec(0, 0)
+	w := m + 1
+	for i := n; i >= 0; i-- {
+		for j := m; j >= 0; j-- {
+			var r bool
+			switch {
+			case i == n:
+				r = j == m
+			case sup[i] == starByte:
+				r = t[(i+1)*w+j] || (j < m && t[i*w+j+1])
+			case j == m:
+				r = false
+			case sup[i] == qmarkByte:
+				r = sub[j] != starByte && t[(i+1)*w+j+1]
+			default:
+				r = sub[j] == sup[i] && t[(i+1)*w+j+1]
+			}
+			t[i*w+j] = r
+		}
+	}
+	return t[0]
 }
 
 // globIntersect reports whether some string is matched by both compiled
@@ -104,45 +110,50 @@ func globIntersect(a, b string) bool {
 	case !hasWildcard(a):
 		return globMatch(b, a)
 	}
-	memo := map[[2]int]bool{}
-	var rec func(i, j int) bool
-	rec = func(i, j int) bool {
-		k := [2]int{i, j}
-		if v, ok := memo[k]; ok {
-			return v
-		}
-		memo[k] = false
-		var r bool
-		switch {
-		case i == len(a) && j == len(b):
-			r = true
-		case i < len(a) && a[i] == starByte && rec(i+1, j):
-			r = true
-		case j < len(b) && b[j] == starByte && rec(i, j+1):
-			r = true
-		case i < len(a) && j < len(b):
-			// both consume one character
-			ca, cb := a[i], b[j]
-			ni, nj := i+1, j+1
-			if ca == starByte {
-				ni = i
-			}
-			if cb == starByte {
-				nj = j
-			}
-			if ca == starByte || ca == qmarkByte || cb == starByte || cb == qmarkByte || ca == cb {
-				if !(ni == i && nj == j) {
-					r = rec(ni, nj)
-				}
-				if !r && ca == starByte && cb == starByte {
-					r = rec(i+1, j+1)
-				}
-			}
-		}
-		memo[k] = r
-		return r
+	// r(i, j): some string is matched by a[i:] and b[j:]; each step moves to
+	// a later (i, j), so the table fills from the ends.
+	n, m := len(a), len(b)
+	var buf [8192]bool
+	t := buf[:0]
+	if k := (n + 1) * (m + 1); k <= len(buf) {
+		t = buf[:k]
+	} else {
+		t = make([]bool, k)
 	}
-	return rec(0, 0)
+	w := m + 1
+	for i := n; i >= 0; i-- {
+		for j := m; j >= 0; j-- {
+			var r bool
+			switch {
+			case i == n && j == m:
+				r = true
+			case i < n && a[i] == starByte && t[(i+1)*w+j]:
+				r = true
+			case j < m && b[j] == starByte && t[i*w+j+1]:
+				r = true
+			case i < n && j < m:
+				// both consume one character
+				ca, cb := a[i], b[j]
+				ni, nj := i+1, j+1
+				if ca == starByte {
+					ni = i
+				}
+				if cb == starByte {
+					nj = j
+				}
+				if ca == starByte || ca == qmarkByte || cb == starByte || cb == qmarkByte || ca == cb {
+					if !(ni == i && nj == j) {
+						r = t[ni*w+nj]
+					}
+					if !r && ca == starByte && cb == starByte {
+						r = t[(i+1)*w+j+1]
+					}
+				}
+			}
+			t[i*w+j] = r
+		}
+	}
+	return t[0]
 }
 
 func hasWildcard(compiled string) bool {

@@ -68,13 +68,25 @@ func newResource(raw string, pattern bool) resource {
 	if pattern {
 		src = compileWildcards(raw)
 	}
-	p := strings.SplitN(src, ":", 6)
-	if len(p) == 6 && p[0] == "arn" {
-		copy(r.parts[:], p)
+	// strings.SplitN(src, ":", 6), without the slice.
+	rest, n := src, 0
+	for n < 5 {
+		i := strings.IndexByte(rest, ':')
+		if i < 0 {
+			break
+		}
+		r.parts[n] = rest[:i]
+		rest = rest[i+1:]
+		n++
+	}
+	if n == 5 && r.parts[0] == "arn" {
+		r.parts[5] = rest
 		r.arn = true
 		for i := 1; i <= 4; i++ {
 			r.parts[i] = lowerASCII(r.parts[i])
 		}
+	} else {
+		r.parts = [6]string{}
 	}
 	if pattern && !hasWildcard(src) {
 		r.pattern = false
