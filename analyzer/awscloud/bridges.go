@@ -26,7 +26,7 @@ import (
 
 // adminBridgeEdges returns the edges out of the admin nodes that edges
 // reach.
-func (s *Snapshot) adminBridgeEdges(edges []model.Edge) []model.Edge {
+func (s *Snapshot) adminBridgeEdges(ep *edgePlan, edges []model.Edge) []model.Edge {
 	admins := map[string]*principal{} // admin node -> its principal
 	for _, e := range edges {
 		if _, _, arn, ok := model.ParseAdminNode(e.To); ok {
@@ -70,9 +70,13 @@ func (s *Snapshot) adminBridgeEdges(edges []model.Edge) []model.Edge {
 		}
 	}
 
-	var out []model.Edge
-	for _, admin := range names {
+	// Each admin node's edges, in parallel; the takeover of bridges its
+	// guardrails cannot tell apart decided once.
+	parts := make([][]model.Edge, len(names))
+	parallel(len(names), func(i int) {
+		admin := names[i]
 		p := admins[admin]
+		var out []model.Edge
 		for _, r := range admits[p.arn] {
 			res := iam.Decide(&iam.Request{Principal: p.arn, Caller: p.caller, Action: "sts:AssumeRole", Resource: r.arn, ResourceAccount: r.account, Context: p.ctx},
 				&iam.Policies{Identity: externalAdmin, Boundary: p.bound, SCPs: p.scps, Resource: &iam.NamedPolicy{Name: "trust:" + r.name, Policy: r.trust}})
@@ -81,20 +85,54 @@ func (s *Snapshot) adminBridgeEdges(edges []model.Edge) []model.Edge {
 				out = append(out, e)
 			}
 		}
+		var part *iam.Partition
+		memo := map[[2]int]iam.Result{}
 		for _, b := range bridges[p.account] {
 			if b.arn == p.arn {
 				continue
 			}
 			action, note := "iam:UpdateAssumeRolePolicy", "can rewrite the trust policy of "+b.arn+" and assume it"
+			kind := 0
 			if b.kind == "user" {
-				action, note = "iam:CreateAccessKey", "can create credentials for "+b.arn+" and sign in as it"
+				action, note, kind = "iam:CreateAccessKey", "can create credentials for "+b.arn+" and sign in as it", 1
 			}
-			res := iam.Decide(&iam.Request{Principal: p.arn, Caller: p.caller, Action: action, Resource: b.arn, ResourceAccount: p.account, Context: p.ctx},
-				&iam.Policies{Identity: externalAdmin, Boundary: p.bound, SCPs: p.scps})
+			req := &iam.Request{Principal: p.arn, Caller: p.caller, Action: action, Resource: b.arn, ResourceAccount: p.account, Context: p.ctx}
+			pol := &iam.Policies{Identity: externalAdmin, Boundary: p.bound, SCPs: p.scps}
+			var res iam.Result
+			if m, ok := ep.member[b.arn]; ok {
+				if part == nil {
+					part = ep.set.Partition(ep.subOf[m], guardrailPolicies(p)...)
+				}
+				k := [2]int{kind, part.ClassOf(m)}
+				r, ok := memo[k]
+				if !ok || k[1] < 0 {
+					r = iam.Decide(req, pol)
+					memo[k] = r
+				}
+				res = r
+			} else {
+				res = iam.Decide(req, pol)
+			}
 			if e, ok := edgeFrom(res, admin, b.arn, "admin-takeover", action); ok {
 				e.Note = "as an administrator of account " + p.account + ", " + note + ": it reaches another account"
 				out = append(out, e)
 			}
+		}
+		parts[i] = out
+	})
+	return concat(nil, parts...)
+}
+
+// guardrailPolicies are what limits an admin node: the identity policy
+// that stands for "anything", its boundary and its SCPs.
+func guardrailPolicies(p *principal) []*iam.Policy {
+	out := []*iam.Policy{externalAdmin[0].Policy}
+	if p.bound != nil {
+		out = append(out, p.bound.Policy)
+	}
+	for _, level := range p.scps {
+		for _, np := range level {
+			out = append(out, np.Policy)
 		}
 	}
 	return out

@@ -30,6 +30,7 @@ func newAllowIndex(actions []string) *allowIndex {
 			continue
 		}
 		ai.index[k] = len(ai.ids)
+		ai.index[a] = len(ai.ids) // as written: found without lower-casing
 		ai.ids = append(ai.ids, iam.NewActionID(a))
 	}
 	ai.words = (len(ai.ids) + 63) / 64
@@ -73,7 +74,10 @@ func (ai *allowIndex) mask(p *principal) []uint64 {
 // may reads a mask: false only when the action is indexed and no identity
 // policy may allow it.
 func (ai *allowIndex) may(mask []uint64, action string) bool {
-	i, ok := ai.index[strings.ToLower(action)]
+	i, ok := ai.index[action]
+	if !ok {
+		i, ok = ai.index[strings.ToLower(action)]
+	}
 	return !ok || mask[i/64]&(1<<(i%64)) != 0
 }
 

@@ -256,7 +256,7 @@ func (s *Snapshot) Edges() []model.Edge {
 	out = concat(out, byRole...)
 	out = concat(out, s.escalationEdges(ep))
 	out = concat(out, s.rewriteEdges(ep, out))
-	out = concat(out, s.adminBridgeEdges(out))
+	out = concat(out, s.adminBridgeEdges(ep, out))
 	return model.MergeEdges(out)
 }
 

@@ -3,6 +3,7 @@ package awscloud
 import (
 	"encoding/json"
 	"reflect"
+	"sort"
 	"strings"
 	"testing"
 
@@ -168,7 +169,7 @@ func (s *Snapshot) referenceEdges() []model.Edge {
 	}
 	out = append(out, s.referenceEscalationEdges()...)
 	out = append(out, s.referenceRewriteEdges(out)...)
-	out = append(out, s.adminBridgeEdges(out)...)
+	out = append(out, s.referenceAdminBridgeEdges(out)...)
 	return model.MergeEdges(out)
 }
 
@@ -328,4 +329,78 @@ func TestEdgesMatchReference(t *testing.T) {
 			t.Fatalf("%d edges, want %d", len(got), len(want))
 		})
 	}
+}
+
+func (s *Snapshot) referenceAdminBridgeEdges(edges []model.Edge) []model.Edge {
+	admins := map[string]*principal{} // admin node -> its principal
+	for _, e := range edges {
+		if _, _, arn, ok := model.ParseAdminNode(e.To); ok {
+			if p := s.byARN[arn]; p != nil && !p.external {
+				admins[e.To] = p
+			}
+		}
+	}
+	if len(admins) == 0 {
+		return nil
+	}
+	names := make([]string, 0, len(admins))
+	for a := range admins {
+		names = append(names, a)
+	}
+	sort.Strings(names)
+
+	bridges := s.bridges(edges)
+	byAccount := map[string][]*principal{}
+	for _, p := range s.principals {
+		if !p.public && !p.external {
+			byAccount[p.account] = append(byAccount[p.account], p)
+		}
+	}
+	// The roles of other accounts whose trust policies admit each
+	// principal that has an admin node (only those: a trust of a whole
+	// account admits thousands).
+	isAdmin := map[string]bool{}
+	for _, p := range admins {
+		isAdmin[p.arn] = true
+	}
+	admits := map[string][]*principal{} // principal ARN -> roles elsewhere trusting it
+	for _, r := range s.principals {
+		if r.kind != "role" || r.external || r.trust == nil {
+			continue
+		}
+		for _, c := range s.trustCandidates(r, byAccount) {
+			if c.account != r.account && isAdmin[c.arn] {
+				admits[c.arn] = append(admits[c.arn], r)
+			}
+		}
+	}
+
+	var out []model.Edge
+	for _, admin := range names {
+		p := admins[admin]
+		for _, r := range admits[p.arn] {
+			res := iam.Decide(&iam.Request{Principal: p.arn, Action: "sts:AssumeRole", Resource: r.arn, ResourceAccount: r.account, Context: p.ctx},
+				&iam.Policies{Identity: externalAdmin, Boundary: p.bound, SCPs: p.scps, Resource: &iam.NamedPolicy{Name: "trust:" + r.name, Policy: r.trust}})
+			if e, ok := edgeFrom(res, admin, r.arn, "assume-role", "sts:AssumeRole"); ok {
+				e.Note = "as an administrator of account " + p.account + ", " + p.arn + " can assume this role of account " + r.account + ", whose trust policy admits it"
+				out = append(out, e)
+			}
+		}
+		for _, b := range bridges[p.account] {
+			if b.arn == p.arn {
+				continue
+			}
+			action, note := "iam:UpdateAssumeRolePolicy", "can rewrite the trust policy of "+b.arn+" and assume it"
+			if b.kind == "user" {
+				action, note = "iam:CreateAccessKey", "can create credentials for "+b.arn+" and sign in as it"
+			}
+			res := iam.Decide(&iam.Request{Principal: p.arn, Action: action, Resource: b.arn, ResourceAccount: p.account, Context: p.ctx},
+				&iam.Policies{Identity: externalAdmin, Boundary: p.bound, SCPs: p.scps})
+			if e, ok := edgeFrom(res, admin, b.arn, "admin-takeover", action); ok {
+				e.Note = "as an administrator of account " + p.account + ", " + note + ": it reaches another account"
+				out = append(out, e)
+			}
+		}
+	}
+	return out
 }

@@ -23,9 +23,10 @@ import (
 // policies, roles under /aws-reserved/). A member that is a pattern or not
 // an ARN is alike to none. Safe for concurrent use.
 type ResourceSet struct {
-	res   []resource
-	group []int32 // members with equal ARN segments 0 to 4 and protection; -1: alone
-	all   *Subset
+	res    []resource
+	group  []int32 // members with equal ARN segments 0 to 4 and protection; -1: alone
+	groups [][]int // the members of each group
+	all    *Subset
 
 	mu         sync.Mutex
 	byPat      map[string]*patternClass
@@ -94,8 +95,10 @@ func NewResourceSet(arns []string, pattern []bool, tags []string) *ResourceSet {
 		if !ok {
 			g = int32(len(groups))
 			groups[k] = g
+			rs.groups = append(rs.groups, nil)
 		}
 		rs.group[i] = g
+		rs.groups[g] = append(rs.groups[g], i)
 	}
 	rs.all = rs.Subset(all)
 	return rs
@@ -168,31 +171,25 @@ func (rs *ResourceSet) pattern(rp *resourcePattern) *patternClass {
 		pc.perMember = true
 		last = wildcardVariables(rp.parts[5])
 	}
-	type count struct{ hit, all int }
-	counts := map[int32]*count{}
-	for m := range rs.res {
-		g := rs.group[m]
-		if g < 0 {
-			continue
-		}
-		c := counts[g]
-		if c == nil {
-			c = &count{}
-			counts[g] = c
-		}
-		c.all++
-		r := &rs.res[m]
+	// Members of a group agree on segments 1 to 4: the pattern's are
+	// compared with one of them.
+	for _, members := range rs.groups {
+		r := &rs.res[members[0]]
 		hit := true
 		for i := 1; i < 5 && hit; i++ {
 			hit = rp.hasVar[i] || globMatch(rp.segs[i], r.parts[i])
 		}
-		if hit && globMatch(last, r.parts[5]) {
-			pc.hits[m/64] |= 1 << (m % 64)
-			c.hit++
+		if !hit {
+			continue
 		}
-	}
-	for _, c := range counts {
-		if c.hit > 0 && (c.hit < c.all || pc.perMember) {
+		n := 0
+		for _, m := range members {
+			if globMatch(last, rs.res[m].parts[5]) {
+				pc.hits[m/64] |= 1 << (m % 64)
+				n++
+			}
+		}
+		if n > 0 && (n < len(members) || pc.perMember) {
 			pc.split = true
 		}
 	}

@@ -1,6 +1,7 @@
 package aws
 
 import (
+	"strconv"
 	"strings"
 	"sync"
 )
@@ -11,6 +12,7 @@ import (
 // parsed, so the compiled form is built on first use and shared by every
 // goroutine.
 type compiled struct {
+	label      string                // Label without a Sid: "#index"
 	allActions bool                  // the Action list has "*"
 	services   map[string]*svcAction // lower-case service -> its patterns
 	resources  []resourcePattern
@@ -53,7 +55,7 @@ func (s *Statement) prepared() *compiled {
 }
 
 func compileStatement(s *Statement) *compiled {
-	c := &compiled{}
+	c := &compiled{label: "#" + strconv.Itoa(s.Index)}
 	for i := range s.Actions {
 		a := &s.Actions[i]
 		if a.all {

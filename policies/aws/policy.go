@@ -61,7 +61,7 @@ func (s *Statement) Label() string {
 	if s.Sid != "" {
 		return s.Sid
 	}
-	return fmt.Sprintf("#%d", s.Index)
+	return s.prepared().label
 }
 
 // Action is an action pattern such as "ecr:Put*" or "*", kept with its
