@@ -15,15 +15,30 @@ import (
 // Safe for concurrent use.
 type allowIndex struct {
 	ids   []iam.ActionID
-	index map[string]int // by lower-case action
+	index map[string]int // by action, as written and lower-case
 	words int
+	list  int // the action list's number in allowBits
+}
 
-	mu    sync.Mutex
-	cache map[*iam.Policy][]uint64
+// allowBits remembers, for each policy and list of actions, the actions the
+// policy may allow: policies are parsed once per process (formats.go:
+// parseCached), and every analysis of a process asks about the same lists
+// (the catalog's, the edges'). Bounded by allowBitsMax entries.
+var allowBits = struct {
+	sync.Mutex
+	lists map[string]int
+	m     map[allowKey][]uint64
+}{lists: map[string]int{}, m: map[allowKey][]uint64{}}
+
+const allowBitsMax = 1 << 20
+
+type allowKey struct {
+	p    *iam.Policy
+	list int
 }
 
 func newAllowIndex(actions []string) *allowIndex {
-	ai := &allowIndex{index: map[string]int{}, cache: map[*iam.Policy][]uint64{}}
+	ai := &allowIndex{index: map[string]int{}}
 	for _, a := range actions {
 		k := strings.ToLower(a)
 		if _, ok := ai.index[k]; ok {
@@ -34,14 +49,28 @@ func newAllowIndex(actions []string) *allowIndex {
 		ai.ids = append(ai.ids, iam.NewActionID(a))
 	}
 	ai.words = (len(ai.ids) + 63) / 64
+	var key strings.Builder
+	for _, id := range ai.ids {
+		key.WriteString(id.String())
+		key.WriteByte(',')
+	}
+	allowBits.Lock()
+	n, ok := allowBits.lists[key.String()]
+	if !ok {
+		n = len(allowBits.lists)
+		allowBits.lists[key.String()] = n
+	}
+	allowBits.Unlock()
+	ai.list = n
 	return ai
 }
 
 // policyBits are the actions one policy may allow.
 func (ai *allowIndex) policyBits(p *iam.Policy) []uint64 {
-	ai.mu.Lock()
-	bits, ok := ai.cache[p]
-	ai.mu.Unlock()
+	k := allowKey{p, ai.list}
+	allowBits.Lock()
+	bits, ok := allowBits.m[k]
+	allowBits.Unlock()
 	if ok {
 		return bits
 	}
@@ -51,9 +80,11 @@ func (ai *allowIndex) policyBits(p *iam.Policy) []uint64 {
 			bits[i/64] |= 1 << (i % 64)
 		}
 	}
-	ai.mu.Lock()
-	ai.cache[p] = bits
-	ai.mu.Unlock()
+	allowBits.Lock()
+	if len(allowBits.m) < allowBitsMax {
+		allowBits.m[k] = bits
+	}
+	allowBits.Unlock()
 	return bits
 }
 

@@ -120,6 +120,36 @@ func list(top map[string]json.RawMessage, key string) ([]json.RawMessage, error)
 	return out, nil
 }
 
+// elements decodes the list top[key]: in one pass when every element
+// decodes, else element by element, errs[i] saying why element i does not
+// (err: the value is not a list).
+func elements[T any](top map[string]json.RawMessage, key string) (vals []T, errs []error, err error) {
+	raw, ok := top[key]
+	if !ok || bytes.Equal(bytes.TrimSpace(raw), []byte("null")) {
+		return nil, nil, nil
+	}
+	if json.Unmarshal(raw, &vals) == nil {
+		return vals, nil, nil
+	}
+	items, err := list(top, key)
+	if err != nil {
+		return nil, nil, err
+	}
+	vals, errs = make([]T, len(items)), make([]error, len(items))
+	for i, r := range items {
+		errs[i] = decodeStrict(r, &vals[i])
+	}
+	return vals, errs, nil
+}
+
+// failed is the error of element i, if any.
+func failed(errs []error, i int) error {
+	if errs == nil {
+		return nil
+	}
+	return errs[i]
+}
+
 type policyDoc = json.RawMessage
 
 type inlinePolicy struct {
@@ -244,15 +274,15 @@ func parseCached(doc []byte) (*iam.Policy, error) {
 
 func (s *Snapshot) loadAuthDetails(file string, top map[string]json.RawMessage) error {
 	// Managed policies first: principals refer to them by ARN.
-	pols, err := list(top, "Policies")
+	pols, perr, err := elements[managedPolicy](top, "Policies")
 	if err != nil {
 		return err
 	}
-	for i, raw := range pols {
-		var mp managedPolicy
+	for i := range pols {
+		mp := &pols[i]
 		where := fmt.Sprintf("Policies[%d]", i)
 		s.counts.Read(itemPolicies)
-		if err := decodeStrict(raw, &mp); err != nil {
+		if err := failed(perr, i); err != nil {
 			s.counts.Skip(itemPolicies)
 			s.warn(file, where, err.Error())
 			continue
@@ -264,7 +294,7 @@ func (s *Snapshot) loadAuthDetails(file string, top map[string]json.RawMessage) 
 		}
 		place := model.Place{File: file, Where: where}
 		where += " (" + mp.Arn + ")"
-		def, problem := defaultVersion(&mp)
+		def, problem := defaultVersion(mp)
 		if def == nil {
 			s.counts.Skip(itemPolicies)
 			if _, ok := s.managed[mp.Arn]; !ok {
@@ -296,15 +326,14 @@ func (s *Snapshot) loadAuthDetails(file string, top map[string]json.RawMessage) 
 		}
 		s.managed[mp.Arn] = &managed{name: mp.PolicyName, arn: mp.Arn, version: def.VersionId, policy: p, fromInput: true}
 	}
-	groups, err := list(top, "GroupDetailList")
+	groups, gerr, err := elements[groupDetail](top, "GroupDetailList")
 	if err != nil {
 		return err
 	}
-	for i, raw := range groups {
-		var g groupDetail
+	for i, g := range groups {
 		where := fmt.Sprintf("GroupDetailList[%d]", i)
 		s.counts.Read(itemGroups)
-		if err := decodeStrict(raw, &g); err != nil {
+		if err := failed(gerr, i); err != nil {
 			s.counts.Skip(itemGroups)
 			s.warn(file, where, err.Error())
 			continue
@@ -318,7 +347,7 @@ func (s *Snapshot) loadAuthDetails(file string, top map[string]json.RawMessage) 
 		where += " (" + g.Arn + ")"
 		gr := &group{name: g.GroupName, arn: g.Arn, account: acct, attached: g.AttachedManagedPolicies, file: file}
 		gr.inline, gr.problems = s.parseInline(file, where+".GroupPolicyList", g.GroupPolicyList)
-		s.noteCopy(&s.groupDups, "group", g.Arn, acct+"/"+g.GroupName, model.Place{File: file, Where: fmt.Sprintf("GroupDetailList[%d]", i)}, fingerprintOf[groupDetail](raw), where)
+		s.noteCopy(&s.groupDups, "group", g.Arn, acct+"/"+g.GroupName, model.Place{File: file, Where: fmt.Sprintf("GroupDetailList[%d]", i)}, fingerprintOf(g), where)
 		if old, dup := s.groups[acct+"/"+g.GroupName]; dup {
 			s.counts.Duplicate(itemGroups) // the later one replaces it, with its inline policies
 			for range old.inline {
@@ -327,15 +356,14 @@ func (s *Snapshot) loadAuthDetails(file string, top map[string]json.RawMessage) 
 		}
 		s.groups[acct+"/"+g.GroupName] = gr
 	}
-	users, err := list(top, "UserDetailList")
+	users, uerr, err := elements[userDetail](top, "UserDetailList")
 	if err != nil {
 		return err
 	}
-	for i, raw := range users {
-		var u userDetail
+	for i, u := range users {
 		where := fmt.Sprintf("UserDetailList[%d]", i)
 		s.counts.Read(itemPrincipals)
-		if err := decodeStrict(raw, &u); err != nil {
+		if err := failed(uerr, i); err != nil {
 			s.counts.Skip(itemPrincipals)
 			s.warn(file, where, err.Error())
 			continue
@@ -350,18 +378,17 @@ func (s *Snapshot) loadAuthDetails(file string, top map[string]json.RawMessage) 
 		p := &principal{kind: "user", name: u.UserName, arn: u.Arn, account: acct, groups: u.GroupList,
 			attached: u.AttachedManagedPolicies, boundary: u.PermissionsBoundary, tags: tagMap(u.Tags), file: file}
 		p.inline, p.problems = s.parseInline(file, where+".UserPolicyList", u.UserPolicyList)
-		s.noteCopy(&s.principalDups, "user", u.Arn, u.Arn, model.Place{File: file, Where: fmt.Sprintf("UserDetailList[%d]", i)}, fingerprintOf[userDetail](raw), where)
+		s.noteCopy(&s.principalDups, "user", u.Arn, u.Arn, model.Place{File: file, Where: fmt.Sprintf("UserDetailList[%d]", i)}, fingerprintOf(u), where)
 		s.addPrincipal(p)
 	}
-	roles, err := list(top, "RoleDetailList")
+	roles, rerr, err := elements[roleDetail](top, "RoleDetailList")
 	if err != nil {
 		return err
 	}
-	for i, raw := range roles {
-		var r roleDetail
+	for i, r := range roles {
 		where := fmt.Sprintf("RoleDetailList[%d]", i)
 		s.counts.Read(itemPrincipals)
-		if err := decodeStrict(raw, &r); err != nil {
+		if err := failed(rerr, i); err != nil {
 			s.counts.Skip(itemPrincipals)
 			s.warn(file, where, err.Error())
 			continue
@@ -387,7 +414,7 @@ func (s *Snapshot) loadAuthDetails(file string, top map[string]json.RawMessage) 
 		for _, ip := range r.InstanceProfileList {
 			p.instanceProfiles = append(p.instanceProfiles, ip.Arn)
 		}
-		s.noteCopy(&s.principalDups, "role", r.Arn, r.Arn, model.Place{File: file, Where: fmt.Sprintf("RoleDetailList[%d]", i)}, fingerprintOf[roleDetail](raw), where)
+		s.noteCopy(&s.principalDups, "role", r.Arn, r.Arn, model.Place{File: file, Where: fmt.Sprintf("RoleDetailList[%d]", i)}, fingerprintOf(r), where)
 		s.addPrincipal(p)
 	}
 	return nil
@@ -513,14 +540,8 @@ func (s *Snapshot) noteCopy(d *model.Duplicates, kind, arn, key string, place mo
 // fingerprintOf is the fingerprint of an element of an export (a user, a
 // role, a group) as its type reads it, made when asked: the canonical JSON
 // of the element decoded.
-func fingerprintOf[T any](raw json.RawMessage) func() string {
-	return func() string {
-		var v T
-		if err := decodeStrict(raw, &v); err != nil {
-			return string(raw)
-		}
-		return canonicalJSON(v)
-	}
+func fingerprintOf(v any) func() string {
+	return func() string { return canonicalJSON(v) }
 }
 
 // canonicalJSON is a JSON value with its keys sorted and no white space,

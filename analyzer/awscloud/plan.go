@@ -36,12 +36,20 @@ type plan struct {
 	// policied[a]: the known resources whose policy has a statement for a.
 	policied [][]int
 
-	mu     sync.Mutex
-	allows map[*iam.Policy][]uint64 // the actions each policy may allow
+	allow *allowIndex // the actions each policy may allow
+	bit   []int       // the bit of each action in allow's masks
 }
 
 func (s *Snapshot) newPlan(actions []action, known []knownResource) *plan {
-	pl := &plan{actions: actions, known: known, allows: map[*iam.Policy][]uint64{}}
+	pl := &plan{actions: actions, known: known}
+	names := make([]string, len(actions))
+	for i, a := range actions {
+		names[i] = a.entry.Action
+	}
+	pl.allow = newAllowIndex(names)
+	for _, n := range names {
+		pl.bit = append(pl.bit, pl.allow.index[n])
+	}
 	arns := make([]string, len(known))
 	patterns := make([]bool, len(known))
 	tags := make([]string, len(known))
@@ -85,34 +93,6 @@ func (s *Snapshot) newPlan(actions []action, known []knownResource) *plan {
 	return pl
 }
 
-// mayAllow returns the actions some identity policy of p may allow.
-func (pl *plan) mayAllow(p *principal) []uint64 {
-	out := make([]uint64, (len(pl.actions)+63)/64)
-	for _, np := range p.identity {
-		if np.Policy == nil {
-			continue
-		}
-		pl.mu.Lock()
-		bits, ok := pl.allows[np.Policy]
-		pl.mu.Unlock()
-		if !ok {
-			bits = make([]uint64, len(out))
-			for i, id := range pl.ids {
-				if np.Policy.MayAllow(id) {
-					bits[i/64] |= 1 << (i % 64)
-				}
-			}
-			pl.mu.Lock()
-			pl.allows[np.Policy] = bits
-			pl.mu.Unlock()
-		}
-		for i := range out {
-			out[i] |= bits[i]
-		}
-	}
-	return out
-}
-
 // policiesOf are the policies whose statements can tell listed resources
 // apart for p: its identity policies, boundary and SCPs.
 func (p *principal) policiesOf() []*iam.Policy {
@@ -144,7 +124,7 @@ type hit struct {
 // would (TestEvaluateMatchesReference).
 func (s *Snapshot) evaluatePrincipal(p *principal, pl *plan) []model.Fact {
 	b := model.NewFactBuilder(p.arn, cloudName)
-	may := pl.mayAllow(p)
+	may := pl.allow.mask(p)
 	var classes [][]int
 	if !p.external {
 		classes = pl.set.ClassesAll(p.policiesOf()...)
@@ -154,7 +134,7 @@ func (s *Snapshot) evaluatePrincipal(p *principal, pl *plan) []model.Fact {
 	special := map[int]bool{}
 	for i, a := range pl.actions {
 		e := a.entry
-		canAllow := may[i/64]&(1<<(i%64)) != 0
+		canAllow := may[pl.bit[i]/64]&(1<<(pl.bit[i]%64)) != 0
 		hits = hits[:0]
 		clear(special)
 		decide := func(j int) {

@@ -191,6 +191,9 @@ func (p *Policy) statementsFor(svc, name string) []*Statement {
 // about the same action many times.
 type ActionID struct{ svc, name string }
 
+// String is the action in lower case.
+func (a ActionID) String() string { return a.svc + ":" + a.name }
+
 // NewActionID prepares an action ("service:Name").
 func NewActionID(action string) ActionID {
 	svc, name, _ := strings.Cut(action, ":")
