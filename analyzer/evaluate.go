@@ -22,7 +22,8 @@ type evaluated struct {
 // facts, warnings and edges as when the plug-ins ran one after the other.
 //
 // A stage of the timer covers the parallel work whole: "evaluate", with
-// no cloud, is every plug-in's Evaluate and Edges; with a single plug-in,
+// no cloud, is every plug-in's Evaluate and Edges, and each cloud's
+// Evaluate and Edges are its parts (wall time); with a single plug-in,
 // "evaluate" and "edges" of its cloud as before.
 func evaluateAll(providers []Provider, cat *catalog.Catalog, stages *StageTimer) []evaluated {
 	out := make([]evaluated, len(providers))
@@ -40,8 +41,12 @@ func evaluateAll(providers []Provider, cat *catalog.Catalog, stages *StageTimer)
 	var wg sync.WaitGroup
 	for i, p := range providers {
 		wg.Go(func() {
+			endPart := stages.StartPart("evaluate", p.Cloud())
 			out[i].snap = p.Evaluate(cat)
+			endPart()
+			endPart = stages.StartPart("edges", p.Cloud())
 			out[i].edges = p.Edges()
+			endPart()
 		})
 	}
 	wg.Wait()
