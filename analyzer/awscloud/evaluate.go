@@ -165,6 +165,16 @@ func (p *principal) model() model.Principal {
 // narrower granted patterns that are still allowed after denies; denies that
 // cut into the pattern are listed as exceptions.
 func (s *Snapshot) patternTargets(p *principal, a action) []model.Target {
+	pattern := ""
+	if a.entry.Resource != "*" {
+		pattern = instantiate(a.entry.Resource, p.account)
+	}
+	return s.patternTargetsOn(p, a, pattern)
+}
+
+// patternTargetsOn is patternTargets with the type's pattern in the
+// principal's account given ("" for an action without resource types).
+func (s *Snapshot) patternTargetsOn(p *principal, a action, pattern string) []model.Target {
 	e := a.entry
 	if e.Resource == "*" {
 		r := iam.Decide(&iam.Request{Principal: p.arn, Caller: p.caller, Action: e.Action, Resource: "*", Context: p.ctx}, p.policies(nil))
@@ -173,19 +183,21 @@ func (s *Snapshot) patternTargets(p *principal, a action) []model.Target {
 		}
 		return nil
 	}
-	pattern := instantiate(e.Resource, p.account)
 	base := iam.Request{Principal: p.arn, Caller: p.caller, Action: e.Action, Resource: pattern, ResourcePattern: true, ResourceAccount: p.account, Context: p.ctx}
 	pol := p.policies(nil)
-	some := iam.Decide(&base, pol)
-	if some.Decision != iam.Allowed && some.Decision != iam.Conditional {
-		return nil
-	}
+	// The whole type first: an Allow that covers it also reaches part of
+	// it (the same denies apply to both), so when the whole type is
+	// allowed, part of it is.
 	whole := base
 	whole.AllowWhole = true
 	if r := iam.Decide(&whole, pol); r.Decision == iam.Allowed || r.Decision == iam.Conditional {
 		t, _ := target(r, pattern, false, true, false)
 		t.Except = partialDenies(&whole, pol)
 		return []model.Target{t}
+	}
+	some := iam.Decide(&base, pol)
+	if some.Decision != iam.Allowed && some.Decision != iam.Conditional {
+		return nil
 	}
 	// Narrower grants: each Resource pattern of a matching grant that falls
 	// inside the type's pattern.

@@ -253,20 +253,31 @@ var parsed = struct {
 const parsedMax = 256 << 20
 
 func parseCached(doc []byte) (*iam.Policy, error) {
+	return parseMemo("d", string(doc), func() (*iam.Policy, error) { return iam.ParsePolicy(doc) })
+}
+
+// parseCachedString is parseCached for a document given as text
+// (iam.ParsePolicyString: a repository or registry policy).
+func parseCachedString(text string) (*iam.Policy, error) {
+	return parseMemo("s", text, func() (*iam.Policy, error) { return iam.ParsePolicyString(text) })
+}
+
+func parseMemo(form, text string, parse func() (*iam.Policy, error)) (*iam.Policy, error) {
+	key := form + text
 	parsed.Lock()
-	p, ok := parsed.m[string(doc)]
+	p, ok := parsed.m[key]
 	parsed.Unlock()
 	if ok {
 		return p, nil
 	}
-	p, err := iam.ParsePolicy(doc)
+	p, err := parse()
 	if err != nil {
 		return nil, err
 	}
 	parsed.Lock()
-	if parsed.bytes+len(doc) <= parsedMax {
-		parsed.m[string(doc)] = p
-		parsed.bytes += len(doc)
+	if parsed.bytes+len(key) <= parsedMax {
+		parsed.m[key] = p
+		parsed.bytes += len(key)
 	}
 	parsed.Unlock()
 	return p, nil
@@ -628,7 +639,7 @@ func (s *Snapshot) loadRepoPolicy(file string, top map[string]json.RawMessage) e
 	if _, err := arn.Parse(repoArn); err != nil {
 		return fmt.Errorf("repositoryArn %q: %v", repoArn, err)
 	}
-	p, err := iam.ParsePolicyString(rp.PolicyText)
+	p, err := parseCachedString(rp.PolicyText)
 	if err != nil {
 		return fmt.Errorf("policyText: %v", err)
 	}

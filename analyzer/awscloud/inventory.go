@@ -124,7 +124,7 @@ func (s *Snapshot) loadRegistry(file string, top map[string]json.RawMessage) err
 		r.scope = scope
 	}
 	if rf.PolicyText != nil {
-		p, err := iam.ParsePolicyString(*rf.PolicyText)
+		p, err := parseCachedString(*rf.PolicyText)
 		if err != nil {
 			return fmt.Errorf("policyText: %v", err)
 		}

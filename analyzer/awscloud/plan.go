@@ -33,11 +33,16 @@ type plan struct {
 	// applies[a][k]: action a applies to known resource k (its type, and
 	// the actions a V1 registry policy governs).
 	applies [][]bool
-	// policied[a]: the known resources whose policy has a statement for a.
-	policied [][]int
+	// policied[a]: the known resources whose policy has a statement for a;
+	// reach[a] and reachAllow[a] index them by the callers their
+	// statements (their Allow statements) may name (iam.PrincipalKeys).
+	policied          [][]int
+	reach, reachAllow []map[string][]int
 
 	allow *allowIndex // the actions each policy may allow
 	bit   []int       // the bit of each action in allow's masks
+	// patterns[account][a]: action a's resource type in the account.
+	patterns map[string][]string
 }
 
 func (s *Snapshot) newPlan(actions []action, known []knownResource) *plan {
@@ -49,6 +54,19 @@ func (s *Snapshot) newPlan(actions []action, known []knownResource) *plan {
 	pl.allow = newAllowIndex(names)
 	for _, n := range names {
 		pl.bit = append(pl.bit, pl.allow.index[n])
+	}
+	pl.patterns = map[string][]string{}
+	for _, p := range s.principals {
+		if _, ok := pl.patterns[p.account]; ok || p.external {
+			continue
+		}
+		l := make([]string, len(actions))
+		for i, a := range actions {
+			if a.entry.Resource != "*" {
+				l[i] = instantiate(a.entry.Resource, p.account)
+			}
+		}
+		pl.patterns[p.account] = l
 	}
 	arns := make([]string, len(known))
 	patterns := make([]bool, len(known))
@@ -82,11 +100,19 @@ func (s *Snapshot) newPlan(actions []action, known []knownResource) *plan {
 		tags[j] = tag.String()
 	}
 	pl.set = iam.NewResourceSet(arns, patterns, tags)
+	pl.reach, pl.reachAllow = make([]map[string][]int, len(actions)), make([]map[string][]int, len(actions))
 	for i, a := range actions {
 		pl.ids = append(pl.ids, iam.NewActionID(a.entry.Action))
+		pl.reach[i], pl.reachAllow[i] = map[string][]int{}, map[string][]int{}
 		for j, k := range known {
 			if pl.applies[i][j] && k.policy != nil && k.policy.Policy != nil && k.policy.Policy.HasStatementFor(pl.ids[i]) {
 				pl.policied[i] = append(pl.policied[i], j)
+				for _, key := range k.policy.Policy.PrincipalKeys(pl.ids[i], false) {
+					pl.reach[i][key] = append(pl.reach[i][key], j)
+				}
+				for _, key := range k.policy.Policy.PrincipalKeys(pl.ids[i], true) {
+					pl.reachAllow[i][key] = append(pl.reachAllow[i][key], j)
+				}
 			}
 		}
 	}
@@ -116,6 +142,27 @@ func (p *principal) policiesOf() []*iam.Policy {
 type hit struct {
 	k int
 	t model.Target
+	r iam.Result
+}
+
+// specialGroup: resources with one policy document and one class.
+type specialGroup struct {
+	policy *iam.Policy
+	class  int
+}
+
+// renamed is a decision with the reasons of the resource policy named from
+// renamed to name (the same document, as another resource's policy).
+func renamed(r iam.Result, from, name string) iam.Result {
+	out := r
+	out.Reasons = make([]iam.Reason, len(r.Reasons))
+	for i, rs := range r.Reasons {
+		if rs.PolicyType == "resource_policy" && rs.Policy == from {
+			rs.Policy = name
+		}
+		out.Reasons[i] = rs
+	}
+	return out
 }
 
 // evaluatePrincipal decides every catalog action for p, with the targets
@@ -125,13 +172,17 @@ type hit struct {
 func (s *Snapshot) evaluatePrincipal(p *principal, pl *plan) []model.Fact {
 	b := model.NewFactBuilder(p.arn, cloudName)
 	may := pl.allow.mask(p)
+	own := p.policiesOf()
 	var classes [][]int
 	if !p.external {
-		classes = pl.set.ClassesAll(p.policiesOf()...)
+		classes = pl.set.ClassesAll(own...)
 	}
 	hasBoundary := p.bound != nil
 	var hits []hit
 	special := map[int]bool{}
+	keys := iam.CallerKeys(p.caller)
+	groups := map[specialGroup]int{}
+	partitions := map[*iam.Policy]*iam.Partition{}
 	for i, a := range pl.actions {
 		e := a.entry
 		canAllow := may[pl.bit[i]/64]&(1<<(pl.bit[i]%64)) != 0
@@ -146,7 +197,7 @@ func (s *Snapshot) evaluatePrincipal(p *principal, pl *plan) []model.Fact {
 				return
 			}
 			if t, ok := target(r, k.model.ID, true, false, p.external); ok {
-				hits = append(hits, hit{j, t})
+				hits = append(hits, hit{j, t, r})
 			}
 		}
 		if p.external {
@@ -158,11 +209,57 @@ func (s *Snapshot) evaluatePrincipal(p *principal, pl *plan) []model.Fact {
 				}
 			}
 		} else {
-			// Resources whose policy names p for the action: on their own.
-			for _, j := range pl.policied[i] {
-				if pl.known[j].policy.Policy.Reaches(pl.ids[i], p.caller, hasBoundary) {
-					special[j] = true
+			// Resources whose policy names p for the action (one that could
+			// grant it, unless an identity policy may: then a Deny too) are
+			// decided apart from their class; those with the same policy
+			// document that p's policies and the document cannot tell apart
+			// get one decision, its resource policy reasons renamed.
+			index := pl.reachAllow[i]
+			if canAllow {
+				index = pl.reach[i]
+			}
+			var cands []int
+			for _, key := range keys {
+				cands = append(cands, index[key]...)
+			}
+			slices.Sort(cands)
+			cands = slices.Compact(cands)
+			clear(groups)
+			for _, j := range cands {
+				k := &pl.known[j]
+				rp := k.policy.Policy
+				reaches := rp.ReachesAllow(pl.ids[i], p.caller, hasBoundary)
+				if canAllow {
+					reaches = rp.Reaches(pl.ids[i], p.caller, hasBoundary)
+				}
+				if !reaches {
+					continue
+				}
+				special[j] = true
+				if k.pattern || k.viaPolicy {
 					decide(j)
+					continue
+				}
+				part := partitions[rp]
+				if part == nil {
+					part = pl.set.Partition(pl.set.All(), append(own[:len(own):len(own)], rp)...)
+					partitions[rp] = part
+				}
+				g := specialGroup{rp, part.ClassOf(j)}
+				rep, ok := groups[g]
+				if !ok {
+					decide(j)
+					groups[g] = j
+					continue
+				}
+				// The representative's hit, if it had one, renamed.
+				for _, h := range hits {
+					if h.k != rep {
+						continue
+					}
+					t, _ := target(renamed(h.r, pl.known[rep].policy.Name, k.policy.Name), k.model.ID, true, false, false)
+					hits = append(hits, hit{j, t, h.r})
+					break
 				}
 			}
 			// The others, one decision per class: without an identity
@@ -196,7 +293,7 @@ func (s *Snapshot) evaluatePrincipal(p *principal, pl *plan) []model.Fact {
 				for _, j := range c {
 					if !special[j] {
 						t, _ := target(r, pl.known[j].model.ID, true, false, false)
-						hits = append(hits, hit{j, t})
+						hits = append(hits, hit{j, t, r})
 					}
 				}
 			}
@@ -208,7 +305,7 @@ func (s *Snapshot) evaluatePrincipal(p *principal, pl *plan) []model.Fact {
 		if p.external || !canAllow {
 			continue // patternTargets: no identity grant, no access
 		}
-		for _, t := range s.patternTargets(p, a) {
+		for _, t := range s.patternTargetsOn(p, a, pl.patterns[p.account][i]) {
 			b.Add(e.Capability, e.Action, t)
 		}
 	}

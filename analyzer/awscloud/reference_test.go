@@ -51,7 +51,7 @@ func referenceFacts(s *Snapshot, cat *catalog.Catalog) []model.Fact {
 			if p.external {
 				continue
 			}
-			for _, t := range s.patternTargets(p, a) {
+			for _, t := range s.referencePatternTargets(p, a) {
 				b.Add(e.Capability, e.Action, t)
 			}
 		}
@@ -97,6 +97,19 @@ func extraInputs(accounts []string, seed int) map[string]string {
 	}
 	out["ext-policy-a.json"] = fmt.Sprintf(`{"repositoryArn":"arn:aws:ecr:us-east-1:%s:repository/vendor/a","policyText":%s}`, ext, policies[seed%2])
 	out["ext-policy-b.json"] = fmt.Sprintf(`{"repositoryArn":"arn:aws:ecr:us-east-1:%s:repository/vendor/b","policyText":%s}`, ext, policies[(seed+1)%2])
+	// Repositories sharing one policy document: decided once per class,
+	// their resource policy reasons renamed.
+	shared := pol(`{"Sid":"OrgPush","Effect":"Allow","Principal":"*","Action":["ecr:PutImage","ecr:InitiateLayerUpload"],"Condition":{"StringEquals":{"aws:PrincipalOrgID":"o-synthetic1"}}}`,
+		`{"Sid":"PeerAdmin","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::`+a1+`:root"},"Action":"ecr:*"}`,
+		`{"Sid":"NoDelete","Effect":"Deny","Principal":"*","Action":"ecr:DeleteRepository","Resource":"arn:aws:ecr:*:*:repository/shared-doc/keep-*"}`)
+	var repos []string
+	for n, name := range []string{"shared-doc/a", "shared-doc/b", "shared-doc/keep-c", "shared-doc/keep-d", "other/e"} {
+		region := []string{"us-east-1", "eu-west-1"}[n%2]
+		arn := fmt.Sprintf("arn:aws:ecr:%s:%s:repository/%s", region, a0, name)
+		repos = append(repos, fmt.Sprintf(`{"repositoryArn":%q,"repositoryName":%q,"registryId":%q}`, arn, name, a0))
+		out[fmt.Sprintf("shared-doc-policy-%d.json", n)] = fmt.Sprintf(`{"repositoryArn":%q,"policyText":%s}`, arn, shared)
+	}
+	out["shared-doc-repos.json"] = `{"repositories":[` + strings.Join(repos, ",") + `]}`
 	out["public-tools-policy.json"] = fmt.Sprintf(`{"repositoryArn":"arn:aws:ecr-public::%s:repository/tools","policyText":%s}`, a0,
 		pol(`{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::`+a1+`:root"},"Action":"ecr-public:*"}`))
 	return out
@@ -201,4 +214,70 @@ func referenceInputs(t *testing.T) map[string]map[string]string {
 		inputs[fmt.Sprintf("org-seed-%d", seed)] = files
 	}
 	return inputs
+}
+
+// referencePatternTargets is patternTargets as it was: the part of the
+// type first, then the whole type, each decided on its own.
+func (s *Snapshot) referencePatternTargets(p *principal, a action) []model.Target {
+	e := a.entry
+	if e.Resource == "*" {
+		r := iam.Decide(&iam.Request{Principal: p.arn, Action: e.Action, Resource: "*", Context: p.ctx}, p.policies(nil))
+		if t, ok := target(r, "*", false, true, false); ok {
+			return []model.Target{t}
+		}
+		return nil
+	}
+	pattern := instantiate(e.Resource, p.account)
+	base := iam.Request{Principal: p.arn, Action: e.Action, Resource: pattern, ResourcePattern: true, ResourceAccount: p.account, Context: p.ctx}
+	pol := p.policies(nil)
+	some := iam.Decide(&base, pol)
+	if some.Decision != iam.Allowed && some.Decision != iam.Conditional {
+		return nil
+	}
+	whole := base
+	whole.AllowWhole = true
+	if r := iam.Decide(&whole, pol); r.Decision == iam.Allowed || r.Decision == iam.Conditional {
+		t, _ := target(r, pattern, false, true, false)
+		t.Except = partialDenies(&whole, pol)
+		return []model.Target{t}
+	}
+	// Narrower grants: each Resource pattern of a matching grant that falls
+	// inside the type's pattern.
+	var out []model.Target
+	seen := map[string]bool{}
+	for _, g := range some.Grants {
+		st := g.Statement
+		if g.Kind != iam.IdentityPolicy || st.NotResources {
+			continue
+		}
+		for _, rp := range st.Resources {
+			cand := rp
+			if !iam.WildcardOverlaps(rp, pattern) || seen[cand] {
+				continue
+			}
+			if !iam.WildcardCovers(pattern, rp) {
+				// A grant wider than one account's resources (another
+				// account's wildcard, say): keep the part in this account.
+				cand = pattern
+			}
+			if seen[cand] {
+				continue
+			}
+			seen[cand] = true
+			req := base
+			req.Resource = cand
+			req.AllowWhole = true
+			r := iam.Decide(&req, pol)
+			if r.Decision != iam.Allowed && r.Decision != iam.Conditional {
+				req.AllowWhole = false
+				if r = iam.Decide(&req, pol); r.Decision != iam.Allowed && r.Decision != iam.Conditional {
+					continue
+				}
+			}
+			t, _ := target(r, cand, false, cand == pattern, false)
+			t.Except = partialDenies(&req, pol)
+			out = append(out, t)
+		}
+	}
+	return out
 }

@@ -90,7 +90,13 @@ func randomClassPolicy(rng *rand.Rand, resourcePolicy bool) *Policy {
 			st["Resource"] = res
 		}
 		if resourcePolicy {
-			st["Principal"] = []any{"*", map[string]any{"AWS": "111122223333"}, map[string]any{"AWS": "arn:aws:iam::111122223333:role/builder"}}[rng.Intn(3)]
+			principals := []any{"*", map[string]any{"AWS": "111122223333"}, map[string]any{"AWS": "arn:aws:iam::111122223333:role/builder"},
+				map[string]any{"AWS": []any{"arn:aws:iam::444455556666:root", "arn:aws:iam::111122223333:user/alice"}}, map[string]any{"Service": "codebuild.amazonaws.com"}}
+			if rng.Intn(6) == 0 {
+				st["NotPrincipal"] = map[string]any{"AWS": "arn:aws:iam::111122223333:user/bob"}
+			} else {
+				st["Principal"] = principals[rng.Intn(len(principals))]
+			}
 		}
 		if rng.Intn(4) == 0 {
 			st["Condition"] = map[string]any{"StringEquals": map[string]any{"aws:PrincipalTag/team": "a"}}
@@ -250,6 +256,13 @@ func TestReachesAndMayAllow(t *testing.T) {
 		if !mayAllow && (without.Decision == Allowed || without.Decision == Conditional) {
 			t.Fatalf("trial %d: no identity policy may allow %s, yet %s", trial, action, without.Decision)
 		}
+		if !mayAllow && !rp.ReachesAllow(id, &caller, pol.Boundary != nil) {
+			pol.Resource = &NamedPolicy{Name: "resource", Policy: rp}
+			if with := Decide(req, pol); with.Decision == Allowed || with.Decision == Conditional {
+				t.Fatalf("trial %d: no identity policy may allow and no resource policy Allow reaches, yet %s", trial, with.Decision)
+			}
+			pol.Resource = nil
+		}
 		if !mayAllow && !rp.AllowsDirectly(id, &caller, pol.Boundary != nil) {
 			pol.Resource = &NamedPolicy{Name: "resource", Policy: rp}
 			if with := Decide(req, pol); with.Decision == Allowed || with.Decision == Conditional {
@@ -259,6 +272,12 @@ func TestReachesAndMayAllow(t *testing.T) {
 		}
 		if rp.Reaches(id, &caller, pol.Boundary != nil) {
 			reached++
+			if !sharesKey(rp.PrincipalKeys(id, false), CallerKeys(&caller)) {
+				t.Fatalf("trial %d: %s reaches %s, but none of its keys %v is the caller's %v", trial, action, principal, rp.PrincipalKeys(id, false), CallerKeys(&caller))
+			}
+			if rp.ReachesAllow(id, &caller, pol.Boundary != nil) && !sharesKey(rp.PrincipalKeys(id, true), CallerKeys(&caller)) {
+				t.Fatalf("trial %d: an Allow for %s reaches %s, but none of its keys %v is the caller's", trial, action, principal, rp.PrincipalKeys(id, true))
+			}
 			continue
 		}
 		unreached++
@@ -270,4 +289,15 @@ func TestReachesAndMayAllow(t *testing.T) {
 	if reached < 300 || unreached < 300 {
 		t.Errorf("reached %d, unreached %d: the test proves little", reached, unreached)
 	}
+}
+
+func sharesKey(a, b []string) bool {
+	for _, x := range a {
+		for _, y := range b {
+			if x == y {
+				return true
+			}
+		}
+	}
+	return false
 }

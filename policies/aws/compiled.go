@@ -1,6 +1,7 @@
 package aws
 
 import (
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -260,4 +261,75 @@ func (p *Policy) AllowsDirectly(a ActionID, caller *PrincipalInfo, hasBoundary b
 		}
 	}
 	return false
+}
+
+// ReachesAllow is Reaches for the Allow statements only: when none reaches
+// the caller, the resource policy cannot grant the request.
+func (p *Policy) ReachesAllow(a ActionID, caller *PrincipalInfo, hasBoundary bool) bool {
+	sts, filtered := p.candidates(a.svc, a.name)
+	for _, st := range sts {
+		if st.Effect == Allow && (filtered || st.actionMatches(a.svc, a.name)) && st.principalMatches(caller, hasBoundary) != noPrincipalMatch {
+			return true
+		}
+	}
+	return false
+}
+
+// PrincipalKeys indexes the callers the statements of the policy for the
+// action may name (the Allow statements only, with allowOnly): a caller
+// that Reaches (or ReachesAllow) finds has one of CallerKeys among them.
+// "*" stands for anyone (Principal "*", NotPrincipal, {"AWS": "*"}).
+func (p *Policy) PrincipalKeys(a ActionID, allowOnly bool) []string {
+	seen := map[string]bool{}
+	var out []string
+	add := func(k string) {
+		if !seen[k] {
+			seen[k] = true
+			out = append(out, k)
+		}
+	}
+	for _, st := range p.Statements {
+		if st.Principal == nil || allowOnly && st.Effect != Allow || !st.actionMatches(a.svc, a.name) {
+			continue
+		}
+		if st.NotPrincipal || st.Principal.Wildcard {
+			add("*")
+			continue
+		}
+		for typ, vals := range st.Principal.Values {
+			for _, v := range vals {
+				if typ != "AWS" {
+					add("principal:" + v)
+					continue
+				}
+				switch vp := ParsePrincipal(v); {
+				case v == "*":
+					add("*")
+				case isAccountID(v):
+					add("account:" + v)
+				case vp.Type == "root":
+					add("account:" + vp.Account)
+				default:
+					add("principal:" + v)
+					if vp.Name != "" {
+						add("session:" + vp.Account + "/" + vp.Name)
+					}
+				}
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// CallerKeys are the keys of PrincipalKeys a caller is found under.
+func CallerKeys(c *PrincipalInfo) []string {
+	out := []string{"*", "principal:" + c.ARN}
+	if c.Account != "" {
+		out = append(out, "account:"+c.Account)
+	}
+	if (c.Type == "assumed-role" || c.Type == "federated-user") && c.Name != "" {
+		out = append(out, "session:"+c.Account+"/"+c.Name)
+	}
+	return out
 }
