@@ -342,9 +342,9 @@ func (s *Snapshot) Holds(principalID string, perm remediate.Permission) bool {
 	if p == nil {
 		return false
 	}
-	var r iam.Result
+	var r iam.Decision
 	if perm.Resource == "" {
-		r = iam.Decide(&iam.Request{Principal: p.arn, Caller: p.caller, Action: perm.Action, Resource: "arn:*:*:*:*:*", ResourcePattern: true,
+		r = iam.DecisionOf(&iam.Request{Principal: p.arn, Caller: p.caller, Action: perm.Action, Resource: "arn:*:*:*:*:*", ResourcePattern: true,
 			ResourceAccount: p.account, Context: p.ctx}, p.policies(nil))
 	} else {
 		var pol *iam.NamedPolicy
@@ -352,8 +352,8 @@ func (s *Snapshot) Holds(principalID string, perm remediate.Permission) bool {
 		if repo, ok := s.repos[perm.Resource]; ok {
 			pol, acct = repo.policy, repo.account
 		}
-		r = iam.Decide(&iam.Request{Principal: p.arn, Caller: p.caller, Action: perm.Action, Resource: perm.Resource, ResourceAccount: acct,
+		r = iam.DecisionOf(&iam.Request{Principal: p.arn, Caller: p.caller, Action: perm.Action, Resource: perm.Resource, ResourceAccount: acct,
 			Context: p.ctx}, p.policies(pol))
 	}
-	return r.Decision == iam.Allowed || r.Decision == iam.Conditional
+	return r == iam.Allowed || r == iam.Conditional
 }

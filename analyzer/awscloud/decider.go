@@ -273,6 +273,6 @@ func (d *decider) allowedOn(action, resource string, pattern bool) bool {
 		return false
 	}
 	p := d.p
-	r := iam.Decide(&iam.Request{Principal: p.arn, Caller: p.caller, Action: action, Resource: resource, ResourcePattern: pattern, ResourceAccount: p.account, Context: p.ctx}, p.policies(nil))
-	return r.Decision == iam.Allowed || r.Decision == iam.Conditional
+	d2 := iam.DecisionOf(&iam.Request{Principal: p.arn, Caller: p.caller, Action: action, Resource: resource, ResourcePattern: pattern, ResourceAccount: p.account, Context: p.ctx}, p.policies(nil))
+	return d2 == iam.Allowed || d2 == iam.Conditional
 }

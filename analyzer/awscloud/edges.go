@@ -121,7 +121,7 @@ func (s *Snapshot) Edges() []model.Edge {
 		if w.passRole {
 			whole := &iam.Request{Principal: p.arn, Caller: p.caller, Action: "iam:PassRole", Resource: "arn:aws:iam::" + p.account + ":role/*", ResourcePattern: true,
 				AllowWhole: true, DenyPart: true, ResourceAccount: p.account, Context: p.ctx}
-			if res := iam.Decide(whole, p.policies(nil)); res.Decision == iam.Allowed || res.Decision == iam.Conditional {
+			if d := iam.DecisionOf(whole, p.policies(nil)); d == iam.Allowed || d == iam.Conditional {
 				w.passAll = true
 			}
 			for svc, acts := range serviceRunners {
@@ -350,8 +350,8 @@ func (s *Snapshot) rewriteEdges(ep *edgePlan, edges []model.Edge) []model.Edge {
 
 // allowedOn reports whether p may do action on a resource (or pattern).
 func (s *Snapshot) allowedOn(p *principal, action, resource string, pattern bool) bool {
-	r := iam.Decide(&iam.Request{Principal: p.arn, Caller: p.caller, Action: action, Resource: resource, ResourcePattern: pattern, ResourceAccount: p.account, Context: p.ctx}, p.policies(nil))
-	return r.Decision == iam.Allowed || r.Decision == iam.Conditional
+	d := iam.DecisionOf(&iam.Request{Principal: p.arn, Caller: p.caller, Action: action, Resource: resource, ResourcePattern: pattern, ResourceAccount: p.account, Context: p.ctx}, p.policies(nil))
+	return d == iam.Allowed || d == iam.Conditional
 }
 
 // trustCandidates are the principals a trust policy may let in: those it

@@ -34,8 +34,10 @@ type plan struct {
 	// the actions a V1 registry policy governs).
 	applies [][]bool
 	// policied[a]: the known resources whose policy has a statement for a;
-	// reach[a] and reachAllow[a] index them by the callers their
-	// statements (their Allow statements) may name (iam.PrincipalKeys).
+	// reachAllow[a] indexes them by the callers their Allow statements may
+	// name (iam.PrincipalKeys), reach[a] by the callers any statement may
+	// name and their account (key + "|" + account): a Deny alone matters
+	// only in the principal's account, where an identity policy may allow.
 	policied          [][]int
 	reach, reachAllow []map[string][]int
 
@@ -108,7 +110,7 @@ func (s *Snapshot) newPlan(actions []action, known []knownResource) *plan {
 			if pl.applies[i][j] && k.policy != nil && k.policy.Policy != nil && k.policy.Policy.HasStatementFor(pl.ids[i]) {
 				pl.policied[i] = append(pl.policied[i], j)
 				for _, key := range k.policy.Policy.PrincipalKeys(pl.ids[i], false) {
-					pl.reach[i][key] = append(pl.reach[i][key], j)
+					pl.reach[i][key+"|"+k.account] = append(pl.reach[i][key+"|"+k.account], j)
 				}
 				for _, key := range k.policy.Policy.PrincipalKeys(pl.ids[i], true) {
 					pl.reachAllow[i][key] = append(pl.reachAllow[i][key], j)
@@ -142,7 +144,7 @@ func (p *principal) policiesOf() []*iam.Policy {
 type hit struct {
 	k int
 	t model.Target
-	r iam.Result
+	r *iam.Result // the decision, for the grouped resources
 }
 
 // specialGroup: resources with one policy document and one class.
@@ -173,10 +175,15 @@ func (s *Snapshot) evaluatePrincipal(p *principal, pl *plan) []model.Fact {
 	b := model.NewFactBuilder(p.arn, cloudName)
 	may := pl.allow.mask(p)
 	own := p.policiesOf()
-	var classes [][]int
+	var classes [][]int // of resources in p's account (or of no account)
 	if !p.external {
-		classes = pl.set.ClassesAll(own...)
+		for _, c := range pl.set.ClassesAll(own...) {
+			if a := pl.known[c[0]].account; a == "" || a == p.caller.Account {
+				classes = append(classes, c)
+			}
+		}
 	}
+	var cands []int
 	hasBoundary := p.bound != nil
 	var hits []hit
 	special := map[int]bool{}
@@ -197,7 +204,7 @@ func (s *Snapshot) evaluatePrincipal(p *principal, pl *plan) []model.Fact {
 				return
 			}
 			if t, ok := target(r, k.model.ID, true, false, p.external); ok {
-				hits = append(hits, hit{j, t, r})
+				hits = append(hits, hit{j, t, &r})
 			}
 		}
 		if p.external {
@@ -214,13 +221,13 @@ func (s *Snapshot) evaluatePrincipal(p *principal, pl *plan) []model.Fact {
 			// decided apart from their class; those with the same policy
 			// document that p's policies and the document cannot tell apart
 			// get one decision, its resource policy reasons renamed.
-			index := pl.reachAllow[i]
-			if canAllow {
-				index = pl.reach[i]
-			}
-			var cands []int
+			cands = cands[:0]
 			for _, key := range keys {
-				cands = append(cands, index[key]...)
+				cands = append(cands, pl.reachAllow[i][key]...)
+				if canAllow {
+					cands = append(cands, pl.reach[i][key+"|"+p.caller.Account]...)
+					cands = append(cands, pl.reach[i][key+"|"]...)
+				}
 			}
 			slices.Sort(cands)
 			cands = slices.Compact(cands)
@@ -229,7 +236,7 @@ func (s *Snapshot) evaluatePrincipal(p *principal, pl *plan) []model.Fact {
 				k := &pl.known[j]
 				rp := k.policy.Policy
 				reaches := rp.ReachesAllow(pl.ids[i], p.caller, hasBoundary)
-				if canAllow {
+				if !reaches && canAllow && (k.account == "" || k.account == p.caller.Account) {
 					reaches = rp.Reaches(pl.ids[i], p.caller, hasBoundary)
 				}
 				if !reaches {
@@ -257,7 +264,7 @@ func (s *Snapshot) evaluatePrincipal(p *principal, pl *plan) []model.Fact {
 					if h.k != rep {
 						continue
 					}
-					t, _ := target(renamed(h.r, pl.known[rep].policy.Name, k.policy.Name), k.model.ID, true, false, false)
+					t, _ := target(renamed(*h.r, pl.known[rep].policy.Name, k.policy.Name), k.model.ID, true, false, false)
 					hits = append(hits, hit{j, t, h.r})
 					break
 				}
@@ -293,7 +300,7 @@ func (s *Snapshot) evaluatePrincipal(p *principal, pl *plan) []model.Fact {
 				for _, j := range c {
 					if !special[j] {
 						t, _ := target(r, pl.known[j].model.ID, true, false, false)
-						hits = append(hits, hit{j, t, r})
+						hits = append(hits, hit{j, t, nil})
 					}
 				}
 			}

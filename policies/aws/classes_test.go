@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -300,4 +301,31 @@ func sharesKey(a, b []string) bool {
 		}
 	}
 	return false
+}
+
+// TestDecisionOf: the decision alone is Decide's decision.
+func TestDecisionOf(t *testing.T) {
+	rng := rand.New(rand.NewSource(13))
+	principals := []string{alice, builderARN, session, extAlice, "codebuild.amazonaws.com"}
+	for trial := 0; trial < 2000; trial++ {
+		pol := &Policies{}
+		for k := 1 + rng.Intn(3); k > 0; k-- {
+			pol.Identity = append(pol.Identity, NamedPolicy{Name: fmt.Sprint("id", k), Policy: randomClassPolicy(rng, false)})
+		}
+		if rng.Intn(3) == 0 {
+			pol.Boundary = &NamedPolicy{Name: "boundary", Policy: randomClassPolicy(rng, false)}
+		}
+		if rng.Intn(3) == 0 {
+			pol.SCPs = [][]NamedPolicy{{{Name: "full", Policy: mustParse(docFullAccess)}}, {{Name: "scp", Policy: randomClassPolicy(rng, false)}}}
+		}
+		if rng.Intn(2) == 0 {
+			pol.Resource = &NamedPolicy{Name: "resource", Policy: randomClassPolicy(rng, true)}
+		}
+		m := rng.Intn(len(classMembers))
+		req := &Request{Principal: principals[rng.Intn(len(principals))], Action: classRequests[rng.Intn(len(classRequests))], Resource: classMembers[m],
+			ResourcePattern: strings.ContainsAny(classMembers[m], "*"), AllowWhole: rng.Intn(2) == 0, DenyPart: rng.Intn(2) == 0, Context: NewContext(rng.Intn(2) == 0)}
+		if got, want := DecisionOf(req, pol), Decide(req, pol).Decision; got != want {
+			t.Fatalf("trial %d: DecisionOf %s, Decide %s", trial, got, want)
+		}
+	}
 }

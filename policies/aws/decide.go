@@ -177,7 +177,13 @@ func (sc *scratch) keep(i int, l []stmtHit) {
 // the root to the account must allow; within the account, an identity policy
 // (limited by the permissions boundary) or the resource policy may allow;
 // across accounts, both the identity side and the resource policy must allow.
-func Decide(req *Request, pol *Policies) Result {
+func Decide(req *Request, pol *Policies) Result { return decide(req, pol, true) }
+
+// DecisionOf is Decide's decision alone, without its reasons and grants
+// (cheaper when only whether the request is allowed matters).
+func DecisionOf(req *Request, pol *Policies) Decision { return decide(req, pol, false).Decision }
+
+func decide(req *Request, pol *Policies, full bool) Result {
 	ctx := req.Context
 	if ctx == nil {
 		ctx = NewContext(true)
@@ -214,7 +220,7 @@ func Decide(req *Request, pol *Policies) Result {
 		scpAllow = scpAllow.And(ev.allow)
 		scpDeny = scpDeny.Or(ev.deny)
 		scpDenies = append(scpDenies, ev.denies...)
-		if ev.allow != True {
+		if ev.allow != True && full {
 			names := make([]string, len(ps))
 			for j, p := range ps {
 				names[j] = p.Name
@@ -306,6 +312,9 @@ func Decide(req *Request, pol *Policies) Result {
 		} else {
 			out.Decision = ImplicitlyDenied
 		}
+	}
+	if !full {
+		return out
 	}
 
 	switch out.Decision {
