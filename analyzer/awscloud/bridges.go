@@ -28,21 +28,17 @@ import (
 // reach.
 func (s *Snapshot) adminBridgeEdges(ep *edgePlan, edges []model.Edge) []model.Edge {
 	admins := map[string]*principal{} // admin node -> its principal
-	for _, e := range edges {
-		if _, _, arn, ok := model.ParseAdminNode(e.To); ok {
-			if p := s.byARN[arn]; p != nil && !p.external {
-				admins[e.To] = p
-			}
+	var names []string                // the admin nodes, sorted
+	for _, a := range model.AdminTargets(edges) {
+		_, _, arn, _ := model.ParseAdminNode(a)
+		if p := s.byARN[arn]; p != nil && !p.external {
+			admins[a] = p
+			names = append(names, a)
 		}
 	}
-	if len(admins) == 0 {
+	if len(names) == 0 {
 		return nil
 	}
-	names := make([]string, 0, len(admins))
-	for a := range admins {
-		names = append(names, a)
-	}
-	sort.Strings(names)
 
 	bridges := s.bridges(edges)
 	byAccount := map[string][]*principal{}
@@ -126,16 +122,7 @@ func (s *Snapshot) adminBridgeEdges(ep *edgePlan, edges []model.Edge) []model.Ed
 // guardrailPolicies are what limits an admin node: the identity policy
 // that stands for "anything", its boundary and its SCPs.
 func guardrailPolicies(p *principal) []*iam.Policy {
-	out := []*iam.Policy{externalAdmin[0].Policy}
-	if p.bound != nil {
-		out = append(out, p.bound.Policy)
-	}
-	for _, level := range p.scps {
-		for _, np := range level {
-			out = append(out, np.Policy)
-		}
-	}
-	return out
+	return p.appendGuardrails([]*iam.Policy{externalAdmin[0].Policy})
 }
 
 // bridges lists, by account, the principals that lead out of their

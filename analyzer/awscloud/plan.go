@@ -128,6 +128,12 @@ func (p *principal) policiesOf() []*iam.Policy {
 	for _, np := range p.identity {
 		out = append(out, np.Policy)
 	}
+	return p.appendGuardrails(out)
+}
+
+// appendGuardrails appends what limits p whatever it is granted: its
+// permissions boundary and its SCPs.
+func (p *principal) appendGuardrails(out []*iam.Policy) []*iam.Policy {
 	if p.bound != nil {
 		out = append(out, p.bound.Policy)
 	}
