@@ -71,12 +71,7 @@ func globContains(sup, sub string) bool {
 	// r(i, j+1) and r(i+1, j+1) only, so the table fills from the ends.
 	n, m := len(sup), len(sub)
 	var buf [8192]bool
-	t := buf[:0]
-	if k := (n + 1) * (m + 1); k <= len(buf) {
-		t = buf[:k]
-	} else {
-		t = make([]bool, k)
-	}
+	t := dpTable(&buf, n, m)
 	w := m + 1
 	for i := n; i >= 0; i-- {
 		for j := m; j >= 0; j-- {
@@ -114,12 +109,7 @@ func globIntersect(a, b string) bool {
 	// a later (i, j), so the table fills from the ends.
 	n, m := len(a), len(b)
 	var buf [8192]bool
-	t := buf[:0]
-	if k := (n + 1) * (m + 1); k <= len(buf) {
-		t = buf[:k]
-	} else {
-		t = make([]bool, k)
-	}
+	t := dpTable(&buf, n, m)
 	w := m + 1
 	for i := n; i >= 0; i-- {
 		for j := m; j >= 0; j-- {
@@ -216,4 +206,14 @@ func splitARN(s string, n int) []string {
 		}
 	}
 	return append(out, s[start:])
+}
+
+// dpTable is the (n+1) x (m+1) table of globContains and globIntersect:
+// the caller's stack buffer when it is large enough, so the common case
+// allocates nothing.
+func dpTable(buf *[8192]bool, n, m int) []bool {
+	if k := (n + 1) * (m + 1); k <= len(buf) {
+		return buf[:k]
+	}
+	return make([]bool, (n+1)*(m+1))
 }
