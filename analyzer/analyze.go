@@ -76,6 +76,16 @@ type Summary struct {
 	Complete bool `json:"complete"`
 }
 
+// SkippedItems counts the items inside input files that the analysis
+// skipped (each also has a warning naming its file and place).
+func (s Summary) SkippedItems() int {
+	n := 0
+	for _, c := range s.Counts {
+		n += c.Skipped
+	}
+	return n
+}
+
 // Load reads the inputs and the catalog: the shared first half of every
 // command. It stops between input files once ctx is done.
 func Load(ctx context.Context, opts Options) ([]Provider, []model.Source, *catalog.Catalog, error) {
@@ -190,12 +200,7 @@ func summarize(r *Report) Summary {
 	if s.Skipped == nil {
 		s.Skipped = []string{}
 	}
-	s.Complete = len(s.Skipped) == 0
-	for _, c := range s.Counts {
-		if c.Skipped > 0 {
-			s.Complete = false
-		}
-	}
+	s.Complete = len(s.Skipped) == 0 && s.SkippedItems() == 0
 	for _, src := range r.Inputs {
 		if src.Error != "" {
 			s.FilesSkipped++

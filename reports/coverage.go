@@ -48,15 +48,6 @@ func coverageLine(r *analyzer.Report) string {
 	return strings.Join(clouds, "; ")
 }
 
-// skippedItems is how many items inside the files were skipped.
-func skippedItems(r *analyzer.Report) int {
-	n := 0
-	for _, c := range r.Summary.Counts {
-		n += c.Skipped
-	}
-	return n
-}
-
 // completeness is the one-line verdict on scope: "complete" or what is
 // missing.
 func completeness(r *analyzer.Report) string {
@@ -65,7 +56,7 @@ func completeness(r *analyzer.Report) string {
 		return fmt.Sprintf("complete: %d input files read, nothing skipped", s.FilesRead)
 	}
 	return fmt.Sprintf("INCOMPLETE: %d input files read; %d files or scopes skipped, %d items inside files skipped; access may be missing",
-		s.FilesRead, len(s.Skipped), skippedItems(r))
+		s.FilesRead, len(s.Skipped), r.Summary.SkippedItems())
 }
 
 // writeCoverage is the table's account of scope, right under the counts:

@@ -55,7 +55,7 @@ func Markdown(w io.Writer, r *analyzer.Report) error {
 		// Findings can only be missing, never wrong, when scope is
 		// incomplete: say so before the table, where reviewers look.
 		fmt.Fprintf(&b, "\n> [!WARNING]\n> **Incomplete scope**: %d input file(s) or scope(s) skipped, %d item(s) inside files skipped, %d warning(s); access may be missing from this report.\n",
-			len(r.Summary.Skipped), skippedItems(r), len(r.Warnings))
+			len(r.Summary.Skipped), r.Summary.SkippedItems(), len(r.Warnings))
 		for i, sk := range r.Summary.Skipped {
 			if i == mdMaxWarnings {
 				fmt.Fprintf(&b, "> - and %d more skipped (see the JSON report)\n", len(r.Summary.Skipped)-mdMaxWarnings)

@@ -165,18 +165,9 @@ func runAnalyze(cmd *cobra.Command, o *analyzeOptions) error {
 		return errFindings{n: n}
 	}
 	if o.strict && !rep.Summary.Complete {
-		return errFindings{incomplete: len(rep.Summary.Skipped) + skippedItems(rep)}
+		return errFindings{incomplete: len(rep.Summary.Skipped) + rep.Summary.SkippedItems()}
 	}
 	return nil
-}
-
-// skippedItems counts the items inside input files the analysis skipped.
-func skippedItems(rep *analyzer.Report) int {
-	n := 0
-	for _, c := range rep.Summary.Counts {
-		n += c.Skipped
-	}
-	return n
 }
 
 // writeOutput writes to the file when one is named, else to stdout.
