@@ -3,10 +3,10 @@ package config
 import (
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/imagewarden/imagewarden/analyzer/model"
+	"github.com/imagewarden/imagewarden/internal/safefile"
 )
 
 // CatchAll reports whether a suppression covers every principal: no
@@ -26,26 +26,8 @@ func (c *Config) InsideInputs(paths []string) string {
 	if c == nil {
 		return ""
 	}
-	cfg, err := filepath.Abs(c.Path)
-	if err != nil {
-		return ""
-	}
-	if r, err := filepath.EvalSymlinks(cfg); err == nil {
-		cfg = r
-	}
 	for _, p := range paths {
-		st, err := os.Stat(p)
-		if err != nil || !st.IsDir() {
-			continue
-		}
-		dir, err := filepath.Abs(p)
-		if err != nil {
-			continue
-		}
-		if r, err := filepath.EvalSymlinks(dir); err == nil {
-			dir = r
-		}
-		if rel, err := filepath.Rel(dir, cfg); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		if st, err := os.Stat(p); err == nil && st.IsDir() && safefile.Inside(c.Path, p) {
 			return p
 		}
 	}

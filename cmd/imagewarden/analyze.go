@@ -14,6 +14,7 @@ import (
 	"github.com/imagewarden/imagewarden/analyzer/config"
 	"github.com/imagewarden/imagewarden/analyzer/model"
 	"github.com/imagewarden/imagewarden/analyzer/remediate/engine"
+	"github.com/imagewarden/imagewarden/internal/safefile"
 	"github.com/imagewarden/imagewarden/reports"
 )
 
@@ -239,8 +240,8 @@ func reportsSpareInputs(outs []report, paths []string) error {
 			if err != nil {
 				continue
 			}
-			clash := fileKey(r.path) == fileKey(p)
-			if st.IsDir() && inside(r.path, p) && strings.EqualFold(filepath.Ext(r.path), ".json") {
+			clash := safefile.Key(r.path) == safefile.Key(p)
+			if st.IsDir() && safefile.Inside(r.path, p) && strings.EqualFold(filepath.Ext(r.path), ".json") {
 				_, err := os.Stat(r.path)
 				clash = clash || err == nil
 			}

@@ -4,11 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"path/filepath"
 	"strings"
 
 	"github.com/imagewarden/imagewarden/analyzer"
 	"github.com/imagewarden/imagewarden/analyzer/model"
+	"github.com/imagewarden/imagewarden/internal/safefile"
 	"github.com/imagewarden/imagewarden/reports"
 )
 
@@ -55,46 +55,21 @@ func parseReports(values []string, output string) ([]report, error) {
 			toStdout = i
 			continue
 		}
-		if prev, ok := files[fileKey(r.path)]; ok {
+		if prev, ok := files[safefile.Key(r.path)]; ok {
 			return nil, fmt.Errorf("--format: two reports would be written to the same file (%s, %s)", prev, r.path)
 		}
-		files[fileKey(r.path)] = r.path
+		files[safefile.Key(r.path)] = r.path
 	}
 	if output != "" {
 		if toStdout < 0 {
 			return nil, fmt.Errorf("--output %s: every --format already names its file", output)
 		}
-		if prev, ok := files[fileKey(output)]; ok {
+		if prev, ok := files[safefile.Key(output)]; ok {
 			return nil, fmt.Errorf("--output: two reports would be written to the same file (%s, %s)", prev, output)
 		}
 		out[toStdout].path = output
 	}
 	return out, nil
-}
-
-// fileKey names the file a path would write, so that two spellings of one
-// file (./out.json and out.json, a/../out.json, a symlinked directory)
-// are caught before anything is written: the absolute, cleaned path with
-// the symlinks of its directory resolved, and of the file itself when it
-// exists.
-func fileKey(p string) string {
-	abs, err := filepath.Abs(p)
-	if err != nil {
-		return filepath.Clean(p)
-	}
-	if r, err := filepath.EvalSymlinks(abs); err == nil {
-		return r
-	}
-	if dir, err := filepath.EvalSymlinks(filepath.Dir(abs)); err == nil {
-		return filepath.Join(dir, filepath.Base(abs))
-	}
-	return abs
-}
-
-// inside reports whether path is dir or lies under it.
-func inside(path, dir string) bool {
-	p, d := fileKey(path), fileKey(dir)
-	return p == d || strings.HasPrefix(p, d+string(filepath.Separator))
 }
 
 // writeReports renders every report. A file that cannot be written does

@@ -16,6 +16,7 @@ import (
 	"github.com/imagewarden/imagewarden/analyzer/remediate"
 	"github.com/imagewarden/imagewarden/analyzer/remediate/engine"
 	"github.com/imagewarden/imagewarden/internal/inert"
+	"github.com/imagewarden/imagewarden/internal/safefile"
 	"github.com/imagewarden/imagewarden/reports"
 )
 
@@ -57,13 +58,13 @@ func newRemediateCmd() *cobra.Command {
 				}
 				// The remediation directory is the plan's: a report there
 				// could overwrite remediation.json, commands.sh or an artifact.
-				if inside(file, o.out) {
+				if safefile.Inside(file, o.out) {
 					return fmt.Errorf("--report %s: inside --out %s, where the plan is written; write reports elsewhere", file, o.out)
 				}
-				if prev, dup := written[fileKey(file)]; dup {
+				if prev, dup := written[safefile.Key(file)]; dup {
 					return fmt.Errorf("--report: two reports would be written to the same file (%s, %s)", prev, file)
 				}
-				written[fileKey(file)] = file
+				written[safefile.Key(file)] = file
 			}
 			if o.Config == "" && !o.noConfig {
 				found, err := config.Discover(".", o.Paths)
