@@ -2,6 +2,7 @@ package azurecollect
 
 import (
 	"encoding/json"
+	"github.com/imagewarden/imagewarden/analyzer/collect/collecttest"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -16,38 +17,14 @@ import (
 // is in it, and nothing else; every operation the collector names is in
 // it. A call cannot be added without its permission.
 func TestCallsInTable(t *testing.T) {
-	table := map[string]bool{}
+	var table, fake []string
 	for _, c := range calls {
-		table[c.op] = true
+		table = append(table, c.op)
 	}
-	fake := map[string]bool{}
 	for _, a := range readOnly {
-		fake[a.op] = true
-		if !table[a.op] {
-			t.Errorf("the fake answers %s, which is not in calls (permissions.go): add it with the permission it needs", a.op)
-		}
+		fake = append(fake, a.op)
 	}
-	for op := range table {
-		if !fake[op] {
-			t.Errorf("calls lists %s, which the fake does not answer", op)
-		}
-	}
-	files, _ := filepath.Glob("*.go")
-	named := regexp.MustCompile(`(?:failure|permissionOf)\("([^"]+)"`)
-	for _, f := range files {
-		if strings.HasSuffix(f, "_test.go") {
-			continue
-		}
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, m := range named.FindAllStringSubmatch(string(b), -1) {
-			if !table[m[1]] {
-				t.Errorf("%s names the operation %s, which is not in calls", f, m[1])
-			}
-		}
-	}
+	collecttest.CheckCallTable(t, table, fake, regexp.MustCompile(`(?:failure|permissionOf)\("([^"]+)"`), "operation")
 }
 
 // TestRoleActionsDocumented: the custom role of docs/collect-azure.md

@@ -3,6 +3,7 @@ package gcpcollect
 import (
 	"context"
 	"errors"
+	"github.com/imagewarden/imagewarden/analyzer/collect/collecttest"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -22,38 +23,14 @@ import (
 // nothing else; every method the collector names in an error is in it.
 // A call cannot be added without its permissions.
 func TestCallsInTable(t *testing.T) {
-	table := map[string]bool{}
+	var table, fake []string
 	for _, c := range calls {
-		table[c.method] = true
+		table = append(table, c.method)
 	}
-	fake := map[string]bool{}
 	for _, a := range readOnly {
-		fake[a.op] = true
-		if !table[a.op] {
-			t.Errorf("the fake answers %s, which is not in calls (permissions.go): add it with the permissions it needs", a.op)
-		}
+		fake = append(fake, a.op)
 	}
-	for m := range table {
-		if !fake[m] {
-			t.Errorf("calls lists %s, which the fake does not answer", m)
-		}
-	}
-	files, _ := filepath.Glob("*.go")
-	named := regexp.MustCompile(`failed\("([^"]+)"`)
-	for _, f := range files {
-		if strings.HasSuffix(f, "_test.go") {
-			continue
-		}
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, m := range named.FindAllStringSubmatch(string(b), -1) {
-			if !table[m[1]] {
-				t.Errorf("%s names the call %s, which is not in calls", f, m[1])
-			}
-		}
-	}
+	collecttest.CheckCallTable(t, table, fake, regexp.MustCompile(`failed\("([^"]+)"`), "call")
 }
 
 // section is the text of docs/collect-gcp.md from the heading that starts
