@@ -80,19 +80,25 @@ func main() {
 	err := newRoot().ExecuteContext(ctx)
 	interrupted.finish()
 	signal.Stop(sigs)
-	code := exitCode(err)
-	if sig := interrupted.exitCode(); sig != 0 {
-		// Stopped by the signal: "interrupted" has been said. Whatever the
-		// command made of it (a collection writes its manifest marked
-		// interrupted and returns), the run did not finish: a script must
-		// not read it as a success.
-		code = sig
-		if errors.Is(err, context.Canceled) {
-			err = nil
-		}
-	}
+	code, err := finalStatus(err, interrupted.exitCode())
 	if err != nil {
 		printError(os.Stderr, err)
 	}
 	os.Exit(code)
+}
+
+// finalStatus is the process's exit code and the error left to print,
+// given what the command returned and the exit code of the signal that
+// stopped it (0: none). After a signal the run did not finish, whatever
+// the command made of it (a collection writes its manifest marked
+// interrupted and returns nil): a script must not read it as a success.
+// "interrupted" has been said, so a cancellation error is not repeated.
+func finalStatus(err error, sig int) (int, error) {
+	if sig == 0 {
+		return exitCode(err), err
+	}
+	if errors.Is(err, context.Canceled) {
+		err = nil
+	}
+	return sig, err
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -208,5 +209,27 @@ func TestInterruptStopsAnalyze(t *testing.T) {
 				t.Errorf("stderr does not say it was interrupted: %q", stderr.String())
 			}
 		})
+	}
+}
+
+// After a signal the exit code is the signal's, even when the command
+// returned nil (an interrupted collection writes its manifest and returns).
+func TestFinalStatus(t *testing.T) {
+	for _, tc := range []struct {
+		err      error
+		sig      int
+		code     int
+		printErr bool
+	}{
+		{nil, 0, exitOK, false},
+		{errFindings{n: 1}, 0, exitFindings, true},
+		{nil, 130, 130, false},
+		{context.Canceled, 143, 143, false},
+		{errors.New("write failed"), 130, 130, true},
+	} {
+		code, err := finalStatus(tc.err, tc.sig)
+		if code != tc.code || (err != nil) != tc.printErr {
+			t.Errorf("finalStatus(%v, %d) = %d, %v; want %d, error printed %v", tc.err, tc.sig, code, err, tc.code, tc.printErr)
+		}
 	}
 }
