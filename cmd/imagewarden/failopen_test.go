@@ -126,6 +126,12 @@ func TestAnalyzePartialInputIsReported(t *testing.T) {
 				t.Errorf("json summary: complete=%v skipped=%v", rep.Summary.Complete, rep.Summary.Skipped)
 			}
 		}
+		if format == "html" && !strings.Contains(out, `id="meta-scope"><span class="tag bad">incomplete</span>`) {
+			t.Error("html: the run metadata does not tag the scope incomplete")
+		}
+		if format == "sarif" && !strings.Contains(out, `"text": "skipped input `) {
+			t.Error("sarif: no notification names the skipped input")
+		}
 		if format == "markdown" && !strings.Contains(out, "Incomplete scope") {
 			t.Errorf("markdown verdict does not say the scope is incomplete:\n%s", out)
 		}
