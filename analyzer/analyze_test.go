@@ -1,20 +1,18 @@
 package analyzer
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	goldenfile "github.com/imagewarden/imagewarden/internal/golden"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	goldenfile "github.com/imagewarden/imagewarden/internal/golden"
+
 	"github.com/imagewarden/imagewarden/analyzer/model"
 )
-
-var update = goldenfile.Update // the shared -update flag (internal/golden)
 
 const demoDir = "../testdata/demo"
 
@@ -30,20 +28,7 @@ func analyzeDemo(t *testing.T) *Report {
 // golden compares got with the file, or rewrites it under -update.
 func golden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("..", "testdata", "golden", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./analyzer -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file; run go test ./analyzer -update and review the diff.\ngot:\n%s", name, got)
-	}
+	goldenfile.Check(t, filepath.Join("..", "testdata", "golden", name), got)
 }
 
 // TestDemoFindingsGolden pins the findings on the demo organization.

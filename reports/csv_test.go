@@ -3,13 +3,13 @@ package reports
 import (
 	"bytes"
 	"encoding/csv"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/imagewarden/imagewarden/analyzer"
 	"github.com/imagewarden/imagewarden/analyzer/model"
+	"github.com/imagewarden/imagewarden/internal/golden"
 )
 
 // goldenCompare renders the demo in a format and compares it with
@@ -23,20 +23,7 @@ func goldenCompare(t *testing.T, format, name string) []byte {
 	if err := Render(&b, format, rep); err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join("..", "testdata", "golden", name)
-	if *update {
-		if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return b.Bytes()
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (go test ./reports -update creates it)", err)
-	}
-	if !bytes.Equal(b.Bytes(), want) {
-		t.Errorf("%s differs from %s; go test ./reports -update and review the diff", format, path)
-	}
+	golden.Check(t, filepath.Join("..", "testdata", "golden", name), b.Bytes())
 	return b.Bytes()
 }
 

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -17,6 +16,7 @@ import (
 	"github.com/imagewarden/imagewarden/analyzer"
 	"github.com/imagewarden/imagewarden/analyzer/model"
 	"github.com/imagewarden/imagewarden/analyzer/remediate"
+	"github.com/imagewarden/imagewarden/internal/golden"
 )
 
 const htmlGolden = "demo-report.html"
@@ -36,32 +36,7 @@ func renderHTML(t testing.TB, r *analyzer.Report) []byte {
 
 func TestHTMLGolden(t *testing.T) {
 	got := renderHTML(t, demoReport(t))
-	path := filepath.Join("..", "testdata", "golden", htmlGolden)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (go test ./reports -update creates it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		gl, wl := strings.Split(string(got), "\n"), strings.Split(string(want), "\n")
-		for i := 0; i < len(gl) || i < len(wl); i++ {
-			var g, w string
-			if i < len(gl) {
-				g = gl[i]
-			}
-			if i < len(wl) {
-				w = wl[i]
-			}
-			if g != w {
-				t.Fatalf("HTML report differs from %s from line %d; go test ./reports -update and review the diff\n got: %.300s\nwant: %.300s", path, i+1, g, w)
-			}
-		}
-	}
+	golden.Check(t, filepath.Join("..", "testdata", "golden", htmlGolden), got)
 	// The same report renders to the same bytes, also through Render.
 	var again bytes.Buffer
 	if err := Render(&again, "html", demoReport(t)); err != nil {

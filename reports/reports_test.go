@@ -4,11 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"github.com/imagewarden/imagewarden/internal/golden"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/imagewarden/imagewarden/internal/golden"
 
 	"github.com/imagewarden/imagewarden/analyzer"
 	"github.com/imagewarden/imagewarden/analyzer/remediate/engine"
@@ -37,18 +37,7 @@ func TestTableGolden(t *testing.T) {
 	if err := Render(&b, "table", demoReport(t)); err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join("..", "testdata", "golden", "demo-table.txt")
-	if *update {
-		os.WriteFile(path, b.Bytes(), 0o644)
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (go test ./reports -update creates it)", err)
-	}
-	if !bytes.Equal(b.Bytes(), want) {
-		t.Errorf("table differs from %s; go test ./reports -update and review the diff:\n%s", path, b.String())
-	}
+	golden.Check(t, filepath.Join("..", "testdata", "golden", "demo-table.txt"), b.Bytes())
 }
 
 // TestJSONIsTheWholeReport: the JSON report decodes to the report, with

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	goldenfile "github.com/imagewarden/imagewarden/internal/golden"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -39,14 +38,12 @@ const approvedYAML = `imagewarden:
       resources: ["` + acrnwgolden + `"]
 `
 
-var update = goldenfile.Update // the shared -update flag (internal/golden)
-
 // demo is the Azure demo remediated with the approved publishers above.
 var demo = &remediatetest.Demo{Dir: "testdata/demo/azure", ApprovedYAML: approvedYAML, Golden: "testdata/golden/remediation-demo-azure.json"}
 
 // TestDemoGolden compares the remediation plan of the azure demo (with the
 // approved publishers above) with testdata/golden/remediation-demo-azure.json.
-func TestDemoGolden(t *testing.T) { demo.CheckGolden(t, *update, "analyzer/azurecloud") }
+func TestDemoGolden(t *testing.T) { demo.CheckGolden(t) }
 
 func repoRoot(t *testing.T) string { return remediatetest.RepoRoot(t) }
 

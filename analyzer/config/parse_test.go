@@ -3,19 +3,18 @@ package config
 import (
 	"context"
 	"encoding/json"
-	"github.com/imagewarden/imagewarden/internal/golden"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 
+	"github.com/imagewarden/imagewarden/internal/golden"
+
 	"github.com/imagewarden/imagewarden/analyzer/catalog"
 	"github.com/imagewarden/imagewarden/analyzer/model"
 	"github.com/imagewarden/imagewarden/analyzer/rules"
 )
-
-var update = golden.Update // the shared -update flag (internal/golden)
 
 const fixtures = "../../testdata/config"
 
@@ -90,17 +89,7 @@ func TestEveryProblem(t *testing.T) {
 		t.Fatalf("want an *Error, got %v", err)
 	}
 	got := err.Error() + "\n"
-	want := filepath.Join(fixtures, "every-problem.err")
-	if *update {
-		os.WriteFile(want, []byte(got), 0o644)
-	}
-	b, rerr := os.ReadFile(want)
-	if rerr != nil {
-		t.Fatalf("%v (go test ./analyzer/config/ -update writes it)", rerr)
-	}
-	if got != string(b) {
-		t.Errorf("error differs from %s (go test ./analyzer/config/ -update, then review):\n%s", want, got)
-	}
+	golden.Check(t, filepath.Join(fixtures, "every-problem.err"), []byte(got))
 	for _, p := range e.Problems {
 		if p.File != path || p.Line == 0 || p.Column == 0 {
 			t.Errorf("problem without file:line:column: %+v", p)

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	goldenfile "github.com/imagewarden/imagewarden/internal/golden"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -37,14 +36,12 @@ const approvedYAML = `imagewarden:
       resources: ["` + golden + `"]
 `
 
-var update = goldenfile.Update // the shared -update flag (internal/golden)
-
 // demo is the GCP demo remediated with the approved publishers above.
 var demo = &remediatetest.Demo{Dir: "testdata/demo/gcp", ApprovedYAML: approvedYAML, Golden: "testdata/golden/remediation-demo-gcp.json"}
 
 // TestDemoGolden compares the remediation plan of the gcp demo (with the
 // approved publishers above) with testdata/golden/remediation-demo-gcp.json.
-func TestDemoGolden(t *testing.T) { demo.CheckGolden(t, *update, "analyzer/gcpcloud") }
+func TestDemoGolden(t *testing.T) { demo.CheckGolden(t) }
 
 func repoRoot(t *testing.T) string { return remediatetest.RepoRoot(t) }
 

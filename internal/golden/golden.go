@@ -52,8 +52,17 @@ func firstDifference(want, got []byte) string {
 			g = gl[i]
 		}
 		if !bytes.Equal(w, g) {
-			return "line " + strconv.Itoa(i+1) + ":\n  want: " + string(w) + "\n  got:  " + string(g)
+			return "line " + strconv.Itoa(i+1) + ":\n  want: " + clip(w) + "\n  got:  " + clip(g)
 		}
 	}
 	return "(lengths differ)"
+}
+
+// clip keeps a long line (the HTML report's are) readable in a message.
+func clip(b []byte) string {
+	const max = 300
+	if len(b) > max {
+		return string(b[:max]) + "…"
+	}
+	return string(b)
 }

@@ -2,17 +2,15 @@ package engine
 
 import (
 	"context"
-	goldenfile "github.com/imagewarden/imagewarden/internal/golden"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/imagewarden/imagewarden/internal/golden"
+
 	"github.com/imagewarden/imagewarden/analyzer"
 	"github.com/imagewarden/imagewarden/analyzer/remediate"
 )
-
-var update = goldenfile.Update // the shared -update flag (internal/golden)
 
 func root(t *testing.T) string {
 	t.Helper()
@@ -40,18 +38,5 @@ func TestDemoGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden := filepath.Join(root(t), "testdata/golden/remediation-demo.json")
-	if *update {
-		if err := os.WriteFile(golden, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run go test ./analyzer/remediate/engine -update)", err)
-	}
-	if string(got) != string(want) {
-		os.WriteFile(filepath.Join(t.TempDir(), "got.json"), got, 0o644)
-		t.Errorf("remediation-demo.json differs from the golden file; run go test ./analyzer/remediate/engine -update and review the diff")
-	}
+	golden.Check(t, filepath.Join(root(t), "testdata/golden/remediation-demo.json"), got)
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/imagewarden/imagewarden/analyzer/model"
 	"github.com/imagewarden/imagewarden/analyzer/remediate"
 	"github.com/imagewarden/imagewarden/analyzer/remediate/engine"
+	"github.com/imagewarden/imagewarden/internal/golden"
 )
 
 // RepoRoot is the repository's top directory.
@@ -66,28 +67,16 @@ func (d *Demo) Plan(t testing.TB) (*remediate.Plan, []model.Finding) {
 	return d.plan, d.findings
 }
 
-// CheckGolden compares the plan with the golden file, or rewrites it when
-// update is set; pkg names the test's package for the message.
-func (d *Demo) CheckGolden(t *testing.T, update bool, pkg string) {
+// CheckGolden compares the plan with the golden file, or rewrites it under
+// the shared -update flag (internal/golden).
+func (d *Demo) CheckGolden(t *testing.T) {
 	t.Helper()
 	plan, _ := d.Plan(t)
 	got, err := remediate.MarshalPlan(plan)
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden := filepath.Join(RepoRoot(t), d.Golden)
-	if update {
-		if err := os.WriteFile(golden, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run go test ./%s -run TestDemoGolden -update)", err, pkg)
-	}
-	if string(got) != string(want) {
-		t.Errorf("the plan differs from %s; run go test ./%s -run TestDemoGolden -update and review the diff", golden, pkg)
-	}
+	golden.Check(t, filepath.Join(RepoRoot(t), d.Golden), got)
 }
 
 // Change finds the change of a kind on a target, or fails listing those
