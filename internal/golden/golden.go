@@ -7,8 +7,10 @@ package golden
 import (
 	"bytes"
 	"flag"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"testing"
 )
@@ -65,4 +67,59 @@ func clip(b []byte) string {
 		return string(b[:max]) + "…"
 	}
 	return string(b)
+}
+
+// CheckDir compares a set of files (by slash-separated path relative to
+// dir) with the files under dir: the same names, the same bytes. With
+// -update it replaces dir's contents with them.
+func CheckDir(t testing.TB, dir string, got map[string][]byte) {
+	t.Helper()
+	if *Update {
+		if err := os.RemoveAll(dir); err != nil {
+			t.Fatal(err)
+		}
+		for rel, b := range got {
+			p := filepath.Join(dir, filepath.FromSlash(rel))
+			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(p, b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return
+	}
+	want := map[string][]byte{}
+	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			rel, _ := filepath.Rel(dir, p)
+			want[filepath.ToSlash(rel)], _ = os.ReadFile(p)
+		}
+		return nil
+	})
+	if len(want) == 0 {
+		t.Fatalf("no golden files in %s (run the test with -update to create them)", dir)
+	}
+	names := make([]string, 0, len(got)+len(want))
+	for n := range got {
+		names = append(names, n)
+	}
+	for n := range want {
+		if _, ok := got[n]; !ok {
+			names = append(names, n)
+		}
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		g, written := got[n]
+		w, kept := want[n]
+		switch {
+		case !kept:
+			t.Errorf("%s is written but not in %s (run the test with -update)", n, dir)
+		case !written:
+			t.Errorf("%s is in %s but was not written", n, dir)
+		case !bytes.Equal(g, w):
+			t.Errorf("%s differs from %s (run the test with -update and review the diff):\n%s", n, dir, firstDifference(w, g))
+		}
+	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/imagewarden/imagewarden/internal/golden"
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
@@ -15,6 +14,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/imagewarden/imagewarden/internal/golden"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
@@ -663,8 +664,6 @@ func testConfig(url string) aws.Config {
 	}
 }
 
-var update = golden.Update // the shared -update flag (internal/golden)
-
 // TestCollect: without --region every enabled region is collected; pages
 // are followed, throttling is retried for every operation, AccessDenied for
 // ECR in one region and for SSM in another skips those scopes only, only
@@ -786,59 +785,25 @@ func TestCollect(t *testing.T) {
 // compareGolden compares every file of the snapshot with testdata/golden
 // (or rewrites it with -update). The tool version in the manifest depends
 // on the build and is left out.
-func compareGolden(t *testing.T, out, golden string) {
+func compareGolden(t *testing.T, out, dir string) {
 	t.Helper()
-	read := func(dir string) map[string]string {
-		files := map[string]string{}
-		filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-			if err != nil || d.IsDir() {
-				return err
-			}
-			b, err := os.ReadFile(p)
-			if err != nil {
-				return err
-			}
-			rel, _ := filepath.Rel(dir, p)
-			if filepath.Base(p) == "collection.json" {
-				b = regexp.MustCompile(`"version": "[^"]*"`).ReplaceAll(b, []byte(`"version": "(build)"`))
-			}
-			files[filepath.ToSlash(rel)] = string(b)
-			return nil
-		})
-		return files
-	}
-	got := read(out)
-	if *update {
-		os.RemoveAll(golden)
-		for name, body := range got {
-			p := filepath.Join(golden, filepath.FromSlash(name))
-			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-				t.Fatal(err)
-			}
+	got := map[string][]byte{}
+	filepath.WalkDir(out, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
 		}
-		return
-	}
-	want := read(golden)
-	if len(want) == 0 {
-		t.Fatalf("no golden files in %s: run go test ./analyzer/collect/awscollect -update", golden)
-	}
-	for name, body := range want {
-		g, ok := got[name]
-		switch {
-		case !ok:
-			t.Errorf("%s: in the golden snapshot, not written", name)
-		case g != body:
-			t.Errorf("%s differs from the golden file (go test -update rewrites it after review):\n--- got\n%s\n--- want\n%s", name, g, body)
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
 		}
-	}
-	for name := range got {
-		if _, ok := want[name]; !ok {
-			t.Errorf("%s: written, not in the golden snapshot", name)
+		rel, _ := filepath.Rel(out, p)
+		if filepath.Base(p) == "collection.json" {
+			b = regexp.MustCompile(`"version": "[^"]*"`).ReplaceAll(b, []byte(`"version": "(build)"`))
 		}
-	}
+		got[filepath.ToSlash(rel)] = b
+		return nil
+	})
+	golden.CheckDir(t, dir, got)
 }
 
 // TestAnalyzeCollectedSnapshot: analyze reads what collect wrote, with the

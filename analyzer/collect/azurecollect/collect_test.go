@@ -4,16 +4,16 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	goldenfile "github.com/imagewarden/imagewarden/internal/golden"
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"testing"
 	"time"
+
+	goldenfile "github.com/imagewarden/imagewarden/internal/golden"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/arm"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
@@ -21,8 +21,6 @@ import (
 
 	"github.com/imagewarden/imagewarden/analyzer"
 )
-
-var update = goldenfile.Update // the shared -update flag (internal/golden)
 
 var fixedNow = time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
 
@@ -172,45 +170,7 @@ func compareGolden(t *testing.T, out, serverURL string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden := filepath.Join("testdata", "golden")
-	if *update {
-		if err := os.RemoveAll(golden); err != nil {
-			t.Fatal(err)
-		}
-		for rel, b := range got {
-			p := filepath.Join(golden, filepath.FromSlash(rel))
-			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(p, b, 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-		return
-	}
-	want := map[string][]byte{}
-	filepath.WalkDir(golden, func(p string, d fs.DirEntry, err error) error {
-		if err == nil && !d.IsDir() {
-			rel, _ := filepath.Rel(golden, p)
-			want[filepath.ToSlash(rel)], _ = os.ReadFile(p)
-		}
-		return nil
-	})
-	var names []string
-	for n := range got {
-		names = append(names, n)
-	}
-	for n := range want {
-		if _, ok := got[n]; !ok {
-			names = append(names, n)
-		}
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		if !bytes.Equal(got[n], want[n]) {
-			t.Errorf("%s differs from the golden file (go test ./analyzer/collect/azurecollect -update rewrites them):\n--- got\n%s\n--- want\n%s", n, got[n], want[n])
-		}
-	}
+	goldenfile.CheckDir(t, filepath.Join("testdata", "golden"), got)
 }
 
 func maskVersion(t *testing.T, b []byte) []byte {

@@ -3,7 +3,6 @@ package gcpcollect
 import (
 	"context"
 	"encoding/json"
-	goldenfile "github.com/imagewarden/imagewarden/internal/golden"
 	"io/fs"
 	"net/http/httptest"
 	"os"
@@ -14,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	goldenfile "github.com/imagewarden/imagewarden/internal/golden"
+
 	"google.golang.org/api/option"
 
 	"github.com/imagewarden/imagewarden/analyzer"
@@ -21,8 +22,6 @@ import (
 	"github.com/imagewarden/imagewarden/analyzer/model"
 	"github.com/imagewarden/imagewarden/internal/version"
 )
-
-var update = goldenfile.Update // the shared -update flag (internal/golden)
 
 var fixed = time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
 
@@ -142,49 +141,7 @@ func compareGolden(t *testing.T, out string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden := filepath.Join("testdata", "golden")
-	if *update {
-		if err := os.RemoveAll(golden); err != nil {
-			t.Fatal(err)
-		}
-		for rel, b := range got {
-			p := filepath.Join(golden, filepath.FromSlash(rel))
-			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(p, b, 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-		return
-	}
-	want := map[string]bool{}
-	filepath.WalkDir(golden, func(p string, d fs.DirEntry, err error) error {
-		if err == nil && !d.IsDir() {
-			rel, _ := filepath.Rel(golden, p)
-			want[filepath.ToSlash(rel)] = true
-		}
-		return nil
-	})
-	var names []string
-	for rel := range got {
-		names = append(names, rel)
-	}
-	sort.Strings(names)
-	for _, rel := range names {
-		if !want[rel] {
-			t.Errorf("%s is written but not in %s (run go test -update)", rel, golden)
-			continue
-		}
-		delete(want, rel)
-		w, _ := os.ReadFile(filepath.Join(golden, filepath.FromSlash(rel)))
-		if string(w) != string(got[rel]) {
-			t.Errorf("%s differs from the golden file (run go test -update and review the diff):\n%s", rel, got[rel])
-		}
-	}
-	for rel := range want {
-		t.Errorf("%s is in %s but was not written", rel, golden)
-	}
+	goldenfile.CheckDir(t, filepath.Join("testdata", "golden"), got)
 }
 
 // TestCollectTwiceIsIdentical: everything is sorted; two runs write the
