@@ -761,7 +761,14 @@ func (s *Snapshot) assignmentsOf(id *azure.Identity) []azure.Assignment {
 		}
 	}
 	out := append([]azure.Assignment(nil), s.byPrincipal[id.ID]...)
+	// Groups in a fixed order: the order of the assignments is the order of
+	// the grants in a report, and of the notes edges keep when they merge.
+	groups := make([]string, 0, len(id.Groups))
 	for g := range id.Groups {
+		groups = append(groups, g)
+	}
+	sort.Strings(groups)
+	for _, g := range groups {
 		out = append(out, s.byPrincipal[g]...)
 	}
 	return out

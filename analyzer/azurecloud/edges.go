@@ -1,6 +1,7 @@
 package azurecloud
 
 import (
+	"sort"
 	"strings"
 
 	"github.com/imagewarden/imagewarden/analyzer/model"
@@ -71,7 +72,13 @@ var computeWrites = []string{
 // identity.
 func (s *Snapshot) identityEdges() []model.Edge {
 	var out []model.Edge
-	for res, mi := range s.identities {
+	resources := make([]string, 0, len(s.identities))
+	for res := range s.identities {
+		resources = append(resources, res)
+	}
+	sort.Strings(resources) // edges merge in this order, keeping the first one's note
+	for _, res := range resources {
+		mi := s.identities[res]
 		rg := res
 		if i := strings.Index(rg, "/providers/"); i > 0 {
 			rg = rg[:i]
