@@ -117,8 +117,40 @@ func RulesData(opts Options) (map[string]any, *config.Config, error) {
 	return cfg.Data(data), cfg, nil
 }
 
-// Analyze runs the whole pipeline.
-func Analyze(ctx context.Context, opts Options) (*Report, error) {
+// Loaded is the first half of an analysis, done once: the rules engine
+// and its data, the configuration, the catalog, and every input file read,
+// checked and decoded. Analyze runs the second half; a remediation runs it
+// again with changes applied (planning and verifying fixes) from the same
+// Loaded, so that no re-analysis reads, decodes or compiles anything twice.
+type Loaded struct {
+	opts    Options
+	engine  *rules.Engine
+	data    map[string]any
+	cfg     *config.Config
+	cat     *catalog.Catalog
+	sources []model.Source
+	// docs are the recognised documents, replayed into fresh plug-ins
+	// for every analysis after the first.
+	docs []recognized
+	// first are the plug-ins the files were loaded into, given to the
+	// first analysis; nil once used.
+	first []Provider
+}
+
+// Analysis is one analysis of a Loaded: the report, and the plug-ins it
+// evaluated (with the analysis' changes applied), which remediation asks
+// for what principals hold.
+type Analysis struct {
+	Report    *Report
+	Providers []Provider
+}
+
+// Prepare reads the configuration and the rules' data, compiles the
+// rules, and loads the inputs and the catalog (the stages "setup" and
+// "load" of opts.Stages). It fails when no input is usable (RequireUsable)
+// and when the configuration names rules or capabilities that do not
+// exist.
+func Prepare(ctx context.Context, opts Options) (*Loaded, error) {
 	endSetup := opts.Stages.Start("setup", "")
 	data, cfg, err := RulesData(opts)
 	if err != nil {
@@ -130,25 +162,105 @@ func Analyze(ctx context.Context, opts Options) (*Report, error) {
 	}
 	endSetup()
 	endLoad := opts.Stages.Start("load", "")
-	providers, sources, cat, err := Load(ctx, opts)
+	l := &Loaded{opts: opts, engine: engine, data: data, cfg: cfg}
+	l.cat, err = catalog.Load(opts.CatalogFiles...)
+	if err != nil {
+		endLoad()
+		return nil, fmt.Errorf("catalog: %w", err)
+	}
+	l.first = Providers()
+	l.sources, err = loadInputs(ctx, opts.Paths, l.first, &l.docs)
 	endLoad()
 	if err != nil {
 		return nil, err
 	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if err := cfg.Check(engine.Rules(), l.cat); err != nil {
+		return nil, err
+	}
+	if err := RequireUsable(opts.Paths, l.sources); err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+// Options are the options the inputs were loaded with.
+func (l *Loaded) Options() Options { return l.opts }
+
+// Catalog is the catalog loaded with the inputs.
+func (l *Loaded) Catalog() *catalog.Catalog { return l.cat }
+
+// RulesData is the rules' data (RulesData of the options).
+func (l *Loaded) RulesData() map[string]any { return l.data }
+
+// providers are plug-ins holding the inputs: the ones the files were
+// loaded into, the first time, then fresh ones the recognised documents
+// are replayed into (a plug-in's Load reads the document, never changes
+// it). A plug-in is changed by ApplyChanges and Evaluate, so no two
+// analyses share one.
+func (l *Loaded) providers() []Provider {
+	if l.first != nil {
+		ps := l.first
+		l.first = nil
+		return ps
+	}
+	return l.replay()
+}
+
+// replay loads the recognised documents into fresh plug-ins.
+func (l *Loaded) replay() []Provider {
+	ps := Providers()
+	for _, d := range l.docs {
+		// The error, if any, is the one loading the file gave; the
+		// source records it already.
+		_ = ps[d.provider].Load(d.path, d.kind, d.doc)
+	}
+	return ps
+}
+
+// Unevaluated returns fresh plug-ins holding the inputs with changes
+// applied, not evaluated: what remediation plans with and asks what
+// principals hold (a plug-in's Evaluate completes its model, e.g. GCP's
+// predefined roles missing from the table, which planning must not see).
+func (l *Loaded) Unevaluated(changes []remediate.Change) ([]Provider, error) {
+	ps := l.replay()
+	if err := ApplyChanges(ps, changes); err != nil {
+		return nil, err
+	}
+	for _, p := range ps {
+		p.UseCatalog(l.cat)
+	}
+	return ps, nil
+}
+
+// Analyze runs the whole pipeline.
+func Analyze(ctx context.Context, opts Options) (*Report, error) {
+	l, err := Prepare(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	a, err := l.Analyze(ctx, opts.Changes, opts.Stages)
+	if err != nil {
+		return nil, err
+	}
+	return a.Report, nil
+}
+
+// Analyze evaluates the loaded inputs with changes applied, finds the
+// chains and runs the rules; stages (nil: none) times its stages.
+func (l *Loaded) Analyze(ctx context.Context, changes []remediate.Change, stages *StageTimer) (*Analysis, error) {
 	// Cancellation is checked between stages; a single long stage (one
 	// provider's Evaluate on a large organisation) runs to its end, and
 	// the CLI's signal watchdog covers it.
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if err := cfg.Check(engine.Rules(), cat); err != nil {
-		return nil, err
-	}
-	if err := RequireUsable(opts.Paths, sources); err != nil {
-		return nil, err
-	}
-	sources = append(sources, cfg.Sources()...)
-	if err := ApplyChanges(providers, opts.Changes); err != nil {
+	opts, engine, cfg, cat := l.opts, l.engine, l.cfg, l.cat
+	providers := l.providers()
+	sources := append(append([]model.Source(nil), l.sources...), cfg.Sources()...)
+	if err := ApplyChanges(providers, changes); err != nil {
 		return nil, err
 	}
 	now := opts.Now
@@ -158,7 +270,7 @@ func Analyze(ctx context.Context, opts Options) (*Report, error) {
 	rep := &Report{Tool: "imagewarden", Version: version.String(), RuleBundle: engine.BundleHash(), GeneratedAt: now, Inputs: sources, Rules: engine.Rules(), Warnings: append(manifestWarnings(sources), snapshotWarnings(sources)...)}
 	// The plug-ins evaluate in parallel (evaluate.go); their results are
 	// appended in the plug-ins' order.
-	for _, ev := range evaluateAll(providers, cat, opts.Stages) {
+	for _, ev := range evaluateAll(providers, cat, stages) {
 		snap := ev.snap
 		rep.Principals = append(rep.Principals, snap.Principals...)
 		rep.Resources = append(rep.Resources, snap.Resources...)
@@ -170,13 +282,14 @@ func Analyze(ctx context.Context, opts Options) (*Report, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	endPaths := opts.Stages.Start("paths", "")
+	endPaths := stages.Start("paths", "")
 	rep.Paths = graph.Paths(rep.Facts, rep.Edges, opts.MaxDepth, adminHolds(providers, cat))
 	endPaths()
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	endRules := opts.Stages.Start("rules", "")
+	endRules := stages.Start("rules", "")
+	var err error
 	rep.Findings, err = engine.Eval(ctx, &rules.Input{Principals: rep.Principals, Resources: rep.Resources, Facts: rep.Facts, Paths: rep.Paths})
 	if err != nil {
 		return nil, err
@@ -188,7 +301,7 @@ func Analyze(ctx context.Context, opts Options) (*Report, error) {
 	rep.Warnings = append(rep.Warnings, cfg.IntegrityWarnings(opts.Paths, rep.Findings)...)
 	rep.Summary = summarize(rep)
 	endRules()
-	return rep, nil
+	return &Analysis{Report: rep, Providers: providers}, nil
 }
 
 func summarize(r *Report) Summary {

@@ -151,6 +151,21 @@ var readDir = os.ReadDir
 // LoadInputs checks ctx between files and returns its error once it is
 // done.
 func LoadInputs(ctx context.Context, paths []string, providers []Provider) ([]model.Source, error) {
+	return loadInputs(ctx, paths, providers, nil)
+}
+
+// recognized is a document a plug-in recognised and loaded: what a replay
+// (Loaded.Analyze) gives fresh plug-ins without reading and decoding the
+// file again.
+type recognized struct {
+	provider   int // index in the providers
+	path, kind string
+	doc        *model.Document
+}
+
+// loadInputs is LoadInputs, appending every recognised document to keep
+// when keep is not nil.
+func loadInputs(ctx context.Context, paths []string, providers []Provider, keep *[]recognized) ([]model.Source, error) {
 	var entries []inputEntry
 	for _, p := range paths {
 		st, err := os.Stat(p)
@@ -177,7 +192,7 @@ func LoadInputs(ctx context.Context, paths []string, providers []Provider) ([]mo
 			sources = append(sources, model.Source{Path: e.path, Error: e.skipped})
 			continue
 		}
-		sources = append(sources, loadFile(e.path, providers))
+		sources = append(sources, loadFile(e.path, providers, keep))
 	}
 	return sources, nil
 }
@@ -336,7 +351,7 @@ func openError(path string, err error) error {
 	return err
 }
 
-func loadFile(path string, providers []Provider) model.Source {
+func loadFile(path string, providers []Provider, keep *[]recognized) model.Source {
 	src := model.Source{Path: path}
 	data, err := readInput(path, maxInputSize)
 	if err != nil {
@@ -361,11 +376,14 @@ func loadFile(path string, providers []Provider) model.Source {
 		return src
 	}
 	var kinds []string
-	for _, p := range providers {
+	for i, p := range providers {
 		if k := p.Recognize(doc); k != "" {
 			src.Kind = k
 			if err := p.Load(path, k, doc); err != nil {
 				src.Error = err.Error()
+			}
+			if keep != nil {
+				*keep = append(*keep, recognized{provider: i, path: path, kind: k, doc: doc})
 			}
 			return src
 		}

@@ -31,7 +31,7 @@ func hostileReport(t *testing.T) (*inerttest.Fixture, *analyzer.Report) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, rep.Findings, err = engine.RemediateWith(context.Background(), opts, rep.Findings, engine.Settings{Together: true, Complete: true}); err != nil {
+	if _, rep.Findings, err = engine.RemediateWith(context.Background(), opts, rep.Findings, engine.Settings{Together: true}); err != nil {
 		t.Fatal(err)
 	}
 	clouds := map[string]bool{}

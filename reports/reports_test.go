@@ -26,7 +26,7 @@ func demoReport(t *testing.T) *analyzer.Report {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, rep.Findings, err = engine.RemediateWith(context.Background(), opts, rep.Findings, engine.Settings{Together: true, Complete: true}); err != nil {
+	if _, rep.Findings, err = engine.RemediateWith(context.Background(), opts, rep.Findings, engine.Settings{Together: true}); err != nil {
 		t.Fatal(err)
 	}
 	return rep

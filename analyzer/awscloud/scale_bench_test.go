@@ -136,7 +136,7 @@ func BenchmarkAWSManagedRoles(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			if _, _, err := engine.RemediateWith(context.Background(), opts, rep.Findings, engine.Settings{Together: true, Complete: true}); err != nil {
+			if _, _, err := engine.RemediateWith(context.Background(), opts, rep.Findings, engine.Settings{Together: true}); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -135,19 +135,29 @@ func runAnalyze(cmd *cobra.Command, o *analyzeOptions) error {
 	}
 	defer prof.stop(cmd.ErrOrStderr())
 	o.Stages = prof.stages()
-	rep, err := analyzer.Analyze(cmd.Context(), o.Options)
+	// The inputs are loaded once: the re-analyses that verify fixes
+	// replay them.
+	var rep *analyzer.Report
+	loaded, err := analyzer.Prepare(cmd.Context(), o.Options)
+	var base *analyzer.Analysis
+	if err == nil {
+		base, err = loaded.Analyze(cmd.Context(), o.Options.Changes, o.Stages)
+	}
+	if err == nil {
+		rep = base.Report
+	}
 	// The re-analyses that verify fixes are timed as the one stage "fixes".
 	o.Stages = nil
 	endFixes := prof.stage("fixes")
 	switch {
 	case err != nil:
 	case o.applyRemediation != "":
-		rep, err = applyRemediation(cmd, o.Options, o.applyRemediation, rep)
+		rep, err = applyRemediation(cmd, loaded, o.applyRemediation, rep)
 	case o.fixes && len(rep.Findings) > autoFixesLimit && !cmd.Flags().Changed("fixes"):
 		rep.Warnings = append(rep.Warnings, model.Warning{Message: fmt.Sprintf("fixes were not planned: %d findings are more than %d, and planning and verifying them takes about four times the analysis; "+
 			"analyze --fixes plans them anyway, imagewarden remediate --verify together writes them out", len(rep.Findings), autoFixesLimit)})
 	case o.fixes && len(rep.Findings) > 0:
-		_, rep.Findings, err = engine.RemediateWith(cmd.Context(), o.Options, rep.Findings, engine.Settings{Together: true, Complete: true})
+		_, rep.Findings, err = engine.RemediateAnalysis(cmd.Context(), loaded, base, rep.Findings, engine.Settings{Together: true})
 	}
 	endFixes()
 	if err != nil {

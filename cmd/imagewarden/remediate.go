@@ -164,8 +164,8 @@ func writeReport(file, format string, rep *analyzer.Report) error {
 // applyRemediation is analyze --apply-remediation DIR: base is the report
 // without the changes; the report returned has them applied, and says in
 // Remediation which findings they resolved. A summary goes to stderr.
-func applyRemediation(cmd *cobra.Command, opts analyzer.Options, dir string, base *analyzer.Report) (*analyzer.Report, error) {
-	rep, err := engine.Apply(cmd.Context(), opts, dir, base)
+func applyRemediation(cmd *cobra.Command, l *analyzer.Loaded, dir string, base *analyzer.Report) (*analyzer.Report, error) {
+	rep, err := engine.ApplyLoaded(cmd.Context(), l, dir, base)
 	if err != nil {
 		return nil, err
 	}

@@ -14,40 +14,36 @@ import (
 	"github.com/imagewarden/imagewarden/analyzer/remediate"
 )
 
-// Runner re-runs the analysis of Options with changes applied.
+// Runner re-runs the analysis of loaded inputs with changes applied.
 type Runner struct {
-	Options analyzer.Options
+	Loaded *analyzer.Loaded
 }
 
 // Run analyses the inputs with the changes applied, and returns the
 // findings and the plug-ins that can remediate, loaded with the same
 // changes (for Universe and Holds).
 func (r *Runner) Run(ctx context.Context, changes []remediate.Change) (*remediate.Outcome, error) {
-	opts := r.Options
-	opts.Changes = changes
-	rep, err := analyzer.Analyze(ctx, opts)
+	a, err := r.Loaded.Analyze(ctx, changes, nil)
 	if err != nil {
 		return nil, err
 	}
-	rems, err := remediators(ctx, opts, changes)
+	rems, err := remediators(r.Loaded, changes)
 	if err != nil {
 		return nil, err
 	}
-	return &remediate.Outcome{Findings: rep.Findings, Remediators: rems}, nil
+	return &remediate.Outcome{Findings: a.Report.Findings, Remediators: rems}, nil
 }
 
-func remediators(ctx context.Context, opts analyzer.Options, changes []remediate.Change) ([]remediate.Remediator, error) {
-	providers, _, cat, err := analyzer.Load(ctx, opts)
+// remediators are fresh plug-ins, with the changes applied and not
+// evaluated, that can remediate.
+func remediators(l *analyzer.Loaded, changes []remediate.Change) ([]remediate.Remediator, error) {
+	providers, err := l.Unevaluated(changes)
 	if err != nil {
-		return nil, err
-	}
-	if err := analyzer.ApplyChanges(providers, changes); err != nil {
 		return nil, err
 	}
 	var out []remediate.Remediator
 	for _, p := range providers {
 		if rm, ok := p.(remediate.Remediator); ok {
-			p.UseCatalog(cat)
 			out = append(out, rm)
 		}
 	}
@@ -78,49 +74,46 @@ type Settings struct {
 	// Together verifies all changes in one analysis, not each alone too:
 	// for organisations where one analysis per change is too slow.
 	Together bool
-	// Complete says the findings given are the whole analysis of the
-	// options (as analyze has just made it), so that it need not be made
-	// again as the base of the comparison.
-	Complete bool
 }
 
 // RemediateWith is Remediate with settings.
 func RemediateWith(ctx context.Context, opts analyzer.Options, findings []model.Finding, set Settings) (*remediate.Plan, []model.Finding, error) {
 	opts.Changes = nil
-	r := &Runner{Options: opts}
-	var base *remediate.Outcome
-	if set.Complete && findings != nil {
-		rems, err := remediators(ctx, opts, nil)
-		if err != nil {
-			return nil, nil, err
-		}
-		base = &remediate.Outcome{Findings: findings, Remediators: rems}
-	} else {
-		var err error
-		if base, err = r.Run(ctx, nil); err != nil {
-			return nil, nil, err
-		}
+	l, err := analyzer.Prepare(ctx, opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	base, err := l.Analyze(ctx, nil, nil)
+	if err != nil {
+		return nil, nil, err
 	}
 	if findings == nil {
-		findings = base.Findings
+		findings = base.Report.Findings
 	}
-	_, _, cat, err := analyzer.Load(ctx, analyzer.Options{CatalogFiles: opts.CatalogFiles})
+	return RemediateAnalysis(ctx, l, base, findings, set)
+}
+
+// RemediateAnalysis plans and verifies the fixes of findings (usually
+// base's own), from base, the analysis of l without changes: the plug-ins
+// base evaluated answer what principals hold before the changes, and the
+// verification replays l's inputs instead of reading them again.
+func RemediateAnalysis(ctx context.Context, l *analyzer.Loaded, base *analyzer.Analysis, findings []model.Finding, set Settings) (*remediate.Plan, []model.Finding, error) {
+	r := &Runner{Loaded: l}
+	rems, err := remediators(l, nil)
 	if err != nil {
 		return nil, nil, err
 	}
+	before := &remediate.Outcome{Findings: base.Report.Findings, Remediators: rems}
+	cat := l.Catalog()
 	// Approved publishers: the data files' and the configuration's.
-	data, _, err := analyzer.RulesData(opts)
-	if err != nil {
-		return nil, nil, err
-	}
-	approved, err := remediate.ApprovedFrom(data)
+	approved, err := remediate.ApprovedFrom(l.RulesData())
 	if err != nil {
 		return nil, nil, err
 	}
 	env := &remediate.Env{Catalog: cat, Approved: approved}
 	byCloud := remediate.Select(findings, CloudOf)
 	var changes []remediate.Change
-	for _, rm := range base.Remediators {
+	for _, rm := range before.Remediators {
 		if fs := byCloud[rm.Cloud()]; len(fs) > 0 {
 			changes = append(changes, rm.Plan(fs, env)...)
 		}
@@ -130,7 +123,7 @@ func RemediateWith(ctx context.Context, opts analyzer.Options, findings []model.
 	if set.Together {
 		verify = remediate.VerifyTogether
 	}
-	if err := verify(ctx, r, base, plan, cat); err != nil {
+	if err := verify(ctx, r, before, plan, cat); err != nil {
 		return nil, nil, err
 	}
 	remediate.Attach(findings, plan)
@@ -142,17 +135,20 @@ func RemediateWith(ctx context.Context, opts analyzer.Options, findings []model.
 // renderers.
 func RemediateReport(ctx context.Context, opts analyzer.Options, set Settings) (*remediate.Plan, *analyzer.Report, error) {
 	opts.Changes = nil
-	rep, err := analyzer.Analyze(ctx, opts)
+	l, err := analyzer.Prepare(ctx, opts)
 	if err != nil {
 		return nil, nil, err
 	}
-	set.Complete = true
-	plan, findings, err := RemediateWith(ctx, opts, rep.Findings, set)
+	base, err := l.Analyze(ctx, nil, opts.Stages)
 	if err != nil {
 		return nil, nil, err
 	}
-	rep.Findings = findings
-	return plan, rep, nil
+	plan, findings, err := RemediateAnalysis(ctx, l, base, base.Report.Findings, set)
+	if err != nil {
+		return nil, nil, err
+	}
+	base.Report.Findings = findings
+	return plan, base.Report, nil
 }
 
 // Apply analyses with a remediation directory's changes applied and
@@ -160,21 +156,33 @@ func RemediateReport(ctx context.Context, opts analyzer.Options, set Settings) (
 // analyse). The report returned is the one with the changes, its
 // Remediation filled.
 func Apply(ctx context.Context, opts analyzer.Options, dir string, base *analyzer.Report) (*analyzer.Report, error) {
+	opts.Changes = nil
+	l, err := analyzer.Prepare(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	return ApplyLoaded(ctx, l, dir, base)
+}
+
+// ApplyLoaded is Apply on inputs already loaded (base: their analysis
+// without changes, or nil).
+func ApplyLoaded(ctx context.Context, l *analyzer.Loaded, dir string, base *analyzer.Report) (*analyzer.Report, error) {
 	plan, err := remediate.Read(dir)
 	if err != nil {
 		return nil, err
 	}
-	opts.Changes = nil
 	if base == nil {
-		if base, err = analyzer.Analyze(ctx, opts); err != nil {
+		a, err := l.Analyze(ctx, nil, nil)
+		if err != nil {
 			return nil, err
 		}
+		base = a.Report
 	}
-	opts.Changes = plan.Changes
-	rep, err := analyzer.Analyze(ctx, opts)
+	a, err := l.Analyze(ctx, plan.Changes, nil)
 	if err != nil {
 		return nil, err
 	}
+	rep := a.Report
 	app := &remediate.Applied{Plan: dir, Resolved: []model.Finding{}, Introduced: remediate.Introduced(base.Findings, rep.Findings)}
 	gone := map[string]bool{}
 	for _, id := range remediate.Resolved(base.Findings, rep.Findings) {
