@@ -92,18 +92,24 @@ func (s *Snapshot) Evaluate(cat *catalog.Catalog) *model.Snapshot {
 	out := &model.Snapshot{}
 	actions := prepare(cat.ForCloud(cloudName))
 	domains := s.orgDomains()
-	var resources []*node
 	for _, n := range s.sortedNodes() {
 		if n.kind == "resource" {
-			resources = append(resources, n)
 			out.Resources = append(out.Resources, model.Resource{ID: "//" + n.attrs.Service + "/" + n.attrs.Name, Cloud: cloudName,
 				Type: n.attrs.Type, Name: n.attrs.Name, Account: projectOf(n)})
 		}
 	}
-	for _, id := range s.identities() {
-		p := s.principal(id, domains)
-		out.Principals = append(out.Principals, p)
-		out.Facts = append(out.Facts, s.evaluateIdentity(id, actions, resources)...)
+	ids := s.identities()
+	perms := make([]string, len(actions))
+	for i, a := range actions {
+		perms[i] = a.entry.Action
+	}
+	ix := s.buildIndex(perms)
+	ev := ix.evaluation(actions)
+	facts := make([][]model.Fact, len(ids))
+	ix.eachIdentity(len(ids), func(sc *scratch, i int) { facts[i] = ev.facts(sc, ids[i]) })
+	for i, id := range ids {
+		out.Principals = append(out.Principals, s.principal(id, domains))
+		out.Facts = append(out.Facts, facts[i]...)
 	}
 	out.Warnings = append(append(out.Warnings, s.warnings...), s.generalWarnings()...)
 	out.Counts = s.evaluatedCounts()
