@@ -25,71 +25,120 @@ var setIamPolicy = map[string]string{
 }
 
 // edges: impersonating a service account, attaching it to compute the
-// member runs (actAs), and rewriting the allow policy of a node.
+// member runs (actAs), and rewriting the allow policy of a node. Each
+// identity is decided on its own bindings through the index, on all cores;
+// an identity visits only the service accounts below a binding of a role
+// that may draw an edge, and the Cloud Build projects below a binding of a
+// role that may start builds.
 func (s *Snapshot) edges() []model.Edge {
 	s.resolveAncestors()
 	s.completeRoles()
-	var out []model.Edge
 	ids := s.identities()
 	sas := s.serviceAccounts()
-	// The service accounts at or below each node, so that each identity
-	// visits only the accounts its bindings reach.
-	under := map[string][]int{}
+	ix := s.buildIndex(edgePermissions)
+	col := func(p string) int { return ix.cols[p] }
+	// The service accounts at or below each node.
+	under := make([][]int32, len(ix.names))
 	for i, sa := range sas {
-		under[sa.node.name] = append(under[sa.node.name], i)
-		for a := range sa.node.ancestors {
-			under[a] = append(under[a], i)
+		for _, n := range ix.up[ix.ids[sa.node.name]] {
+			under[n] = append(under[n], int32(i))
 		}
 	}
-	for _, id := range ids {
-		chains := s.chainsOf(id)
-		if len(chains.bound) == 0 {
+	// The projects of default Cloud Build service accounts, at or below
+	// each node.
+	type build struct {
+		member string
+		proj   int32
+	}
+	var builds []build
+	for _, sa := range ids {
+		email := strings.TrimPrefix(sa.Member, "serviceAccount:")
+		num, ok := strings.CutSuffix(email, "@cloudbuild.gserviceaccount.com")
+		if !ok || gcp.Kind(sa.Member) != "serviceAccount" {
 			continue
 		}
-		seen := map[int]bool{}
-		var reached []int
-		for n := range chains.bound {
-			for _, i := range under[n] {
-				if !seen[i] {
-					seen[i] = true
-					reached = append(reached, i)
+		if proj := s.nodes[s.canonical("projects/"+num)]; proj != nil {
+			builds = append(builds, build{sa.Member, ix.ids[proj.name]})
+		}
+	}
+	buildsUnder := make([][]int32, len(ix.names))
+	for i, b := range builds {
+		for _, n := range ix.up[b.proj] {
+			buildsUnder[n] = append(buildsUnder[n], int32(i))
+		}
+	}
+	cbCol := col("cloudbuild.builds.create")
+	type roleUse struct {
+		scope *node
+		b     *gcp.Binding
+	}
+	perID := make([][]model.Edge, len(ids))
+	roleUses := make([][]roleUse, len(ids))
+	ix.eachIdentity(len(ids), func(sc *scratch, i int) {
+		id := ids[i]
+		v := ix.view(sc, id)
+		if len(v.bound) == 0 {
+			return
+		}
+		var out []model.Edge
+		decide := func(t int32, chain []chainCover, perm string, attrs *gcp.ResourceAttrs) gcp.Result {
+			return ix.decide(sc, v, chain, col(perm), t, attrs)
+		}
+		// Service accounts.
+		sc.markGen++
+		var reached, cb []int32
+		for _, g := range v.groups {
+			if !g.bound {
+				continue
+			}
+			edge, builds := false, false
+			for _, c := range g.covers {
+				r := ix.bind[c.b].role
+				edge = edge || ix.edgeRole[r]
+				builds = builds || ix.roleHas(r, cbCol)
+			}
+			if edge {
+				for _, a := range under[g.node] {
+					if sc.mark(a) {
+						reached = append(reached, a)
+					}
 				}
 			}
+			if builds {
+				cb = append(cb, buildsUnder[g.node]...)
+			}
 		}
-		sort.Ints(reached)
-		for _, i := range reached {
-			sa := sas[i]
+		sortInt32(reached)
+		for _, a := range reached {
+			sa := sas[a]
 			if sa.member == id.Member {
 				continue
 			}
-			chain, denies := chains.get(sa.node)
-			if !s.anyEdgePermission(chain) {
-				continue // no role on the way holds a permission that makes an edge
-			}
+			t := ix.ids[sa.node.name]
+			chain := ix.chainOf(sc, v, t, true)
 			attrs := sa.node.attrs
 			for _, perm := range impersonation {
-				r := gcp.Decide(&gcp.Request{Identity: id, Permission: perm, Resource: &attrs}, chain, denies, s.roles, s.conds)
-				if e, ok := gcpEdge(r, id.Member, sa.member, "impersonate", perm); ok {
+				if e, ok := gcpEdge(decide(t, chain, perm, &attrs), id.Member, sa.member, "impersonate", perm); ok {
 					e.Note = "can mint credentials of the service account"
 					out = append(out, e)
 				}
 			}
 			// Rewriting the account's own allow policy lets the member grant
 			// itself token creation on it.
-			if r := gcp.Decide(&gcp.Request{Identity: id, Permission: "iam.serviceAccounts.setIamPolicy", Resource: &attrs}, chain, denies, s.roles, s.conds); r.Allowed != tri.False {
+			if r := decide(t, chain, "iam.serviceAccounts.setIamPolicy", &attrs); r.Allowed != tri.False {
 				if e, ok := gcpEdge(r, id.Member, sa.member, "set-iam-policy", "iam.serviceAccounts.setIamPolicy"); ok {
 					e.Note = "can grant itself any role on the service account"
 					out = append(out, e)
 				}
 			}
-			r := gcp.Decide(&gcp.Request{Identity: id, Permission: "iam.serviceAccounts.actAs", Resource: &attrs}, chain, denies, s.roles, s.conds)
+			r := decide(t, chain, "iam.serviceAccounts.actAs", &attrs)
 			if e, ok := gcpEdge(r, id.Member, sa.member, "act-as", "iam.serviceAccounts.actAs"); ok {
 				e.Note = "can run compute as the service account"
 				// Cloud Build is the one runner the offline role table can
 				// settle; other compute creation is assumed.
 				if proj := s.nodes[projectNode(sa.node)]; proj != nil {
-					pc, pd := chains.get(proj)
-					b := gcp.Decide(&gcp.Request{Identity: id, Permission: "cloudbuild.builds.create", Resource: &gcp.ResourceAttrs{Service: "cloudbuild.googleapis.com"}}, pc, pd, s.roles, s.conds)
+					p := ix.ids[proj.name]
+					b := decide(p, ix.chainOf(sc, v, p, true), "cloudbuild.builds.create", &gcp.ResourceAttrs{Service: "cloudbuild.googleapis.com"})
 					if b.Allowed != tri.False {
 						e.Permissions = append(e.Permissions, "cloudbuild.builds.create")
 					} else {
@@ -102,88 +151,112 @@ func (s *Snapshot) edges() []model.Edge {
 				out = append(out, e)
 			}
 		}
-		out = append(out, s.customRoleEdges(id)...)
-		for _, n := range s.scopes(id) {
-			perm, ok := setIamPolicy[n.kind]
+		// Custom roles it holds on a scope, decided below once their nodes
+		// exist (creating them changes the snapshot).
+		for _, n := range v.bound {
+			nd := ix.nodes[n]
+			if nd == nil || nd.kind == "resource" || sc.stamp[n] != sc.gen {
+				continue
+			}
+			for _, c := range v.groups[sc.slot[n]].covers {
+				b := ix.bind[c.b].b
+				if isPredefined(b.Role) || (b.Condition != nil && b.Condition.Expression != "") {
+					continue
+				}
+				roleUses[i] = append(roleUses[i], roleUse{nd, b})
+			}
+		}
+		// Rewriting the allow policy of a scope.
+		for _, n := range v.bound {
+			nd := ix.nodes[n]
+			if nd == nil || nd.kind == "resource" {
+				continue
+			}
+			perm, ok := setIamPolicy[nd.kind]
 			if !ok {
 				continue
 			}
-			chain, denies := chains.get(n)
-			r := gcp.Decide(&gcp.Request{Identity: id, Permission: perm, Resource: &gcp.ResourceAttrs{Service: "cloudresourcemanager.googleapis.com"}}, chain, denies, s.roles, s.conds)
-			if e, ok := gcpEdge(r, id.Member, model.AdminNode(cloudName, n.name, id.Member), "set-iam-policy", perm); ok {
-				e.Note = "can grant itself any role on " + n.name + " and below"
+			r := decide(n, ix.chainOf(sc, v, n, true), perm, &gcp.ResourceAttrs{Service: "cloudresourcemanager.googleapis.com"})
+			if e, ok := gcpEdge(r, id.Member, model.AdminNode(cloudName, nd.name, id.Member), "set-iam-policy", perm); ok {
+				e.Note = "can grant itself any role on " + nd.name + " and below"
+				out = append(out, e)
+			}
+		}
+		// Builds in projects whose default Cloud Build account it runs as.
+		sortInt32(cb)
+		for k, bi := range cb {
+			if k > 0 && cb[k-1] == bi {
+				continue
+			}
+			bd := builds[bi]
+			if bd.member == id.Member {
+				continue
+			}
+			r := decide(bd.proj, ix.chainOf(sc, v, bd.proj, true), "cloudbuild.builds.create", &gcp.ResourceAttrs{Service: "cloudbuild.googleapis.com"})
+			if e, ok := gcpEdge(r, id.Member, bd.member, "cloud-build", "cloudbuild.builds.create"); ok {
+				e.Note = "builds in " + ix.names[bd.proj] + " run as its default Cloud Build service account"
+				out = append(out, e)
+			}
+		}
+		perID[i] = out
+	})
+	var out []model.Edge
+	for i, id := range ids {
+		out = append(out, perID[i]...)
+		for _, u := range roleUses[i] {
+			if e, ok := s.customRoleEdge(id, u.scope, u.b); ok {
 				out = append(out, e)
 			}
 		}
 	}
-	out = append(out, s.cloudBuildEdges(ids)...)
-	out = append(out, s.adminBridgeEdges(out)...)
+	out = append(out, s.adminBridgeEdges(out, sas, ix, under)...)
+	// Edges merge only with edges of the same source, target and kind, all
+	// of which come from one identity above, in the order they were drawn
+	// before; the order of the others is settled by MergeEdges' sort.
 	return model.MergeEdges(out)
 }
 
-// customRoleEdges: a member that holds a custom role at a node and can
-// update that role can add any permission to it there.
-func (s *Snapshot) customRoleEdges(id *gcp.Identity) []model.Edge {
-	var out []model.Edge
-	for _, n := range s.scopes(id) {
-		for _, b := range s.bindings[n.name] {
-			if isPredefined(b.Role) || !bindingCovers(b, id) || (b.Condition != nil && b.Condition.Expression != "") {
-				continue
-			}
-			// The role's own resource: projects/P/roles/R or organizations/O/roles/R.
-			roleNode := s.node(b.Role)
-			if !strings.HasPrefix(b.Role, "projects/") && !strings.HasPrefix(b.Role, "organizations/") {
-				continue
-			}
-			parent := s.canonical(b.Role[:strings.Index(b.Role, "/roles/")])
-			if !roleNode.ancestors[parent] {
-				roleNode.ancestors[parent] = true
-				s.resolveAncestors()
-				s.chains, s.idChains = nil, nil
-			}
-			chain, denies := s.chain(roleNode)
-			r := gcp.Decide(&gcp.Request{Identity: id, Permission: "iam.roles.update", Resource: &gcp.ResourceAttrs{Name: b.Role, Service: "iam.googleapis.com", Type: "iam.googleapis.com/Role"}}, chain, denies, s.roles, s.conds)
-			if e, ok := gcpEdge(r, id.Member, model.AdminNode(cloudName, n.name, id.Member), "custom-role-update", "iam.roles.update"); ok {
-				e.Note = "can add any permission to " + b.Role + ", which it holds on " + n.name
-				out = append(out, e)
-			}
-		}
-	}
-	return out
-}
+// edgePermissions are the columns of the edges' index.
+var edgePermissions = append(append([]string{}, saEdgePermissions...), "cloudbuild.builds.create",
+	"resourcemanager.organizations.setIamPolicy", "resourcemanager.folders.setIamPolicy", "resourcemanager.projects.setIamPolicy")
 
-// cloudBuildEdges: members that can start Cloud Build builds in a project
-// run them as the project's default Cloud Build service account
-// (NUMBER@cloudbuild.gserviceaccount.com) unless a build names another.
-func (s *Snapshot) cloudBuildEdges(ids []*gcp.Identity) []model.Edge {
-	var out []model.Edge
-	for _, sa := range ids {
-		email := strings.TrimPrefix(sa.Member, "serviceAccount:")
-		num, ok := strings.CutSuffix(email, "@cloudbuild.gserviceaccount.com")
-		if !ok || gcp.Kind(sa.Member) != "serviceAccount" {
-			continue
-		}
-		proj := s.nodes[s.canonical("projects/"+num)]
-		if proj == nil {
-			continue
-		}
-		for _, id := range ids {
-			if id.Member == sa.Member {
-				continue
-			}
-			chains := s.chainsOf(id)
-			if !reaches(proj, chains.bound) {
-				continue
-			}
-			chain, denies := chains.get(proj)
-			r := gcp.Decide(&gcp.Request{Identity: id, Permission: "cloudbuild.builds.create", Resource: &gcp.ResourceAttrs{Service: "cloudbuild.googleapis.com"}}, chain, denies, s.roles, s.conds)
-			if e, ok := gcpEdge(r, id.Member, sa.Member, "cloud-build", "cloudbuild.builds.create"); ok {
-				e.Note = "builds in " + proj.name + " run as its default Cloud Build service account"
-				out = append(out, e)
-			}
-		}
+// customRoleEdge: a member that holds a custom role at a node and can
+// update that role can add any permission to it there.
+func (s *Snapshot) customRoleEdge(id *gcp.Identity, n *node, b *gcp.Binding) (model.Edge, bool) {
+	// The role's own resource: projects/P/roles/R or organizations/O/roles/R.
+	_, existed := s.nodes[s.canonical(b.Role)]
+	resolved := s.resolved
+	roleNode := s.node(b.Role)
+	if !strings.HasPrefix(b.Role, "projects/") && !strings.HasPrefix(b.Role, "organizations/") {
+		return model.Edge{}, false
 	}
-	return out
+	parent := s.canonical(b.Role[:strings.Index(b.Role, "/roles/")])
+	if !roleNode.ancestors[parent] {
+		roleNode.ancestors[parent] = true
+		if existed || !resolved {
+			s.resolved = false
+			s.resolveAncestors()
+		} else {
+			// A new node is nobody's ancestor: its ancestry is its
+			// parent's, closed already, and the rest stays closed.
+			if p := s.nodes[parent]; p != nil {
+				for a := range p.ancestors {
+					if a != roleNode.name {
+						roleNode.ancestors[a] = true
+					}
+				}
+			}
+			s.resolved = true
+		}
+		s.chains, s.idChains = nil, nil
+	}
+	chain, denies := s.chain(roleNode)
+	r := gcp.Decide(&gcp.Request{Identity: id, Permission: "iam.roles.update", Resource: &gcp.ResourceAttrs{Name: b.Role, Service: "iam.googleapis.com", Type: "iam.googleapis.com/Role"}}, chain, denies, s.roles, s.conds)
+	e, ok := gcpEdge(r, id.Member, model.AdminNode(cloudName, n.name, id.Member), "custom-role-update", "iam.roles.update")
+	if ok {
+		e.Note = "can add any permission to " + b.Role + ", which it holds on " + n.name
+	}
+	return e, ok
 }
 
 // saEdgePermissions are the permissions that draw an edge to a service

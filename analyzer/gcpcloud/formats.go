@@ -140,6 +140,7 @@ func (s *Snapshot) Load(file, format string, doc *model.Document) error {
 			n := s.node("projects/" + p.ProjectID)
 			if p.Parent.ID != "" {
 				n.parent = p.Parent.Type + "s/" + p.Parent.ID
+				s.resolved = false
 			}
 		}
 	default:
@@ -444,6 +445,7 @@ func (s *Snapshot) loadGroup(file, where string, it map[string]json.RawMessage) 
 	}
 	key := strings.ToLower(g.Group)
 	s.groupMembers[key] = append(s.groupMembers[key], nil...)
+	s.groupsMemo, s.memberOf, s.looseOf = nil, nil, nil
 	for _, m := range g.Memberships {
 		id := strings.ToLower(m.PreferredMemberKey.ID)
 		if id == "" {

@@ -252,6 +252,21 @@ type scratch struct {
 	whoStamp []uint32
 	conds    map[condKey]tri.Tri
 	chain    []chainCover
+	marks    []uint32 // item -> markGen when marked
+	markGen  uint32
+}
+
+// mark reports whether item i is marked for the first time since markGen
+// was last moved on.
+func (sc *scratch) mark(i int32) bool {
+	if int(i) >= len(sc.marks) {
+		sc.marks = append(sc.marks, make([]uint32, int(i)+1-len(sc.marks)+len(sc.marks))...)
+	}
+	if sc.marks[i] == sc.markGen {
+		return false
+	}
+	sc.marks[i] = sc.markGen
+	return true
 }
 
 type condKey struct {

@@ -42,6 +42,12 @@ type Snapshot struct {
 	holds        *holdsCache                // Holds' caches; nil until Holds, reset by Apply
 	edgeRoles    map[string]bool            // role -> holds a permission that draws an edge to a service account
 	roleDups     model.Duplicates           // custom roles read twice (formats.go, noteRole)
+	// resolved: the ancestor sets are closed; whatever adds a node or an
+	// ancestor clears it, so that resolveAncestors runs again only then.
+	resolved bool
+	groupsMemo map[string]map[string]bool // groupsOf, by member; reset when memberships are read
+	memberOf   map[string][]string        // lower-case group member -> the groups listing it (ASCII members)
+	looseOf    []string                   // groups with a non-ASCII member, which EqualFold may match beyond lower case
 }
 
 type chainEntry struct {
@@ -106,6 +112,7 @@ func (s *Snapshot) node(name string) *node {
 	if !ok {
 		n = &node{name: name, kind: kindOf(name), ancestors: map[string]bool{}}
 		s.nodes[name] = n
+		s.resolved = false
 	}
 	return n
 }
@@ -118,6 +125,7 @@ func (s *Snapshot) aliasProject(number, id string) {
 	}
 	from, to := "projects/"+number, "projects/"+id
 	s.aliases[from] = to
+	s.resolved = false
 	if old, ok := s.nodes[from]; ok {
 		n := s.node(to)
 		for a := range old.ancestors {
@@ -167,6 +175,7 @@ func (s *Snapshot) resource(full, assetType, project string) *node {
 			s.aliasProject(strings.TrimPrefix(project, "projects/"), parts[1])
 		}
 		n.ancestors[s.canonical(pid)] = true
+		s.resolved = false
 		s.node(pid)
 	}
 	return n
@@ -198,6 +207,7 @@ func (s *Snapshot) addAncestors(name string, ancestors []string) {
 		a = s.canonical(a)
 		if a != "" && a != n.name {
 			n.ancestors[a] = true
+			s.resolved = false
 			s.node(a)
 		}
 	}
@@ -206,6 +216,10 @@ func (s *Snapshot) addAncestors(name string, ancestors []string) {
 // resolveAncestors closes the ancestor sets: a project's folders reach the
 // resources in it, a projects list's parents are followed.
 func (s *Snapshot) resolveAncestors() {
+	if s.resolved {
+		return
+	}
+	defer func() { s.resolved = true }()
 	for _, n := range s.nodes {
 		if n.parent != "" {
 			n.ancestors[s.canonical(n.parent)] = true
@@ -301,28 +315,81 @@ func (s *Snapshot) identities() []*gcp.Identity {
 	return out
 }
 
-// groupsOf returns the groups a member belongs to, transitively.
+// groupsOf returns the groups a member belongs to, transitively (a group
+// listing it, EqualFold, or a group listing such a group, 32 levels deep).
+// The set is shared: callers do not change it.
 func (s *Snapshot) groupsOf(member string) map[string]bool {
+	if g, ok := s.groupsMemo[member]; ok {
+		return g
+	}
+	if s.memberOf == nil {
+		s.memberOf = map[string][]string{}
+		names := make([]string, 0, len(s.groupMembers))
+		for g := range s.groupMembers {
+			names = append(names, g)
+		}
+		sort.Strings(names)
+		for _, g := range names {
+			loose := false
+			for _, x := range s.groupMembers[g] {
+				if !isASCII(x) {
+					loose = true
+					continue
+				}
+				k := strings.ToLower(x)
+				if l := s.memberOf[k]; len(l) == 0 || l[len(l)-1] != g {
+					s.memberOf[k] = append(l, g)
+				}
+			}
+			if loose {
+				s.looseOf = append(s.looseOf, g)
+			}
+		}
+	}
+	// listing reports the groups that list m (strings.EqualFold): through
+	// the lower-case index when both sides are ASCII, else by a scan.
+	listing := func(m string, f func(g string)) {
+		if !isASCII(m) {
+			for g, ms := range s.groupMembers {
+				for _, x := range ms {
+					if strings.EqualFold(x, m) {
+						f(g)
+						break
+					}
+				}
+			}
+			return
+		}
+		for _, g := range s.memberOf[strings.ToLower(m)] {
+			f(g)
+		}
+		for _, g := range s.looseOf {
+			for _, x := range s.groupMembers[g] {
+				if strings.EqualFold(x, m) {
+					f(g)
+					break
+				}
+			}
+		}
+	}
 	out := map[string]bool{}
 	var walk func(m string, depth int)
 	walk = func(m string, depth int) {
 		if depth > 32 {
 			return
 		}
-		for g, ms := range s.groupMembers {
-			if out[g] {
-				continue
+		listing(m, func(g string) {
+			if !out[g] {
+				out[g] = true
+				walk("group:"+g, depth+1)
 			}
-			for _, x := range ms {
-				if strings.EqualFold(x, m) {
-					out[g] = true
-					walk("group:"+g, depth+1)
-					break
-				}
-			}
-		}
+		})
 	}
 	walk(member, 0)
+	if s.groupsMemo == nil {
+		s.groupsMemo = map[string]map[string]bool{}
+	}
+	s.groupsMemo[member] = out
 	return out
 }
 
