@@ -21,6 +21,7 @@ func (s *Snapshot) Apply(c remediate.Change) error {
 	if c.Cloud != cloudName {
 		return fmt.Errorf("not an Azure change")
 	}
+	s.ix = nil // the change edits what the index was compiled from
 	p := c.Params
 	switch c.Kind {
 	case KindCustomRole:

@@ -19,7 +19,6 @@ import (
 	"github.com/imagewarden/imagewarden/analyzer/catalog"
 	"github.com/imagewarden/imagewarden/analyzer/model"
 	"github.com/imagewarden/imagewarden/policies/azure"
-	"github.com/imagewarden/imagewarden/policies/glob"
 	"github.com/imagewarden/imagewarden/policies/tri"
 	builtin "github.com/imagewarden/imagewarden/rego"
 )
@@ -78,6 +77,8 @@ type Snapshot struct {
 	definitions   map[string]bool   // role keys of the role definitions the inputs hold
 	defDups       model.Duplicates  // role definitions read twice (noteDefinition)
 	defUpdated    map[string]time.Time
+	ix            *index              // compiled for Evaluate and Edges; dropped when the inputs change
+	memberOf      map[string][]string // object id -> the groups that list it as a member, made on first use
 }
 
 // The kinds of item counted in Snapshot.counts (model.Count.Item).
@@ -291,6 +292,7 @@ func decode(obj map[string]json.RawMessage, v any) error {
 
 // Load reads a recognised document.
 func (s *Snapshot) Load(file, format string, doc *model.Document) error {
+	s.ix, s.memberOf = nil, nil
 	for i, it := range items(doc) {
 		where := fmt.Sprintf("[%d]", i)
 		switch format {
@@ -585,27 +587,50 @@ func (s *Snapshot) computeAncestors(scope string) []string {
 // identity builds the request identity of a principal: its groups,
 // transitively.
 func (s *Snapshot) identity(id string) *azure.Identity {
+	return &azure.Identity{ID: id, Groups: s.groupsOf(id)}
+}
+
+// groupsOf lists the groups a principal is in, transitively: groups in
+// groups are followed 33 levels deep at most, as the walk over members
+// always was.
+func (s *Snapshot) groupsOf(id string) map[string]bool {
+	memberOf := s.membership()
 	groups := map[string]bool{}
-	var walk func(m string, depth int)
-	walk = func(m string, depth int) {
-		if depth > 32 {
-			return
-		}
-		for g, ms := range s.members {
-			if groups[g] {
-				continue
-			}
-			for _, x := range ms {
-				if x == m {
+	level := []string{id}
+	for depth := 0; depth <= 32 && len(level) > 0; depth++ {
+		var next []string
+		for _, m := range level {
+			for _, g := range memberOf[m] {
+				if !groups[g] {
 					groups[g] = true
-					walk(g, depth+1)
-					break
+					next = append(next, g)
+				}
+			}
+		}
+		level = next
+	}
+	return groups
+}
+
+// membership returns, for every object id, the groups that list it as a
+// member (made on first use; Load drops it).
+func (s *Snapshot) membership() map[string][]string {
+	if s.memberOf == nil {
+		s.memberOf = map[string][]string{}
+		gs := make([]string, 0, len(s.members))
+		for g := range s.members {
+			gs = append(gs, g)
+		}
+		sort.Strings(gs)
+		for _, g := range gs {
+			for _, m := range s.members[g] {
+				if l := s.memberOf[m]; len(l) == 0 || l[len(l)-1] != g {
+					s.memberOf[m] = append(l, g)
 				}
 			}
 		}
 	}
-	walk(id, 0)
-	return &azure.Identity{ID: id, Groups: groups}
+	return s.memberOf
 }
 
 // identities are the principals to decide for: every principal, except
@@ -664,63 +689,9 @@ func registryHonours(r *registry, op string) bool {
 	return true
 }
 
-// Evaluate decides every catalog operation for every principal: at each
-// scope where it holds an assignment, and exactly on each registry the
-// inputs list.
-func (s *Snapshot) Evaluate(cat *catalog.Catalog) *model.Snapshot {
-	out := &model.Snapshot{}
-	actions := prepare(cat.ForCloud(cloudName))
-	var regs []*registry
-	for _, r := range s.registries {
-		regs = append(regs, r)
-	}
-	sort.Slice(regs, func(i, j int) bool { return regs[i].id < regs[j].id })
-	for _, r := range regs {
-		typ := "container-registry"
-		if r.gallery {
-			typ = "compute-gallery"
-		}
-		out.Resources = append(out.Resources, model.Resource{ID: r.id, Cloud: cloudName, Type: typ, Name: r.name})
-	}
-	// Which registries each action applies to, decided once.
-	regsOf := make([][]*registry, len(actions))
-	for i, a := range actions {
-		for _, r := range regs {
-			if glob.Match(a.pattern, azure.NormalizeScope(r.id)) && registryHonours(r, a.entry.Action) {
-				regsOf[i] = append(regsOf[i], r)
-			}
-		}
-	}
-	unknown := map[string]bool{}
-	for _, p := range s.principalsToDecide() {
-		id := s.identity(p.id)
-		out.Principals = append(out.Principals, model.Principal{ID: p.id, Cloud: cloudName, Kind: p.kind, Name: p.name,
-			External: p.kind == "ForeignGroup", Groups: s.groupLabels(id)})
-		facts := s.evaluatePrincipal(p, id, actions, regsOf, unknown)
-		out.Facts = append(out.Facts, facts...)
-	}
-	out.Warnings = append(out.Warnings, s.warnings...)
-	s.counts.Evaluated(itemAssignments, len(s.assignments))
-	s.counts.Evaluated(itemDefinitions, len(s.definitions))
-	s.counts.Evaluated(itemDenyAssignments, len(s.denies))
-	out.Counts = s.counts.Counts(cloudName, itemAssignments, itemDefinitions, itemDenyAssignments)
-	if s.builtinErr != nil {
-		out.Warnings = append(out.Warnings, model.Warning{Message: "built-in role table: " + s.builtinErr.Error()})
-	}
-	if len(unknown) > 0 {
-		var l []string
-		for r := range unknown {
-			l = append(l, r)
-		}
-		sort.Strings(l)
-		out.Warnings = append(out.Warnings, model.Warning{Message: fmt.Sprintf("%d role definition(s) not in the inputs and not image-relevant built-in roles; their assignments grant nothing in this analysis (az role definition list, docs/inputs.md): %s", len(l), strings.Join(l, ", "))})
-	}
-	return out
-}
-
-func (s *Snapshot) groupLabels(id *azure.Identity) []string {
+func (s *Snapshot) groupLabels(groups map[string]bool) []string {
 	var out []string
-	for g := range id.Groups {
+	for g := range groups {
 		if n := s.groupNames[g]; n != "" {
 			out = append(out, n)
 		} else {
@@ -774,95 +745,11 @@ func (s *Snapshot) assignmentsOf(id *azure.Identity) []azure.Assignment {
 	return out
 }
 
-func (s *Snapshot) evaluatePrincipal(p *principal, id *azure.Identity, actions []action, regsOf [][]*registry, unknown map[string]bool) []model.Fact {
-	b := model.NewFactBuilder(p.id, cloudName)
-	add := b.Add
-	scopes := s.scopes(id)
-	mine := s.assignmentsOf(id)
-	held := map[string]bool{}
-	for _, sc := range scopes {
-		held[azure.NormalizeScope(sc)] = true
-	}
-	// reachable reports whether one of the identity's assignments is at or
-	// above a resource.
-	reachable := map[string]bool{}
-	reaches := func(r *registry) bool {
-		v, ok := reachable[r.id]
-		if !ok {
-			for _, a := range s.ancestors(r.id) {
-				if held[a] {
-					v = true
-					break
-				}
-			}
-			reachable[r.id] = v
-		}
-		return v
-	}
-	for ai, a := range actions {
-		for _, sc := range scopes {
-			if reg, ok := s.registries[azure.NormalizeScope(sc)]; ok && !registryHonours(reg, a.entry.Action) {
-				continue // the registry's permission mode does not honour this operation
-			}
-			if isResource(sc) && !glob.Match(a.pattern, strings.ToLower(sc)) {
-				continue // an assignment on one resource only reaches operations on it
-			}
-			r := s.decide(id, mine, a.entry.Action, a.data, sc)
-			for _, u := range r.UnknownRoles {
-				unknown[u] = true
-			}
-			if t, ok := s.target(r, s.name(sc), isResource(sc), !isResource(sc)); ok {
-				t.Except = s.deniesBelow(id, a.entry.Action, a.data, sc)
-				add(a.entry.Capability, a.entry.Action, t)
-			}
-		}
-		for _, reg := range regsOf[ai] {
-			if !reaches(reg) {
-				continue
-			}
-			r := s.decide(id, mine, a.entry.Action, a.data, reg.id)
-			if t, ok := s.target(r, reg.id, true, false); ok {
-				add(a.entry.Capability, a.entry.Action, t)
-			}
-		}
-	}
-	return b.Facts()
-}
-
 // isResource tells a resource scope (.../providers/NS/type/name) from a
 // management group, subscription or resource group.
 func isResource(scope string) bool {
 	s := azure.NormalizeScope(scope)
 	return strings.Contains(s, "/providers/") && !strings.HasPrefix(s, "/providers/microsoft.management/")
-}
-
-// deniesBelow lists the deny assignments under a scope that take the
-// operation from the identity in part of it.
-func (s *Snapshot) deniesBelow(id *azure.Identity, op string, data bool, scope string) []string {
-	var out []string
-	sc := azure.NormalizeScope(scope)
-	for _, d := range s.denies {
-		ds := azure.NormalizeScope(d.Scope)
-		below := false
-		for _, a := range s.ancestors(d.Scope) {
-			if azure.NormalizeScope(a) == sc {
-				below = true
-			}
-		}
-		if ds == sc || !below {
-			continue
-		}
-		probe := []azure.Assignment{{PrincipalID: id.ID, RoleID: "probe", Scope: d.Scope}}
-		roles := map[string]*azure.Role{"probe": {Permissions: []azure.Permission{{Actions: []string{"*"}, DataActions: []string{"*"}}}}}
-		if r := azure.Decide(&azure.Request{Identity: id, Operation: op, Data: data, Scope: d.Scope, Ancestors: []string{d.Scope}}, probe, roles, []azure.DenyAssignment{d}); len(r.Denies) > 0 {
-			name := d.Name
-			if name == "" {
-				name = d.ID
-			}
-			out = append(out, "deny assignment "+name+" at "+s.name(d.Scope))
-		}
-	}
-	return out
 }
 
 func (s *Snapshot) target(r azure.Result, resource string, known, all bool) (model.Target, bool) {

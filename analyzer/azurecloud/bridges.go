@@ -1,7 +1,7 @@
 package azurecloud
 
 import (
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/imagewarden/imagewarden/analyzer/model"
@@ -16,45 +16,38 @@ import (
 // admin can attach such an identity to compute it creates and run code as
 // it. adminBridgeEdges draws those edges, decided with the deny
 // assignments that still apply to the admin.
-func (s *Snapshot) adminBridgeEdges(edges []model.Edge) []model.Edge {
+func (ix *index) adminBridgeEdges(edges []model.Edge) []model.Edge {
 	names := model.AdminTargets(edges)
-	if len(names) == 0 || len(s.identities) == 0 {
+	if len(names) == 0 || len(ix.idents) == 0 {
 		return nil
 	}
-	resources := make([]string, 0, len(s.identities))
-	for res := range s.identities {
-		resources = append(resources, res)
-	}
-	sort.Strings(resources)
-	anyRole := map[string]*azure.Role{"any": {Permissions: []azure.Permission{{Actions: []string{"*"}, DataActions: []string{"*"}}}}}
+	assign := ix.opID[opKey{opAssignIdentity, false}]
 	var out []model.Edge
 	for _, admin := range names {
 		_, scope, principal, _ := model.ParseAdminNode(admin)
-		norm := azure.NormalizeScope(scope)
-		id := s.identity(principal)
-		grant := []azure.Assignment{{PrincipalID: id.ID, RoleID: "any", Scope: norm}}
-		for _, res := range resources {
-			mi := s.identities[res]
-			if mi == strings.ToLower(principal) || !s.within(res, norm) || !s.assignedOutside(mi, norm) {
+		norm, ok := ix.scopeID[azure.NormalizeScope(scope)]
+		if !ok {
+			continue // no identity is under a scope the index has not met
+		}
+		sub := ix.subjectFor(principal)
+		for _, i := range ix.identsUnder[norm] {
+			mi := &ix.idents[i]
+			if mi.principal == strings.ToLower(principal) || !ix.assignedOutside(mi.principal, norm) {
 				continue
 			}
-			rg := res
-			if i := strings.Index(rg, "/providers/"); i > 0 {
-				rg = rg[:i]
-			}
-			assign := azure.Decide(&azure.Request{Identity: id, Operation: "Microsoft.ManagedIdentity/userAssignedIdentities/assign/action", Scope: res, Ancestors: s.ancestors(res)}, grant, anyRole, s.denies)
-			if assign.Allowed == tri.False {
+			a := ix.adminAllowed(sub, norm, mi.scope, assign)
+			if a == tri.False {
 				continue
 			}
 			for _, op := range computeWrites {
-				c := azure.Decide(&azure.Request{Identity: id, Operation: op, Scope: rg, Ancestors: s.ancestors(rg)}, grant, anyRole, s.denies)
-				if c.Allowed == tri.False {
+				c := ix.adminAllowed(sub, norm, mi.group, ix.opID[opKey{op, false}])
+				if c == tri.False {
 					continue
 				}
-				out = append(out, model.Edge{From: admin, To: mi, Cloud: cloudName, Kind: "admin-takeover",
-					Permissions: []string{"Microsoft.ManagedIdentity/userAssignedIdentities/assign/action", op},
-					Conditional: assign.Allowed == tri.Unknown || c.Allowed == tri.Unknown,
-					Note:        "as an administrator of " + scope + ", can attach the managed identity " + s.name(res) + " to compute it creates; the identity holds roles outside " + scope})
+				out = append(out, model.Edge{From: admin, To: mi.principal, Cloud: cloudName, Kind: "admin-takeover",
+					Permissions: []string{opAssignIdentity, op},
+					Conditional: a == tri.Unknown || c == tri.Unknown,
+					Note:        "as an administrator of " + scope + ", can attach the managed identity " + ix.scopes[mi.scope].name + " to compute it creates; the identity holds roles outside " + scope})
 				break
 			}
 		}
@@ -62,21 +55,31 @@ func (s *Snapshot) adminBridgeEdges(edges []model.Edge) []model.Edge {
 	return out
 }
 
-// within reports whether a scope is norm or lies below it.
-func (s *Snapshot) within(scope, norm string) bool {
-	for _, a := range s.ancestors(scope) {
-		if a == norm {
-			return true
+// adminAllowed decides operation o at target t for a subject that holds
+// any role at scope admin: azure.Decide with that one assignment.
+func (ix *index) adminAllowed(sub *subject, admin, t int32, o int) tri.Tri {
+	if !slices.Contains(ix.scopes[t].anc, admin) {
+		return tri.False
+	}
+	allow := ix.anyRole[o]
+	if allow == tri.False {
+		return allow
+	}
+	for _, a := range ix.scopes[t].anc {
+		for _, d := range ix.scopes[a].denyAt {
+			if (ix.denies[d].children || a == t) && ix.denies[d].grants[o] && ix.covers(sub, d) {
+				return tri.False
+			}
 		}
 	}
-	return false
+	return allow
 }
 
 // assignedOutside reports whether a principal (or a group it is in) holds
-// a role assignment at a scope that is not norm and not below it.
-func (s *Snapshot) assignedOutside(principal, norm string) bool {
-	for _, a := range s.assignmentsOf(s.identity(principal)) {
-		if !s.within(a.Scope, norm) {
+// a role assignment at a scope that is not the scope given and not below it.
+func (ix *index) assignedOutside(principal string, scope int32) bool {
+	for _, t := range ix.subjectFor(principal).held {
+		if !slices.Contains(ix.scopes[t].anc, scope) {
 			return true
 		}
 	}

@@ -1,60 +1,76 @@
 package azurecloud
 
 import (
-	"sort"
-	"strings"
-
 	"github.com/imagewarden/imagewarden/analyzer/model"
 	"github.com/imagewarden/imagewarden/policies/azure"
 	"github.com/imagewarden/imagewarden/policies/tri"
 )
 
 // edges: a principal that can write role assignments at a scope can make
-// itself anything there (the scope's admin node).
+// itself anything there (the scope's admin node). Principals are decided
+// in parallel on the compiled index; each kind of edge is gathered in
+// principal order.
 func (s *Snapshot) edges() []model.Edge {
+	ix := s.compiled(nil)
+	ix.prepareSubjects()
+	assignments := make([][]model.Edge, len(ix.subjects))
+	identities := make([][]model.Edge, len(ix.subjects))
+	definitions := make([][]model.Edge, len(ix.subjects))
+	parallel(len(ix.subjects), func(i int) {
+		sub := ix.subjects[i]
+		assignments[i] = ix.roleAssignmentEdges(sub)
+		identities[i] = ix.identityEdges(sub)
+		definitions[i] = ix.roleDefinitionEdges(sub)
+	})
 	var out []model.Edge
-	for _, p := range s.principalsToDecide() {
-		id := s.identity(p.id)
-		mine := s.assignmentsOf(id)
-		for _, sc := range s.scopes(id) {
-			r := s.decide(id, mine, "Microsoft.Authorization/roleAssignments/write", false, sc)
-			if r.Allowed == tri.False {
-				continue
-			}
-			t, _ := s.target(r, s.name(azure.NormalizeScope(sc)), false, true)
-			out = append(out, model.Edge{From: p.id, To: model.AdminNode(cloudName, s.name(azure.NormalizeScope(sc)), p.id), Cloud: cloudName,
-				Kind: "role-assignment", Permissions: []string{"Microsoft.Authorization/roleAssignments/write"}, Via: t.Via,
-				Conditional: r.Allowed == tri.Unknown, Note: "can assign itself any role at the scope and below"})
+	for _, l := range [][][]model.Edge{assignments, identities, definitions} {
+		for _, e := range l {
+			out = append(out, e...)
 		}
 	}
-	out = append(out, s.identityEdges()...)
-	out = append(out, s.roleDefinitionEdges()...)
-	out = append(out, s.adminBridgeEdges(out)...)
+	out = append(out, ix.adminBridgeEdges(out)...)
 	return model.MergeEdges(out)
+}
+
+func (ix *index) roleAssignmentEdges(sub *subject) []model.Edge {
+	var out []model.Edge
+	o := ix.opID[opKey{opRoleAssignmentsWrite, false}]
+	for _, t := range sub.held {
+		v := ix.view(sub, t)
+		allowed := ix.allowed(sub, v, o)
+		if allowed == tri.False {
+			continue
+		}
+		name := ix.scopes[t].name
+		tg, _ := ix.target(sub, v, o, name, false, true)
+		out = append(out, model.Edge{From: sub.id, To: model.AdminNode(cloudName, name, sub.id), Cloud: cloudName,
+			Kind: "role-assignment", Permissions: []string{opRoleAssignmentsWrite}, Via: tg.Via,
+			Conditional: allowed == tri.Unknown, Note: "can assign itself any role at the scope and below"})
+	}
+	return out
 }
 
 // roleDefinitionEdges: a principal that can write the definition of a
 // custom role assigned to it can add any operation to the role, at every
 // scope of that assignment.
-func (s *Snapshot) roleDefinitionEdges() []model.Edge {
+func (ix *index) roleDefinitionEdges(sub *subject) []model.Edge {
 	var out []model.Edge
-	for _, p := range s.principalsToDecide() {
-		id := s.identity(p.id)
-		mine := s.assignmentsOf(id)
-		for _, a := range mine {
-			role, ok := s.roles[azure.RoleKey(a.RoleID)]
-			if !ok || s.builtin[azure.RoleKey(a.RoleID)] {
-				continue // built-in roles cannot be changed
-			}
-			r := s.decide(id, mine, "Microsoft.Authorization/roleDefinitions/write", false, a.Scope)
-			if r.Allowed == tri.False {
-				continue
-			}
-			t, _ := s.target(r, s.name(a.Scope), false, true)
-			out = append(out, model.Edge{From: p.id, To: model.AdminNode(cloudName, s.name(a.Scope), p.id), Cloud: cloudName, Kind: "role-definition",
-				Permissions: []string{"Microsoft.Authorization/roleDefinitions/write"}, Via: t.Via, Conditional: r.Allowed == tri.Unknown,
-				Note: "can add any operation to " + role.Name + ", which is assigned to it at " + s.name(a.Scope)})
+	o := ix.opID[opKey{opRoleDefinitionsWrite, false}]
+	for _, ai := range sub.mine {
+		a := &ix.assign[ai]
+		if !a.custom {
+			continue // built-in roles cannot be changed
 		}
+		v := ix.view(sub, a.scope)
+		allowed := ix.allowed(sub, v, o)
+		if allowed == tri.False {
+			continue
+		}
+		name := ix.scopes[a.scope].name
+		tg, _ := ix.target(sub, v, o, name, false, true)
+		out = append(out, model.Edge{From: sub.id, To: model.AdminNode(cloudName, name, sub.id), Cloud: cloudName, Kind: "role-definition",
+			Permissions: []string{opRoleDefinitionsWrite}, Via: tg.Via, Conditional: allowed == tri.Unknown,
+			Note: "can add any operation to " + a.grant.Statement + ", which is assigned to it at " + name})
 	}
 	return out
 }
@@ -70,44 +86,32 @@ var computeWrites = []string{
 // identityEdges: a principal that can assign a user-assigned managed
 // identity and create compute in its resource group can run code as the
 // identity.
-func (s *Snapshot) identityEdges() []model.Edge {
-	var out []model.Edge
-	resources := make([]string, 0, len(s.identities))
-	for res := range s.identities {
-		resources = append(resources, res)
+func (ix *index) identityEdges(sub *subject) []model.Edge {
+	if len(sub.mine) == 0 {
+		return nil
 	}
-	sort.Strings(resources) // edges merge in this order, keeping the first one's note
-	for _, res := range resources {
-		mi := s.identities[res]
-		rg := res
-		if i := strings.Index(rg, "/providers/"); i > 0 {
-			rg = rg[:i]
+	var out []model.Edge
+	assign := ix.opID[opKey{opAssignIdentity, false}]
+	for _, mi := range ix.idents {
+		if sub.id == mi.principal || !ix.reaches(sub, mi.scope) {
+			continue // nothing it holds reaches the identity
 		}
-		for _, p := range s.principalsToDecide() {
-			if p.id == mi {
+		v := ix.view(sub, mi.scope)
+		r := ix.allowed(sub, v, assign)
+		if r == tri.False {
+			continue
+		}
+		for _, op := range computeWrites {
+			c := ix.allowed(sub, ix.view(sub, mi.group), ix.opID[opKey{op, false}])
+			if c == tri.False {
 				continue
 			}
-			id := s.identity(p.id)
-			mine := s.assignmentsOf(id)
-			if len(mine) == 0 {
-				continue
-			}
-			r := s.decide(id, mine, "Microsoft.ManagedIdentity/userAssignedIdentities/assign/action", false, res)
-			if r.Allowed == tri.False {
-				continue
-			}
-			for _, op := range computeWrites {
-				c := s.decide(id, mine, op, false, rg)
-				if c.Allowed == tri.False {
-					continue
-				}
-				t, _ := s.target(r, s.name(res), true, false)
-				out = append(out, model.Edge{From: p.id, To: mi, Cloud: cloudName, Kind: "assign-identity",
-					Permissions: []string{"Microsoft.ManagedIdentity/userAssignedIdentities/assign/action", op}, Via: t.Via,
-					Conditional: r.Allowed == tri.Unknown || c.Allowed == tri.Unknown,
-					Note:        "can attach the managed identity " + s.name(res) + " to compute it creates and run code as it"})
-				break
-			}
+			tg, _ := ix.target(sub, v, assign, ix.scopes[mi.scope].name, true, false)
+			out = append(out, model.Edge{From: sub.id, To: mi.principal, Cloud: cloudName, Kind: "assign-identity",
+				Permissions: []string{opAssignIdentity, op}, Via: tg.Via,
+				Conditional: r == tri.Unknown || c == tri.Unknown,
+				Note:        "can attach the managed identity " + ix.scopes[mi.scope].name + " to compute it creates and run code as it"})
+			break
 		}
 	}
 	return out

@@ -1,0 +1,554 @@
+package azurecloud
+
+import (
+	"runtime"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/imagewarden/imagewarden/analyzer/catalog"
+	"github.com/imagewarden/imagewarden/analyzer/model"
+	"github.com/imagewarden/imagewarden/policies/azure"
+	"github.com/imagewarden/imagewarden/policies/glob"
+	"github.com/imagewarden/imagewarden/policies/tri"
+)
+
+// index is the snapshot compiled for Evaluate and Edges. azure.Decide
+// walks every assignment of a principal and every deny assignment of the
+// tenant, normalising scopes and matching operation patterns, for each
+// (principal, operation, scope): at organization scale that is most of an
+// analysis, and its cost grows with the product of principals and
+// assignments. Here the work that does not depend on the principal is done
+// once: scopes are normalised and numbered, each role is decided once per
+// operation (roles are few, assignments many), each deny assignment once
+// per operation, and deny assignments are filed under their scope and
+// under every scope above it. A decision then looks only at the
+// principal's own assignments on the target's ancestors and at the deny
+// assignments on those ancestors. azure.Decide stays the definition: the
+// reference test compares the two on generated tenants.
+//
+// The index is read-only once built, so principals are decided in
+// parallel; Apply drops it, since a change edits what it was built from.
+type index struct {
+	s   *Snapshot
+	cat *catalog.Catalog // the catalog the operations were taken from (nil: edge operations only)
+
+	scopeID map[string]int32 // normalised scope -> id
+	scopes  []scopeInfo
+
+	opID map[opKey]int
+	ops  []opKey
+
+	assign []assignInfo // parallel to s.assignments
+	// roleRows[r][o] is role r's access to operation o; rows of roles the
+	// inputs name but do not define are nil.
+	roleRows [][]tri.Tri
+	anyRole  []tri.Tri // the admin's "any role" (actions and dataActions "*")
+
+	denies []denyInfo // parallel to s.denies
+
+	byPrincipal map[string][]int32 // principal or group id -> its assignments, in input order
+
+	actions  []action      // the catalog's operations, as Evaluate decides them
+	actOp    []int         // actions[i] is operation actOp[i]
+	regsOf   [][]*registry // registries each action applies to
+	regScope map[*registry]int32
+	idents   []identityInfo // user-assigned identities, by resource id
+	// identsUnder[scope] are the identities at or below a scope (positions
+	// in idents, ascending).
+	identsUnder map[int32][]int32
+
+	subjectsOnce sync.Once
+	subjects     []*subject // principalsToDecide, in that order
+	subjectOf    map[string]*subject
+	extraMu      sync.Mutex
+	extra        map[string]*subject // subjects of other principals (identities, admins), made on demand
+}
+
+type identityInfo struct {
+	res, principal string // resource id (normalised), its principal id
+	scope, group   int32  // the resource's scope and its resource group's
+}
+
+type opKey struct {
+	op   string
+	data bool
+}
+
+type scopeInfo struct {
+	norm, name string
+	lower      string  // strings.ToLower(norm), what action patterns are matched against
+	anc        []int32 // the scopes whose assignments reach this one (Snapshot.ancestors), distinct
+	denyAt     []int32 // deny assignments at this scope
+	denyBelow  []int32 // deny assignments strictly below this scope, in input order
+	resource   bool    // isResource
+	registry   *registry
+	// actionOK[i] reports whether an assignment at this scope is decided
+	// for actions[i]: a registry's permission mode and, for a resource,
+	// whether the action acts on it. Nil for scopes no assignment is at.
+	actionOK []bool
+}
+
+type assignInfo struct {
+	scope       int32
+	role        int32 // row in roleRows, -1 when the role is not known
+	conditional bool
+	custom      bool        // the role is defined and not built in (its definition can be changed)
+	grant       model.Grant // as a report shows it, when unconditional
+}
+
+type denyInfo struct {
+	scope    int32
+	grants   []bool // grants[o]: the deny assignment's permissions cover operation o
+	label    string // how deniesBelow names it
+	everyone bool
+	who      []string // principals it names (lower case)
+	exclude  []string
+	children bool // applies to child scopes (not DoNotApplyToChildScopes)
+}
+
+// Operations the edges decide, besides the catalog's.
+const (
+	opRoleAssignmentsWrite = "Microsoft.Authorization/roleAssignments/write"
+	opRoleDefinitionsWrite = "Microsoft.Authorization/roleDefinitions/write"
+	opAssignIdentity       = "Microsoft.ManagedIdentity/userAssignedIdentities/assign/action"
+)
+
+// compiled returns the index for a catalog, building it when there is none
+// or it was built for another catalog; nil cat takes the index there is.
+func (s *Snapshot) compiled(cat *catalog.Catalog) *index {
+	if s.ix != nil && (cat == nil || s.ix.cat == cat) {
+		return s.ix
+	}
+	s.ix = s.buildIndex(cat)
+	return s.ix
+}
+
+func (s *Snapshot) buildIndex(cat *catalog.Catalog) *index {
+	ix := &index{s: s, cat: cat, scopeID: map[string]int32{}, opID: map[opKey]int{}, byPrincipal: map[string][]int32{}}
+	if cat != nil {
+		ix.actions = prepare(cat.ForCloud(cloudName))
+		for _, a := range ix.actions {
+			ix.actOp = append(ix.actOp, ix.op(a.entry.Action, a.data))
+		}
+	}
+	for _, op := range append([]string{opRoleAssignmentsWrite, opRoleDefinitionsWrite, opAssignIdentity}, computeWrites...) {
+		ix.op(op, false)
+	}
+
+	// Roles: one row per role the assignments name.
+	roleRow := map[string]int32{}
+	ix.assign = make([]assignInfo, len(s.assignments))
+	for i, a := range s.assignments {
+		info := assignInfo{scope: ix.scope(a.Scope), role: -1, conditional: strings.TrimSpace(a.Condition) != ""}
+		key := azure.RoleKey(a.RoleID)
+		if role, ok := s.roles[key]; ok {
+			r, seen := roleRow[key]
+			if !seen {
+				r = int32(len(ix.roleRows))
+				roleRow[key] = r
+				row := make([]tri.Tri, len(ix.ops))
+				for o, k := range ix.ops {
+					row[o] = role.Access(k.op, k.data)
+				}
+				ix.roleRows = append(ix.roleRows, row)
+			}
+			info.role = r
+			info.custom = !s.builtin[key]
+			info.grant = model.Grant{PolicyType: "role_assignment", Policy: s.name(a.Scope), Statement: role.Name, Effect: "Allow",
+				Note: "assigned to " + a.PrincipalID + " (" + a.Principal + ")"}
+		}
+		ix.assign[i] = info
+		ix.byPrincipal[a.PrincipalID] = append(ix.byPrincipal[a.PrincipalID], int32(i))
+	}
+	anyRole := &azure.Role{Permissions: []azure.Permission{{Actions: []string{"*"}, DataActions: []string{"*"}}}}
+	ix.anyRole = make([]tri.Tri, len(ix.ops))
+	for o, k := range ix.ops {
+		ix.anyRole[o] = anyRole.Access(k.op, k.data)
+	}
+
+	// Deny assignments, filed at their scope and above it.
+	ix.denies = make([]denyInfo, len(s.denies))
+	for i, d := range s.denies {
+		probe := azure.Role{Permissions: d.Permissions}
+		di := denyInfo{scope: ix.scope(d.Scope), grants: make([]bool, len(ix.ops)), children: !d.DoNotApplyToChildScopes,
+			who: d.Principals, exclude: d.ExcludePrincipals}
+		for o, k := range ix.ops {
+			di.grants[o] = probe.Grants(k.op, k.data)
+		}
+		for _, p := range d.Principals {
+			if p == azure.Everyone {
+				di.everyone = true
+			}
+		}
+		name := d.Name
+		if name == "" {
+			name = d.ID
+		}
+		di.label = "deny assignment " + name + " at " + s.name(d.Scope)
+		ix.denies[i] = di
+		ix.scopes[di.scope].denyAt = append(ix.scopes[di.scope].denyAt, int32(i))
+		for _, a := range ix.scopes[di.scope].anc {
+			if a != di.scope {
+				ix.scopes[a].denyBelow = append(ix.scopes[a].denyBelow, int32(i))
+			}
+		}
+	}
+
+	// Registries, and the targets the edges decide at.
+	regs := s.sortedRegistries()
+	ix.regScope = make(map[*registry]int32, len(regs))
+	for _, r := range regs {
+		ix.regScope[r] = ix.scope(r.id)
+	}
+	resources := make([]string, 0, len(s.identities))
+	for res := range s.identities {
+		resources = append(resources, res)
+	}
+	sort.Strings(resources)
+	ix.identsUnder = map[int32][]int32{}
+	for i, res := range resources {
+		info := identityInfo{res: res, principal: s.identities[res], scope: ix.scope(res), group: ix.scope(resourceGroupOf(res))}
+		ix.idents = append(ix.idents, info)
+		for _, a := range ix.scopes[info.scope].anc {
+			ix.identsUnder[a] = append(ix.identsUnder[a], int32(i))
+		}
+	}
+	s.membership() // made here: subjects are made in parallel
+	ix.regsOf = make([][]*registry, len(ix.actions))
+	for i, a := range ix.actions {
+		for _, r := range regs {
+			if glob.Match(a.pattern, azure.NormalizeScope(r.id)) && registryHonours(r, a.entry.Action) {
+				ix.regsOf[i] = append(ix.regsOf[i], r)
+			}
+		}
+	}
+	// Which actions an assignment's scope is decided for.
+	for _, a := range ix.assign {
+		sc := &ix.scopes[a.scope]
+		if sc.actionOK != nil || len(ix.actions) == 0 {
+			continue
+		}
+		sc.actionOK = make([]bool, len(ix.actions))
+		for i, act := range ix.actions {
+			if sc.registry != nil && !registryHonours(sc.registry, act.entry.Action) {
+				continue // the registry's permission mode does not honour this operation
+			}
+			if sc.resource && !glob.Match(act.pattern, sc.lower) {
+				continue // an assignment on one resource only reaches operations on it
+			}
+			sc.actionOK[i] = true
+		}
+	}
+	return ix
+}
+
+// resourceGroupOf is the scope above a resource's provider segment (its
+// resource group), or the scope itself.
+func resourceGroupOf(res string) string {
+	if i := strings.Index(res, "/providers/"); i > 0 {
+		return res[:i]
+	}
+	return res
+}
+
+func (s *Snapshot) sortedRegistries() []*registry {
+	regs := make([]*registry, 0, len(s.registries))
+	for _, r := range s.registries {
+		regs = append(regs, r)
+	}
+	sort.Slice(regs, func(i, j int) bool { return regs[i].id < regs[j].id })
+	return regs
+}
+
+func (ix *index) op(op string, data bool) int {
+	k := opKey{op, data}
+	if o, ok := ix.opID[k]; ok {
+		return o
+	}
+	ix.opID[k] = len(ix.ops)
+	ix.ops = append(ix.ops, k)
+	return len(ix.ops) - 1
+}
+
+// scope numbers a scope, normalised, with its ancestors. Only while the
+// index is built: afterwards it is read-only.
+func (ix *index) scope(raw string) int32 {
+	norm := azure.NormalizeScope(raw)
+	if id, ok := ix.scopeID[norm]; ok {
+		return id
+	}
+	id := int32(len(ix.scopes))
+	ix.scopeID[norm] = id
+	ix.scopes = append(ix.scopes, scopeInfo{norm: norm, name: ix.s.name(norm), lower: strings.ToLower(norm),
+		resource: isResource(norm), registry: ix.s.registries[norm]})
+	var anc []int32
+	for _, a := range ix.s.computeAncestors(norm) {
+		aid := ix.scope(a)
+		if !slices.Contains(anc, aid) {
+			anc = append(anc, aid)
+		}
+	}
+	ix.scopes[id].anc = anc
+	return id
+}
+
+// subject is a principal as the index decides it: its groups, its
+// assignments and theirs, and what each target it is decided at needs.
+type subject struct {
+	p      *principal
+	id     string
+	groups map[string]bool // transitive
+	mine   []int32         // assignment indices: its own, then each group's (groups sorted)
+	at     map[int32][]int32
+	held   []int32 // scopes of mine, distinct, sorted by normalised scope
+	// covered[d] caches whether deny assignment d names the subject and
+	// does not exclude it: 0 not yet known, 1 yes, 2 no.
+	covered []int8
+	views   map[int32]*view
+}
+
+// view is what a subject's decisions at one target rest on.
+type view struct {
+	reach   []int32 // positions in mine of the assignments at or above the target, ascending
+	denies  []int32 // deny assignments that apply to the subject at the target
+	unknown []int32 // the assignments in reach whose role the inputs do not define
+}
+
+func (ix *index) newSubject(p *principal, id string) *subject {
+	groups := ix.s.groupsOf(id)
+	sub := &subject{p: p, id: id, groups: groups, at: map[int32][]int32{}, covered: make([]int8, len(ix.denies)), views: map[int32]*view{}}
+	sub.mine = append(sub.mine, ix.byPrincipal[id]...)
+	names := make([]string, 0, len(groups))
+	for g := range groups {
+		names = append(names, g)
+	}
+	sort.Strings(names)
+	for _, g := range names {
+		sub.mine = append(sub.mine, ix.byPrincipal[g]...)
+	}
+	for pos, a := range sub.mine {
+		sc := ix.assign[a].scope
+		if _, ok := sub.at[sc]; !ok {
+			sub.held = append(sub.held, sc)
+		}
+		sub.at[sc] = append(sub.at[sc], int32(pos))
+	}
+	sort.Slice(sub.held, func(i, j int) bool { return ix.scopes[sub.held[i]].norm < ix.scopes[sub.held[j]].norm })
+	return sub
+}
+
+// prepareSubjects makes the subjects of every principal decided, in
+// parallel.
+func (ix *index) prepareSubjects() {
+	ix.subjectsOnce.Do(func() {
+		ps := ix.s.principalsToDecide()
+		ix.subjects = make([]*subject, len(ps))
+		parallel(len(ps), func(i int) { ix.subjects[i] = ix.newSubject(ps[i], ps[i].id) })
+		ix.subjectOf = make(map[string]*subject, len(ps))
+		for _, sub := range ix.subjects {
+			ix.subjectOf[sub.id] = sub
+		}
+	})
+}
+
+// subjectFor returns the subject of any principal id (lower case).
+func (ix *index) subjectFor(id string) *subject {
+	ix.prepareSubjects()
+	if sub, ok := ix.subjectOf[id]; ok {
+		return sub
+	}
+	ix.extraMu.Lock()
+	defer ix.extraMu.Unlock()
+	if ix.extra == nil {
+		ix.extra = map[string]*subject{}
+	}
+	sub, ok := ix.extra[id]
+	if !ok {
+		sub = ix.newSubject(nil, id)
+		ix.extra[id] = sub
+	}
+	return sub
+}
+
+// is reports whether an object id is the subject or a group it is in
+// (ids are lower case on both sides, as Load keeps them).
+func (sub *subject) is(objectID string) bool {
+	return objectID == sub.id || sub.groups[objectID]
+}
+
+// covers reports whether deny assignment d applies to the subject.
+func (ix *index) covers(sub *subject, d int32) bool {
+	if c := sub.covered[d]; c != 0 {
+		return c == 1
+	}
+	di := &ix.denies[d]
+	covered := di.everyone
+	for _, p := range di.who {
+		if !covered && sub.is(p) {
+			covered = true
+		}
+	}
+	for _, p := range di.exclude {
+		if covered && sub.is(p) {
+			covered = false
+		}
+	}
+	sub.covered[d] = 2
+	if covered {
+		sub.covered[d] = 1
+	}
+	return covered
+}
+
+// view returns what the subject's decisions at target t rest on. A
+// subject is used by one goroutine at a time.
+func (ix *index) view(sub *subject, t int32) *view {
+	if v, ok := sub.views[t]; ok {
+		return v
+	}
+	v := &view{}
+	sorted := true
+	for _, a := range ix.scopes[t].anc {
+		if ps := sub.at[a]; len(ps) > 0 {
+			if len(v.reach) > 0 {
+				sorted = false
+			}
+			v.reach = append(v.reach, ps...)
+		}
+		for _, d := range ix.scopes[a].denyAt {
+			if !ix.denies[d].children && a != t {
+				continue // applies at its own scope only
+			}
+			if ix.covers(sub, d) {
+				v.denies = append(v.denies, d)
+			}
+		}
+	}
+	if !sorted {
+		slices.Sort(v.reach)
+	}
+	for _, pos := range v.reach {
+		if ai := sub.mine[pos]; ix.assign[ai].role < 0 {
+			v.unknown = append(v.unknown, ai)
+		}
+	}
+	sub.views[t] = v
+	return v
+}
+
+// reaches reports, without building a view, whether any of the subject's
+// assignments is at or above target t.
+func (ix *index) reaches(sub *subject, t int32) bool {
+	for _, a := range ix.scopes[t].anc {
+		if len(sub.at[a]) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// allowed is azure.Decide's Allowed for the subject, operation o and the
+// target of v.
+func (ix *index) allowed(sub *subject, v *view, o int) tri.Tri {
+	allow := tri.False
+	for _, pos := range v.reach {
+		a := &ix.assign[sub.mine[pos]]
+		if a.role < 0 {
+			continue
+		}
+		m := ix.roleRows[a.role][o]
+		if m == tri.False {
+			continue
+		}
+		if a.conditional {
+			m = m.And(tri.Unknown)
+		}
+		allow = allow.Or(m)
+		if allow == tri.True {
+			break
+		}
+	}
+	if allow == tri.False {
+		return allow
+	}
+	return allow.And(tri.Of(!ix.denied(v, o)))
+}
+
+func (ix *index) denied(v *view, o int) bool {
+	for _, d := range v.denies {
+		if ix.denies[d].grants[o] {
+			return true
+		}
+	}
+	return false
+}
+
+// target is Snapshot.target for a decision of the index: the grants are
+// azure.Decide's, in its order.
+func (ix *index) target(sub *subject, v *view, o int, resource string, known, all bool) (model.Target, bool) {
+	access, ok := model.AccessOf(ix.allowed(sub, v, o))
+	if !ok {
+		return model.Target{}, false
+	}
+	t := model.Target{Resource: resource, Known: known, All: all, Access: access}
+	for _, pos := range v.reach {
+		ai := sub.mine[pos]
+		a := &ix.assign[ai]
+		if a.role < 0 {
+			continue
+		}
+		m := ix.roleRows[a.role][o]
+		if m == tri.False {
+			continue
+		}
+		gr := a.grant
+		if a.conditional || m == tri.Unknown {
+			gr.Conditional = true
+			gr.Conditions = []string{ix.s.assignments[ai].Condition}
+		}
+		t.Via = append(t.Via, gr)
+	}
+	return t, true
+}
+
+// deniesBelow lists the deny assignments under scope t that take operation
+// o from the subject in part of it.
+func (ix *index) deniesBelow(sub *subject, t int32, o int) []string {
+	var out []string
+	for _, d := range ix.scopes[t].denyBelow {
+		if ix.denies[d].grants[o] && ix.covers(sub, d) {
+			out = append(out, ix.denies[d].label)
+		}
+	}
+	return out
+}
+
+// parallel runs f(0..n-1) on as many goroutines as there are processors.
+func parallel(n int, f func(i int)) {
+	workers := min(runtime.GOMAXPROCS(0), n)
+	if workers <= 1 {
+		for i := 0; i < n; i++ {
+			f(i)
+		}
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n {
+					return
+				}
+				f(i)
+			}
+		}()
+	}
+	wg.Wait()
+}
