@@ -44,7 +44,7 @@ type Snapshot struct {
 	roleDups     model.Duplicates           // custom roles read twice (formats.go, noteRole)
 	// resolved: the ancestor sets are closed; whatever adds a node or an
 	// ancestor clears it, so that resolveAncestors runs again only then.
-	resolved bool
+	resolved   bool
 	groupsMemo map[string]map[string]bool // groupsOf, by member; reset when memberships are read
 	memberOf   map[string][]string        // lower-case group member -> the groups listing it (ASCII members)
 	looseOf    []string                   // groups with a non-ASCII member, which EqualFold may match beyond lower case
