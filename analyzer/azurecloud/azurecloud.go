@@ -282,12 +282,49 @@ func (s *Snapshot) Recognize(doc *model.Document) string {
 	return ""
 }
 
+// decode reads an item into a struct as json.Unmarshal reads the object:
+// fields matched by name, case-insensitively, the last of two keys that
+// differ only in case winning. The object is written back keys sorted, as
+// json.Marshal writes a map, but by appending the raw values: marshalling
+// the map compacted and re-validated every value, half of loading a large
+// tenant.
 func decode(obj map[string]json.RawMessage, v any) error {
-	b, err := json.Marshal(obj)
-	if err != nil {
-		return err
+	keys := make([]string, 0, len(obj))
+	size := 2
+	for k, val := range obj {
+		keys = append(keys, k)
+		size += len(k) + len(val) + 4
 	}
+	sort.Strings(keys)
+	b := make([]byte, 0, size)
+	b = append(b, '{')
+	for i, k := range keys {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendKey(b, k)
+		b = append(b, ':')
+		if val := obj[k]; len(val) > 0 {
+			b = append(b, val...)
+		} else {
+			b = append(b, "null"...)
+		}
+	}
+	b = append(b, '}')
 	return json.Unmarshal(b, v)
+}
+
+// appendKey appends a key as a JSON string.
+func appendKey(b []byte, k string) []byte {
+	for i := 0; i < len(k); i++ {
+		if c := k[i]; c < 0x20 || c >= 0x80 || c == '"' || c == '\\' {
+			q, _ := json.Marshal(k)
+			return append(b, q...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, k...)
+	return append(b, '"')
 }
 
 // Load reads a recognised document.
