@@ -25,7 +25,7 @@ func (s *Snapshot) Apply(c remediate.Change) error {
 	p := c.Params
 	file := "remediation " + c.ID
 	// Whatever was decided before the change is stale after it.
-	s.chains, s.idChains, s.byMember, s.denyList, s.holds = nil, nil, nil, nil, nil
+	s.chains, s.byMember, s.holds = nil, nil, nil
 	var cond *gcp.Condition
 	if e := p["condition"]; e != "" {
 		cond = &gcp.Condition{Expression: e}

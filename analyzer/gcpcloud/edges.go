@@ -232,7 +232,7 @@ func (s *Snapshot) customRoleEdge(id *gcp.Identity, n *node, b *gcp.Binding) (mo
 	}
 	parent := s.canonical(b.Role[:strings.Index(b.Role, "/roles/")])
 	if !roleNode.ancestors[parent] {
-		roleNode.ancestors[parent] = true
+		s.addAncestor(roleNode, parent)
 		if existed || !resolved {
 			s.resolved = false
 			s.resolveAncestors()
@@ -242,13 +242,13 @@ func (s *Snapshot) customRoleEdge(id *gcp.Identity, n *node, b *gcp.Binding) (mo
 			if p := s.nodes[parent]; p != nil {
 				for a := range p.ancestors {
 					if a != roleNode.name {
-						roleNode.ancestors[a] = true
+						s.addAncestor(roleNode, a)
 					}
 				}
 			}
 			s.resolved = true
 		}
-		s.chains, s.idChains = nil, nil
+		s.chains = nil
 	}
 	chain, denies := s.chain(roleNode)
 	r := gcp.Decide(&gcp.Request{Identity: id, Permission: "iam.roles.update", Resource: &gcp.ResourceAttrs{Name: b.Role, Service: "iam.googleapis.com", Type: "iam.googleapis.com/Role"}}, chain, denies, s.roles, s.conds)
@@ -262,36 +262,6 @@ func (s *Snapshot) customRoleEdge(id *gcp.Identity, n *node, b *gcp.Binding) (mo
 // saEdgePermissions are the permissions that draw an edge to a service
 // account.
 var saEdgePermissions = append(append([]string{}, impersonation...), "iam.serviceAccounts.actAs", "iam.serviceAccounts.setIamPolicy")
-
-// anyEdgePermission reports whether some role of the chain holds (or may
-// hold, when unknown) a permission that draws an edge to a service account.
-func (s *Snapshot) anyEdgePermission(chain []gcp.NodeBindings) bool {
-	for _, nb := range chain {
-		for _, b := range nb.Bindings {
-			if v, ok := s.edgeRoles[b.Role]; ok {
-				if v {
-					return true
-				}
-				continue
-			}
-			v := false
-			for _, p := range saEdgePermissions {
-				if has, known := s.roles.Has(b.Role, p); has || !known {
-					v = true
-					break
-				}
-			}
-			if s.edgeRoles == nil {
-				s.edgeRoles = map[string]bool{}
-			}
-			s.edgeRoles[b.Role] = v
-			if v {
-				return true
-			}
-		}
-	}
-	return false
-}
 
 type serviceAccount struct {
 	member string
@@ -340,7 +310,7 @@ func (s *Snapshot) serviceAccounts() []serviceAccount {
 		// New nodes: close their ancestry once, and drop the caches built
 		// without them.
 		s.resolveAncestors()
-		s.chains, s.idChains, s.denyList = nil, nil, nil
+		s.chains = nil
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].member < out[j].member })
 	return out

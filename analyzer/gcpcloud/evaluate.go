@@ -11,7 +11,6 @@ import (
 	"github.com/imagewarden/imagewarden/analyzer/catalog"
 	"github.com/imagewarden/imagewarden/analyzer/model"
 	"github.com/imagewarden/imagewarden/policies/gcp"
-	"github.com/imagewarden/imagewarden/policies/glob"
 	"github.com/imagewarden/imagewarden/policies/tri"
 	builtin "github.com/imagewarden/imagewarden/rego"
 )
@@ -228,62 +227,6 @@ func (s *Snapshot) scopes(id *gcp.Identity) []*node {
 	return out
 }
 
-// reaches reports whether the identity holds any binding on the node or
-// its ancestors.
-func reaches(n *node, bound map[string]bool) bool {
-	if bound[n.name] {
-		return true
-	}
-	for a := range n.ancestors {
-		if bound[a] {
-			return true
-		}
-	}
-	return false
-}
-
-func (s *Snapshot) evaluateIdentity(id *gcp.Identity, actions []action, resources []*node) []model.Fact {
-	b := model.NewFactBuilder(id.Member, cloudName)
-	add := b.Add
-	chains := s.chainsOf(id)
-	chainFor := chains.get
-	bound := chains.bound
-	scopes := s.scopes(id)
-	var reached []*node
-	for _, r := range resources {
-		if reaches(r, bound) {
-			reached = append(reached, r)
-		}
-	}
-	for _, a := range actions {
-		req := &gcp.Request{Identity: id, Permission: a.entry.Action}
-		for _, n := range scopes {
-			attrs := a.attrs
-			req.Resource = &attrs
-			chain, denies := chainFor(n)
-			r := gcp.Decide(req, chain, denies, s.roles, s.conds)
-			if t, ok := target(r, crm+n.name, false, true); ok && !onlyThroughAllUsers(id, r) {
-				t.Except = s.deniesBelow(n, req)
-				add(a.entry.Capability, a.entry.Action, t)
-			}
-		}
-		for _, n := range reached {
-			full := "//" + n.attrs.Service + "/" + n.attrs.Name
-			if !glob.Match(a.pattern, full) || (n.attrs.Service == "storage.googleapis.com" && !registryBucket(n.attrs.Name)) {
-				continue
-			}
-			attrs := n.attrs
-			req.Resource = &attrs
-			chain, denies := chainFor(n)
-			r := gcp.Decide(req, chain, denies, s.roles, s.conds)
-			if t, ok := target(r, full, true, false); ok && !onlyThroughAllUsers(id, r) {
-				add(a.entry.Capability, a.entry.Action, t)
-			}
-		}
-	}
-	return b.Facts()
-}
-
 // onlyThroughAllUsers: allAuthenticatedUsers is part of allUsers, so
 // access it has only through allUsers bindings is allUsers' finding.
 func onlyThroughAllUsers(id *gcp.Identity, r gcp.Result) bool {
@@ -296,37 +239,6 @@ func onlyThroughAllUsers(id *gcp.Identity, r gcp.Result) bool {
 		}
 	}
 	return true
-}
-
-// deniesBelow lists deny policies attached under a scope that take the
-// permission away from the identity in part of it.
-func (s *Snapshot) deniesBelow(scope *node, req *gcp.Request) []string {
-	var out []string
-	for _, n := range s.denyNodes() {
-		if !n.ancestors[scope.name] {
-			continue
-		}
-		r := gcp.Decide(&gcp.Request{Identity: req.Identity, Permission: req.Permission, Resource: req.Resource},
-			[]gcp.NodeBindings{{Node: n.name, Bindings: []gcp.Binding{{Role: "(any)", Members: []string{"allUsers"}}}}},
-			[]gcp.NodeDenies{{Node: n.name, Rules: s.denies[n.name]}}, anyRole(req.Permission), s.conds)
-		for _, d := range r.Denies {
-			out = append(out, "deny "+d.Rule.Policy+" at "+d.Node)
-		}
-	}
-	return out
-}
-
-// denyNodes lists the nodes with deny policies, in name order.
-func (s *Snapshot) denyNodes() []*node {
-	if s.denyList == nil {
-		s.denyList = []*node{}
-		for _, n := range s.sortedNodes() {
-			if len(s.denies[n.name]) > 0 {
-				s.denyList = append(s.denyList, n)
-			}
-		}
-	}
-	return s.denyList
 }
 
 func anyRole(perm string) *gcp.Roles {
@@ -381,65 +293,4 @@ func bindingCovers(b gcp.Binding, id *gcp.Identity) bool {
 // not an image capability.
 func registryBucket(name string) bool {
 	return strings.HasSuffix(name, ".appspot.com") && (strings.HasPrefix(name, "artifacts.") || strings.Contains(name, ".artifacts."))
-}
-
-// identityChains gives each node's chain reduced to the bindings that may
-// cover one identity (its own, its groups', its domain's, everyone's):
-// decided once per node, not once per permission.
-type identityChains struct {
-	s     *Snapshot
-	id    *gcp.Identity
-	bound map[string]bool
-	memo  map[string]chainEntry
-	own   map[string][]gcp.Binding // node -> the identity's bindings there
-}
-
-func (s *Snapshot) chainsOf(id *gcp.Identity) *identityChains {
-	if c, ok := s.idChains[id.Member]; ok {
-		return c
-	}
-	if s.idChains == nil {
-		s.idChains = map[string]*identityChains{}
-	}
-	c := &identityChains{s: s, id: id, bound: s.boundNodes(id), memo: map[string]chainEntry{}, own: map[string][]gcp.Binding{}}
-	s.idChains[id.Member] = c
-	return c
-}
-
-func (c *identityChains) get(n *node) ([]gcp.NodeBindings, []gcp.NodeDenies) {
-	if e, ok := c.memo[n.name]; ok {
-		return e.bindings, e.denies
-	}
-	_, nd := c.s.chain(n)
-	var mine []gcp.NodeBindings
-	names := []string{n.name}
-	for a := range n.ancestors {
-		names = append(names, a)
-	}
-	sort.Strings(names[1:])
-	for _, name := range names {
-		if !c.bound[name] {
-			continue // no binding there names the identity, its groups or everyone
-		}
-		if bs := c.at(name); len(bs) > 0 {
-			mine = append(mine, gcp.NodeBindings{Node: name, Bindings: bs})
-		}
-	}
-	c.memo[n.name] = chainEntry{mine, nd}
-	return mine, nd
-}
-
-// at is the identity's bindings on one node, found once.
-func (c *identityChains) at(name string) []gcp.Binding {
-	if bs, ok := c.own[name]; ok {
-		return bs
-	}
-	var bs []gcp.Binding
-	for _, b := range c.s.bindings[name] {
-		if bindingCovers(b, c.id) {
-			bs = append(bs, b)
-		}
-	}
-	c.own[name] = bs
-	return bs
 }

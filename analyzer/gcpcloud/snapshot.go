@@ -36,17 +36,15 @@ type Snapshot struct {
 	cat          *catalog.Catalog
 	builtinErr   error
 	byMember     map[string]map[string]bool // lower-case member -> nodes binding it
-	denyList     []*node
 	chains       map[string]chainEntry
-	idChains     map[string]*identityChains // per identity, shared by Evaluate and Edges
-	holds        *holdsCache                // Holds' caches; nil until Holds, reset by Apply
-	edgeRoles    map[string]bool            // role -> holds a permission that draws an edge to a service account
-	roleDups     model.Duplicates           // custom roles read twice (formats.go, noteRole)
+	holds        *holdsCache      // Holds' caches; nil until Holds, reset by Apply
+	roleDups     model.Duplicates // custom roles read twice (formats.go, noteRole)
 	// resolved: the ancestor sets are closed; whatever adds a node or an
 	// ancestor clears it, so that resolveAncestors runs again only then.
 	resolved   bool
 	groupsMemo map[string]map[string]bool // groupsOf, by member; reset when memberships are read
 	memberOf   map[string][]string        // lower-case group member -> the groups listing it (ASCII members)
+	referrers  map[string][]*node         // project name -> nodes that have had it as ancestor (addAncestor)
 	looseOf    []string                   // groups with a non-ASCII member, which EqualFold may match beyond lower case
 }
 
@@ -129,7 +127,7 @@ func (s *Snapshot) aliasProject(number, id string) {
 	if old, ok := s.nodes[from]; ok {
 		n := s.node(to)
 		for a := range old.ancestors {
-			n.ancestors[a] = true
+			s.addAncestor(n, a)
 		}
 		delete(s.nodes, from)
 		s.bindings[to] = append(s.bindings[to], s.bindings[from]...)
@@ -137,11 +135,29 @@ func (s *Snapshot) aliasProject(number, id string) {
 		s.denies[to] = append(s.denies[to], s.denies[from]...)
 		delete(s.denies, from)
 	}
-	for _, n := range s.nodes {
-		if n.ancestors[from] {
+	for _, n := range s.referrers[from] {
+		if s.nodes[n.name] == n && n.ancestors[from] {
 			delete(n.ancestors, from)
-			n.ancestors[to] = true
+			s.addAncestor(n, to)
 		}
+	}
+	delete(s.referrers, from)
+}
+
+// addAncestor records a as an ancestor of n, and n among the nodes that
+// name a project as ancestor, so that aliasProject rewrites only those
+// (visiting every node for every project was quadratic).
+func (s *Snapshot) addAncestor(n *node, a string) {
+	if n.ancestors[a] {
+		return
+	}
+	n.ancestors[a] = true
+	s.resolved = false
+	if strings.HasPrefix(a, "projects/") {
+		if s.referrers == nil {
+			s.referrers = map[string][]*node{}
+		}
+		s.referrers[a] = append(s.referrers[a], n)
 	}
 }
 
@@ -174,8 +190,7 @@ func (s *Snapshot) resource(full, assetType, project string) *node {
 		if project != "" && project != pid {
 			s.aliasProject(strings.TrimPrefix(project, "projects/"), parts[1])
 		}
-		n.ancestors[s.canonical(pid)] = true
-		s.resolved = false
+		s.addAncestor(n, s.canonical(pid))
 		s.node(pid)
 	}
 	return n
@@ -206,8 +221,7 @@ func (s *Snapshot) addAncestors(name string, ancestors []string) {
 	for _, a := range ancestors {
 		a = s.canonical(a)
 		if a != "" && a != n.name {
-			n.ancestors[a] = true
-			s.resolved = false
+			s.addAncestor(n, a)
 			s.node(a)
 		}
 	}
@@ -222,7 +236,7 @@ func (s *Snapshot) resolveAncestors() {
 	defer func() { s.resolved = true }()
 	for _, n := range s.nodes {
 		if n.parent != "" {
-			n.ancestors[s.canonical(n.parent)] = true
+			s.addAncestor(n, s.canonical(n.parent))
 		}
 	}
 	for changed := true; changed; {
@@ -235,7 +249,7 @@ func (s *Snapshot) resolveAncestors() {
 				}
 				for aa := range an.ancestors {
 					if !n.ancestors[aa] && aa != n.name {
-						n.ancestors[aa] = true
+						s.addAncestor(n, aa)
 						changed = true
 					}
 				}
