@@ -106,6 +106,11 @@ type sarifLocation struct {
 
 type sarifPhysical struct {
 	ArtifactLocation sarifArtifactLocation `json:"artifactLocation"`
+	Region           *sarifRegion          `json:"region,omitempty"`
+}
+
+type sarifRegion struct {
+	StartLine int `json:"startLine"`
 }
 
 type sarifLogical struct {
@@ -150,7 +155,12 @@ var policySourceKinds = map[string][]string{
 }
 
 // SARIF writes the findings as a SARIF 2.1.0 log with one run.
-func SARIF(w io.Writer, r *analyzer.Report) error {
+func SARIF(w io.Writer, r *analyzer.Report) error { return sarifWith(w, r, nil) }
+
+// sarifWith is SARIF; place, when set, gives each result its physical
+// location, from the one SARIF found (the input file of the grant, or
+// nil).
+func sarifWith(w io.Writer, r *analyzer.Report, place func(f model.Finding, found *sarifPhysical) *sarifPhysical) error {
 	run := sarifRun{
 		Tool:       sarifTool{Driver: sarifDriver{Name: "imagewarden", Version: r.Version, InformationURI: toolInfoURI}},
 		Results:    []sarifResult{},
@@ -234,6 +244,9 @@ func SARIF(w io.Writer, r *analyzer.Report) error {
 				loc.PhysicalLocation = sourceOf(*g)
 				loc.Message = &sarifText{Text: "granted by " + grantSource(*g)}
 			}
+		}
+		if place != nil {
+			loc.PhysicalLocation = place(f, loc.PhysicalLocation)
 		}
 		res.Locations = []sarifLocation{loc}
 		if s := f.Suppression; s != nil {

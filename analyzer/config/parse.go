@@ -28,7 +28,6 @@ var (
 // DateLayout is the layout of expires.
 const DateLayout = "2006-01-02"
 
-var findingID = regexp.MustCompile(`^iw-[0-9a-f]{16}$`)
 
 type parser struct {
 	file     string
@@ -320,7 +319,7 @@ func (p *parser) suppression(n *yaml.Node, what string) Suppression {
 	case s.ID != "" && match:
 		p.errorf(idN, "%s: give an id or a match (rule, principal, capability, resource), not both", what)
 	case s.ID != "":
-		if !findingID.MatchString(s.ID) {
+		if !model.ValidFindingID(s.ID) {
 			p.errorf(idN, "%s: id %q is not a finding id (\"iw-\" and 16 hex digits, as in the report)", what, s.ID)
 		}
 	case !match:

@@ -234,6 +234,20 @@ func FindingID(f *Finding) string {
 	return "iw-" + hex.EncodeToString(h.Sum(nil))[:16]
 }
 
+// ValidFindingID reports whether s has the form of a FindingID: "iw-"
+// and 16 lower-case hexadecimal digits.
+func ValidFindingID(s string) bool {
+	if len(s) != 19 || !strings.HasPrefix(s, "iw-") {
+		return false
+	}
+	for i := 3; i < len(s); i++ {
+		if c := s[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
+
 // SeverityRank orders severities, most severe highest.
 var SeverityRank = map[string]int{"info": 0, "low": 1, "medium": 2, "high": 3, "critical": 4}
 

@@ -35,6 +35,14 @@ func (e errFindings) Error() string {
 	return fmt.Sprintf("%d findings at or above the --fail-on severity", e.n)
 }
 
+// errReview reports that diff --fail-on could not vouch for a change:
+// values unknown until apply, resources not evaluated or inputs skipped.
+type errReview struct{ n int }
+
+func (e errReview) Error() string {
+	return fmt.Sprintf("the change needs review: %d thing(s) the analysis could not decide (see the report)", e.n)
+}
+
 // usageError marks a command line cobra could not parse; main adds a
 // pointer to --help.
 type usageError struct{ err error }
@@ -49,7 +57,7 @@ func newRoot() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newAnalyzeCmd(), newWhoCanCmd(), newSimulateCmd(), newPathCmd(), newCollectCmd(), newRemediateCmd())
+	root.AddCommand(newAnalyzeCmd(), newWhoCanCmd(), newSimulateCmd(), newPathCmd(), newCollectCmd(), newRemediateCmd(), newDiffCmd())
 	// Subcommands inherit the root's flag error handler.
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error { return checkFlags(cmd) }
@@ -62,7 +70,7 @@ func exitCode(err error) int {
 	switch {
 	case err == nil:
 		return exitOK
-	case errors.As(err, &ef):
+	case errors.As(err, &ef), errors.As(err, new(errReview)):
 		return exitFindings
 	}
 	return exitError
