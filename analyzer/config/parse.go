@@ -28,7 +28,6 @@ var (
 // DateLayout is the layout of expires.
 const DateLayout = "2006-01-02"
 
-
 type parser struct {
 	file     string
 	problems []Problem
