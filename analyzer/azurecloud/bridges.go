@@ -35,12 +35,12 @@ func (ix *index) adminBridgeEdges(edges []model.Edge) []model.Edge {
 			if mi.principal == strings.ToLower(principal) || !ix.assignedOutside(mi.principal, norm) {
 				continue
 			}
-			a := ix.adminAllowed(sub, norm, mi.scope, assign)
+			a := ix.adminAllowed(sub, norm, mi.scope, assign, true)
 			if a == tri.False {
 				continue
 			}
 			for _, op := range computeWrites {
-				c := ix.adminAllowed(sub, norm, mi.group, ix.opID[opKey{op, false}])
+				c := ix.adminAllowed(sub, norm, mi.group, ix.opID[opKey{op, false}], true)
 				if c == tri.False {
 					continue
 				}
@@ -56,8 +56,10 @@ func (ix *index) adminBridgeEdges(edges []model.Edge) []model.Edge {
 }
 
 // adminAllowed decides operation o at target t for a subject that holds
-// any role at scope admin: azure.Decide with that one assignment.
-func (ix *index) adminAllowed(sub *subject, admin, t int32, o int) tri.Tri {
+// any role at scope admin: azure.Decide with that one assignment. Only a
+// caller that owns the subject may cache (it writes the subject's cache of
+// deny coverage); AdminHolds, which others may call concurrently, does not.
+func (ix *index) adminAllowed(sub *subject, admin, t int32, o int, cache bool) tri.Tri {
 	if !slices.Contains(ix.scopes[t].anc, admin) {
 		return tri.False
 	}
@@ -67,7 +69,7 @@ func (ix *index) adminAllowed(sub *subject, admin, t int32, o int) tri.Tri {
 	}
 	for _, a := range ix.scopes[t].anc {
 		for _, d := range ix.scopes[a].denyAt {
-			if (ix.denies[d].children || a == t) && ix.denies[d].grants[o] && ix.covers(sub, d) {
+			if (ix.denies[d].children || a == t) && ix.denies[d].grants[o] && ix.coversNow(sub, d, cache) {
 				return tri.False
 			}
 		}

@@ -124,6 +124,21 @@ func (s *Snapshot) AdminHolds(admin, op, resource string) model.Access {
 	if !ok {
 		return ""
 	}
+	// At the admin's own scope (what the paths ask), on the index when
+	// Evaluate or Edges made one.
+	if ix := s.ix; ix != nil && resource == "" {
+		t, known := ix.scopeID[azure.NormalizeScope(scope)]
+		o, decided := ix.opID[opKey{op, isData(op)}]
+		if known && decided {
+			a, _ := model.AccessOf(ix.adminAllowed(ix.subjectFor(principal), t, t, o, false))
+			return a
+		}
+	}
+	return s.adminHoldsDecide(scope, principal, op, resource)
+}
+
+// adminHoldsDecide is AdminHolds with azure.Decide.
+func (s *Snapshot) adminHoldsDecide(scope, principal, op, resource string) model.Access {
 	target := scope
 	if resource != "" {
 		inside := false

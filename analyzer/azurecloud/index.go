@@ -379,10 +379,16 @@ func (sub *subject) is(objectID string) bool {
 	return objectID == sub.id || sub.groups[objectID]
 }
 
-// covers reports whether deny assignment d applies to the subject.
+// covers reports whether deny assignment d applies to the subject,
+// caching the answer in the subject.
 func (ix *index) covers(sub *subject, d int32) bool {
-	if c := sub.covered[d]; c != 0 {
-		return c == 1
+	return ix.coversNow(sub, d, true)
+}
+
+// coversNow is covers, caching or not.
+func (ix *index) coversNow(sub *subject, d int32, cache bool) bool {
+	if cache && sub.covered[d] != 0 {
+		return sub.covered[d] == 1
 	}
 	di := &ix.denies[d]
 	covered := di.everyone
@@ -396,9 +402,11 @@ func (ix *index) covers(sub *subject, d int32) bool {
 			covered = false
 		}
 	}
-	sub.covered[d] = 2
-	if covered {
-		sub.covered[d] = 1
+	if cache {
+		sub.covered[d] = 2
+		if covered {
+			sub.covered[d] = 1
+		}
 	}
 	return covered
 }

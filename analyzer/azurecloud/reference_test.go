@@ -539,6 +539,18 @@ func TestIndexMatchesReference(t *testing.T) {
 		if !reflect.DeepEqual(wantEdges, haveEdges) {
 			t.Fatalf("seed %d: Edges differ from the reference:\n%s", seed, firstDifference(wantEdges, haveEdges))
 		}
+		for _, admin := range model.AdminTargets(haveEdges) {
+			_, scope, principal, _ := model.ParseAdminNode(admin)
+			for _, e := range cat.ForCloud(cloudName) {
+				want := ref.adminHoldsDecide(scope, principal, e.Action, "")
+				if have := got.AdminHolds(admin, e.Action, ""); have != want {
+					t.Fatalf("seed %d: AdminHolds(%s, %s) = %q, azure.Decide gives %q", seed, admin, e.Action, have, want)
+				}
+				if want == "" {
+					seen["admin denied"]++
+				}
+			}
+		}
 		for _, f := range have.Facts {
 			for _, tg := range f.Targets {
 				if len(tg.Except) > 0 {
@@ -562,7 +574,7 @@ func TestIndexMatchesReference(t *testing.T) {
 		}
 		seen["denied"] += deniedDecisions(ref, cat)
 	}
-	for _, k := range []string{"deny below", "conditional", "resource", "undefined role", "denied",
+	for _, k := range []string{"deny below", "conditional", "admin denied", "resource", "undefined role", "denied",
 		"edge role-assignment", "edge role-definition", "edge assign-identity", "edge admin-takeover"} {
 		if seen[k] == 0 {
 			t.Errorf("no generated tenant has a %s: the comparison does not cover it", k)
