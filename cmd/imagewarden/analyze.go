@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/imagewarden/imagewarden/analyzer"
 	"github.com/imagewarden/imagewarden/analyzer/config"
+	"github.com/imagewarden/imagewarden/analyzer/diff"
 	"github.com/imagewarden/imagewarden/analyzer/model"
 	"github.com/imagewarden/imagewarden/analyzer/remediate/engine"
 	"github.com/imagewarden/imagewarden/internal/safefile"
@@ -41,6 +43,9 @@ type analyzeOptions struct {
 	profile string
 	// includeFacts: the JSON report carries the facts, edges and paths.
 	includeFacts bool
+	// writeBaseline is --write-baseline FILE: the findings' fingerprints,
+	// which diff --baseline then hides.
+	writeBaseline string
 }
 
 func newAnalyzeCmd() *cobra.Command {
@@ -100,6 +105,7 @@ func newAnalyzeCmd() *cobra.Command {
 	f.StringVar(&o.failOn, "fail-on", "", "exit with code 1 when an unsuppressed finding has at least this severity (low, medium, high, critical)")
 	f.StringVar(&o.profile, "profile", "", "write a CPU profile (cpu.pprof), a heap profile after the analysis (heap.pprof) and the time of each stage (stages.json) to this directory, and the stage timings to standard error")
 	f.BoolVar(&o.includeFacts, "include-facts", false, "the JSON report also carries the evidence: every capability fact, every edge of the graph and every path (large on an organisation; docs/reports.md)")
+	f.StringVar(&o.writeBaseline, "write-baseline", "", "write the findings' fingerprints to this file: imagewarden diff --baseline FILE then shows only what is new since")
 	f.BoolVar(&o.strict, "strict", false, "exit with code 1 when the analysis is incomplete: an input file, a collection scope or an item inside a file was skipped (the reports list them)")
 	return cmd
 }
@@ -118,6 +124,11 @@ func runAnalyze(cmd *cobra.Command, o *analyzeOptions) error {
 	outs, err := parseReports(o.formats, o.output)
 	if err != nil {
 		return err
+	}
+	for _, r := range outs {
+		if o.writeBaseline != "" && r.path != "" && safefile.Key(r.path) == safefile.Key(o.writeBaseline) {
+			return fmt.Errorf("--write-baseline %s: the %s report goes to the same file", o.writeBaseline, r.format)
+		}
 	}
 	if err := reportsSpareInputs(outs, o.Paths); err != nil {
 		return err
@@ -168,6 +179,11 @@ func runAnalyze(cmd *cobra.Command, o *analyzeOptions) error {
 	}
 	endRender := prof.stage("render")
 	err = writeReports(cmd.OutOrStdout(), outs, rep, reports.Options{IncludeFacts: o.includeFacts})
+	if o.writeBaseline != "" {
+		err = errors.Join(err, writeOutput(cmd.OutOrStdout(), o.writeBaseline, func(w io.Writer) error {
+			return diff.NewBaseline(rep.Findings, rep.GeneratedAt).Write(w)
+		}))
+	}
 	endRender()
 	if err != nil {
 		return err

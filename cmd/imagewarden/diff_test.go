@@ -191,3 +191,39 @@ func TestDiffUsage(t *testing.T) {
 		}
 	}
 }
+
+// TestDiffBaseline: findings written by analyze --write-baseline are
+// hidden from a later diff's added findings and from its --fail-on.
+func TestDiffBaseline(t *testing.T) {
+	tmp := t.TempDir()
+	fix, bl := filepath.Join(tmp, "fix"), filepath.Join(tmp, "baseline.json")
+	if _, err := run(t, "", "remediate", demo, "--no-config", "--out", fix, "--verify", "together"); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"diff", demo, demo, "--no-config", "--fixes=false", "--apply-remediation", fix, "--fail-on", "high", "-f", "json"}
+	out, err := run(t, "", args...)
+	var ef errFindings
+	if !errors.As(err, &ef) {
+		t.Fatalf("without a baseline, --fail-on high: %v, want errFindings (the test would prove nothing)", err)
+	}
+	if _, err := run(t, "", "analyze", demo, "--no-config", "--fixes=false", "--apply-remediation", fix, "-o", filepath.Join(tmp, "r.txt"), "--write-baseline", bl); err != nil {
+		t.Fatal(err)
+	}
+	out, err = run(t, "", append(args, "--baseline", bl)...)
+	if err != nil {
+		t.Fatalf("with the head's findings as the baseline: %v\n%s", err, out)
+	}
+	var d struct {
+		Added     []struct{ ID string }
+		Baselined int
+	}
+	if err := json.Unmarshal([]byte(out), &d); err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Added) != 0 || d.Baselined == 0 {
+		t.Errorf("added %d, baselined %d: want every added finding hidden by the baseline", len(d.Added), d.Baselined)
+	}
+	if _, err := run(t, "", "analyze", demo, "--no-config", "--fixes=false", "-o", bl, "--write-baseline", bl); err == nil || !strings.Contains(err.Error(), "same file") {
+		t.Errorf("--write-baseline onto the report's file: %v", err)
+	}
+}
