@@ -73,9 +73,37 @@ func (s *Snapshot) adminBridgeEdges(ep *edgePlan, edges []model.Edge) []model.Ed
 		admin := names[i]
 		p := admins[admin]
 		var out []model.Edge
+		// Roles of one account with the same trust document (without a
+		// Resource element) that the guardrails cannot tell apart: one
+		// decision, the trust policy renamed.
+		trustParts := map[*iam.Subset]*iam.Partition{}
+		trusted := map[trustKey]trustDecision{}
 		for _, r := range admits[p.arn] {
-			res := iam.Decide(&iam.Request{Principal: p.arn, Caller: p.caller, Action: "sts:AssumeRole", Resource: r.arn, ResourceAccount: r.account, Context: p.ctx},
-				&iam.Policies{Identity: externalAdmin, Boundary: p.bound, SCPs: p.scps, Resource: &iam.NamedPolicy{Name: "trust:" + r.name, Policy: r.trust}})
+			name := "trust:" + r.name
+			decide := func() iam.Result {
+				return iam.Decide(&iam.Request{Principal: p.arn, Caller: p.caller, Action: "sts:AssumeRole", Resource: r.arn, ResourceAccount: r.account, Context: p.ctx},
+					&iam.Policies{Identity: externalAdmin, Boundary: p.bound, SCPs: p.scps, Resource: &iam.NamedPolicy{Name: name, Policy: r.trust}})
+			}
+			var res iam.Result
+			m, ok := ep.member[r.arn]
+			switch {
+			case !ok || hasResourceElement(r.trust):
+				res = decide()
+			default:
+				sub := ep.subOf[m]
+				part := trustParts[sub]
+				if part == nil {
+					part = ep.set.Partition(sub, guardrailPolicies(p)...)
+					trustParts[sub] = part
+				}
+				k := trustKey{trust: r.trust, sub: sub, class: part.ClassOf(m)}
+				if td, ok := trusted[k]; ok && k.class >= 0 {
+					res = renamed(td.res, td.name, name)
+				} else {
+					res = decide()
+					trusted[k] = trustDecision{res: res, name: name}
+				}
+			}
 			if e, ok := edgeFrom(res, admin, r.arn, "assume-role", "sts:AssumeRole"); ok {
 				e.Note = "as an administrator of account " + p.account + ", " + p.arn + " can assume this role of account " + r.account + ", whose trust policy admits it"
 				out = append(out, e)

@@ -208,8 +208,23 @@ type decider struct {
 	mask []uint64
 
 	mu    sync.Mutex
+	split *iam.Splitter // what the principal's policies tell apart
 	parts map[*iam.Subset]*iam.Partition
 	memo  map[memoKey]iam.Result
+	// trusted: assume's decisions, by trust document and class.
+	trusted map[trustKey]trustDecision
+}
+
+type trustKey struct {
+	trust *iam.Policy
+	sub   *iam.Subset
+	class int
+}
+
+// trustDecision is the decision on one role of a class, the role named.
+type trustDecision struct {
+	res  iam.Result
+	name string // the trust policy's name in res
 }
 
 type memoKey struct {
@@ -239,16 +254,7 @@ func (d *decider) decide(action, resource string) iam.Result {
 		return iam.Decide(req, p.policies(nil))
 	}
 	sub := d.ep.subOf[m]
-	d.mu.Lock()
-	part, ok := d.parts[sub]
-	d.mu.Unlock()
-	if !ok {
-		part = d.ep.set.Partition(sub, p.policiesOf()...)
-		d.mu.Lock()
-		d.parts[sub] = part
-		d.mu.Unlock()
-	}
-	c := part.ClassOf(m)
+	c := d.partition(sub).ClassOf(m)
 	if c < 0 {
 		return iam.Decide(req, p.policies(nil))
 	}
@@ -266,6 +272,28 @@ func (d *decider) decide(action, resource string) iam.Result {
 	return r
 }
 
+// partition splits sub into the classes the principal's policies cannot
+// tell apart, once per subset.
+func (d *decider) partition(sub *iam.Subset) *iam.Partition {
+	d.mu.Lock()
+	part, ok := d.parts[sub]
+	d.mu.Unlock()
+	if !ok {
+		d.mu.Lock()
+		split := d.split
+		d.mu.Unlock()
+		if split == nil {
+			split = d.ep.set.Splitter(d.p.policiesOf()...)
+		}
+		part = split.Partition(sub)
+		d.mu.Lock()
+		d.split = split
+		d.parts[sub] = part
+		d.mu.Unlock()
+	}
+	return part
+}
+
 // allowedOn is Snapshot.allowedOn, without a decision when no identity
 // policy may allow the action.
 func (d *decider) allowedOn(action, resource string, pattern bool) bool {
@@ -275,4 +303,58 @@ func (d *decider) allowedOn(action, resource string, pattern bool) bool {
 	p := d.p
 	d2 := iam.DecisionOf(&iam.Request{Principal: p.arn, Caller: p.caller, Action: action, Resource: resource, ResourcePattern: pattern, ResourceAccount: p.account, Context: p.ctx}, p.policies(nil))
 	return d2 == iam.Allowed || d2 == iam.Conditional
+}
+
+// assume is iam.Decide of the principal's sts:AssumeRole on role r, whose
+// trust policy is the resource policy. Roles of one account with the same
+// trust document (exports repeat them, parsing shares them) that the
+// principal's policies cannot tell apart get one decision, the trust
+// policy's name in its reasons renamed (as Evaluate does for resource
+// policies). A trust document with a Resource element could tell them
+// apart: its roles are decided each on its own.
+func (d *decider) assume(r *principal) iam.Result {
+	p := d.p
+	trust := &iam.NamedPolicy{Name: "trust:" + r.name, Policy: r.trust}
+	decide := func() iam.Result {
+		return iam.Decide(&iam.Request{Principal: p.arn, Caller: p.caller, Action: "sts:AssumeRole", Resource: r.arn, ResourceAccount: r.account, Context: p.ctx},
+			p.policies(trust))
+	}
+	m, ok := d.ep.member[r.arn]
+	if !ok || hasResourceElement(r.trust) {
+		return decide()
+	}
+	sub := d.ep.subOf[m]
+	c := d.partition(sub).ClassOf(m)
+	if c < 0 {
+		return decide()
+	}
+	k := trustKey{trust: r.trust, sub: sub, class: c}
+	d.mu.Lock()
+	td, ok := d.trusted[k]
+	d.mu.Unlock()
+	if ok {
+		if td.name == trust.Name {
+			return td.res
+		}
+		return renamed(td.res, td.name, trust.Name)
+	}
+	res := decide()
+	d.mu.Lock()
+	if d.trusted == nil {
+		d.trusted = map[trustKey]trustDecision{}
+	}
+	d.trusted[k] = trustDecision{res: res, name: trust.Name}
+	d.mu.Unlock()
+	return res
+}
+
+// hasResourceElement reports whether some statement of p has a Resource
+// or NotResource element: without one, p tells no resources apart.
+func hasResourceElement(p *iam.Policy) bool {
+	for _, st := range p.Statements {
+		if st.HasResource {
+			return true
+		}
+	}
+	return false
 }

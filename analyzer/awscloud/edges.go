@@ -160,11 +160,30 @@ func (s *Snapshot) Edges() []model.Edge {
 			}
 		}
 	})
+	// passers[account][svc]: the principals of the account, in byAccount
+	// order, that may pass some of its roles (not all of them) and start
+	// svc: the only ones a role trusting svc needs a PassRole decision for
+	// (every principal of the account x every role otherwise).
 	powersOf := map[string]*powers{}
 	for i, p := range s.principals {
 		out = append(out, launch[i]...)
 		if pw[i] != nil {
 			powersOf[p.arn] = pw[i]
+		}
+	}
+	passers := map[string]map[string][]*principal{}
+	for acct, ps := range byAccount {
+		for _, p := range ps {
+			w := powersOf[p.arn]
+			if w == nil || !w.passRole || w.passAll {
+				continue
+			}
+			if passers[acct] == nil {
+				passers[acct] = map[string][]*principal{}
+			}
+			for svc := range w.runs {
+				passers[acct][svc] = append(passers[acct][svc], p)
+			}
 		}
 	}
 	// Taking over a service's compute in one's account.
@@ -212,11 +231,17 @@ func (s *Snapshot) Edges() []model.Edge {
 			}
 			// Without an identity policy that may allow sts:AssumeRole, only
 			// a trust statement that names p itself lets it in.
-			if d := ep.deciders[p]; d != nil && !d.may("sts:AssumeRole") && !r.trust.AllowsDirectly(assume, p.caller, p.bound != nil) {
+			d := ep.deciders[p]
+			if d != nil && !d.may("sts:AssumeRole") && !r.trust.AllowsDirectly(assume, p.caller, p.bound != nil) {
 				continue
 			}
-			res := iam.Decide(&iam.Request{Principal: p.arn, Caller: p.caller, Action: "sts:AssumeRole", Resource: r.arn, ResourceAccount: r.account, Context: p.ctx},
-				p.policies(trust))
+			var res iam.Result
+			if d != nil {
+				res = d.assume(r)
+			} else {
+				res = iam.Decide(&iam.Request{Principal: p.arn, Caller: p.caller, Action: "sts:AssumeRole", Resource: r.arn, ResourceAccount: r.account, Context: p.ctx},
+					p.policies(trust))
+			}
 			if e, ok := edgeFrom(res, p.arn, r.arn, "assume-role", "sts:AssumeRole"); ok {
 				edges = append(edges, e)
 			}
@@ -236,10 +261,10 @@ func (s *Snapshot) Edges() []model.Edge {
 			}
 			edges = append(edges, model.Edge{From: launchNode(r.account, svc), To: r.arn, Cloud: cloudName, Kind: "runs-as",
 				Note: svc + " runs code as the role passed to it"})
-			for _, p := range byAccount[r.account] {
-				w := powersOf[p.arn]
-				if w == nil || !w.passRole || !w.runs[svc] || p.arn == r.arn || w.passAll {
-					continue // passAll: one edge to the launch node stands for all roles
+			// passAll: one edge to the launch node stands for all roles.
+			for _, p := range passers[r.account][svc] {
+				if p.arn == r.arn {
+					continue
 				}
 				res := ep.deciders[p].decide("iam:PassRole", r.arn)
 				e, ok := edgeFrom(res, p.arn, r.arn, "pass-role", "iam:PassRole")
@@ -257,7 +282,7 @@ func (s *Snapshot) Edges() []model.Edge {
 	out = concat(out, s.escalationEdges(ep))
 	out = concat(out, s.rewriteEdges(ep, out))
 	out = concat(out, s.adminBridgeEdges(ep, out))
-	return model.MergeEdges(out)
+	return mergeEdges(out)
 }
 
 // policyWrites are the IAM actions that change what a user or role may do.

@@ -40,6 +40,10 @@ type ResourceSet struct {
 type Subset struct {
 	id      int
 	members []int
+	// pos is the position of each member of the set in members, -1 when
+	// it is not in the subset: partitions of the subset keep a class per
+	// position, so that their size is the subset's, not the set's.
+	pos []int32
 }
 
 // Partition is a subset split into classes of members that policies
@@ -48,12 +52,22 @@ type Partition struct {
 	// Classes keep the members' order and come in the order of their first
 	// member. They are shared: callers must not change them.
 	Classes [][]int
-	of      []int32 // class by member; -1 outside the subset
+	sub     *Subset
+	of      []int32 // class by position in the subset
 }
 
 // ClassOf returns the class of a member, or -1 when it is not in the
 // subset.
-func (p *Partition) ClassOf(member int) int { return int(p.of[member]) }
+func (p *Partition) ClassOf(member int) int {
+	if member < 0 || member >= len(p.sub.pos) {
+		return -1
+	}
+	i := p.sub.pos[member]
+	if i < 0 {
+		return -1
+	}
+	return int(p.of[i])
+}
 
 // patternClass is what one Resource pattern tells about the members.
 type patternClass struct {
@@ -109,7 +123,14 @@ func (rs *ResourceSet) Subset(members []int) *Subset {
 	rs.mu.Lock()
 	defer rs.mu.Unlock()
 	rs.subsets++
-	return &Subset{id: rs.subsets, members: members}
+	pos := make([]int32, len(rs.res))
+	for i := range pos {
+		pos[i] = -1
+	}
+	for i, m := range members {
+		pos[m] = int32(i)
+	}
+	return &Subset{id: rs.subsets, members: members, pos: pos}
 }
 
 // All is the subset of every member.
@@ -239,6 +260,20 @@ func (rs *ResourceSet) Classes(members []int, policies ...*Policy) [][]int {
 // patterns that tell members apart: principals whose policies hold the
 // same such patterns (most hold none) share one partition.
 func (rs *ResourceSet) Partition(sub *Subset, policies ...*Policy) *Partition {
+	return rs.Splitter(policies...).Partition(sub)
+}
+
+// Splitter is what a set of policies tells apart in a ResourceSet, for
+// partitioning many subsets with the same policies (a principal's, over
+// the roles of every account) without gathering their patterns again.
+type Splitter struct {
+	rs   *ResourceSet
+	pats []*patternClass
+	sig  []byte // the pattern ids, after the subset's in Partition
+}
+
+// Splitter gathers the patterns of the policies that split the set.
+func (rs *ResourceSet) Splitter(policies ...*Policy) *Splitter {
 	rs.mu.Lock()
 	defer rs.mu.Unlock()
 	var pats []*patternClass
@@ -255,20 +290,27 @@ func (rs *ResourceSet) Partition(sub *Subset, policies ...*Policy) *Partition {
 		}
 	}
 	sort.Slice(pats, func(i, j int) bool { return pats[i].id < pats[j].id })
-	sig := binary.AppendUvarint(make([]byte, 0, 4*len(pats)+4), uint64(sub.id))
+	var sig []byte
 	for _, pc := range pats {
 		sig = binary.AppendUvarint(sig, uint64(pc.id))
 	}
+	return &Splitter{rs: rs, pats: pats, sig: sig}
+}
+
+// Partition is ResourceSet.Partition of sub with the splitter's policies.
+func (sp *Splitter) Partition(sub *Subset) *Partition {
+	rs, pats := sp.rs, sp.pats
+	sig := binary.AppendUvarint(make([]byte, 0, len(sp.sig)+4), uint64(sub.id))
+	sig = append(sig, sp.sig...)
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
 	if p, ok := rs.partitions[string(sig)]; ok {
 		return p
 	}
-	out := &Partition{of: make([]int32, len(rs.res))}
-	for i := range out.of {
-		out.of[i] = -1
-	}
+	out := &Partition{sub: sub, of: make([]int32, len(sub.members))}
 	index := map[string]int{}
 	key := make([]byte, 0, 8+len(pats)/8)
-	for _, m := range sub.members {
+	for pos, m := range sub.members {
 		g := rs.group[m]
 		alone := g < 0
 		key = binary.AppendVarint(key[:0], int64(g))
@@ -288,12 +330,12 @@ func (rs *ResourceSet) Partition(sub *Subset, policies ...*Policy) *Partition {
 		if !alone {
 			if i, ok := index[string(key)]; ok {
 				out.Classes[i] = append(out.Classes[i], m)
-				out.of[m] = int32(i)
+				out.of[pos] = int32(i)
 				continue
 			}
 			index[string(key)] = len(out.Classes)
 		}
-		out.of[m] = int32(len(out.Classes))
+		out.of[pos] = int32(len(out.Classes))
 		out.Classes = append(out.Classes, []int{m})
 	}
 	rs.partitions[string(sig)] = out
