@@ -648,8 +648,11 @@ func (w *awsWorld) addPart(in *instance) {
 			each := func(top map[string]any, d *doc) {
 				for _, el := range asObjs(top[k[0]]) {
 					if accountOfARN(asString(el["Arn"])) == acct && !listed[kind+"|"+asString(el[k[1]])] &&
-						removeWhere(el, "AttachedManagedPolicies", func(m map[string]any) bool { return asString(m["PolicyArn"]) == policyARN }) && d != nil {
-						d.dirty = true
+						removeWhere(el, "AttachedManagedPolicies", func(m map[string]any) bool { return asString(m["PolicyArn"]) == policyARN }) {
+						w.refAttach(kind, holder{el, d}, policyARN, in.addr)
+						if d != nil {
+							d.dirty = true
+						}
 					}
 				}
 			}
@@ -890,13 +893,7 @@ func (w *awsWorld) finish() {
 	for _, g := range w.gen {
 		each(g)
 	}
-	for _, gg := range w.groupGrants {
-		for _, u := range members[gg.acct+"|"+gg.group] {
-			if gg.key != "" {
-				w.r.plan.ref(keyAttach(u, gg.key), gg.addr)
-			}
-		}
-	}
+	joined := map[string][]string{} // user ARN|group -> membership addresses
 	for _, m := range w.memberships {
 		arn := ""
 		for _, h := range w.find("user", m.acct, m.user) {
@@ -906,6 +903,35 @@ func (w *awsWorld) finish() {
 			continue
 		}
 		w.r.plan.ref("aws-membership|"+arn+"|"+m.group, m.addr)
+		joined[arn+"|"+m.group] = append(joined[arn+"|"+m.group], m.addr)
+	}
+	// A managed policy's grant does not say it came through a group: the
+	// group's attachment and the membership are both registered under the
+	// member's attachment key.
+	for _, gg := range w.groupGrants {
+		for _, u := range members[gg.acct+"|"+gg.group] {
+			if gg.key == "" {
+				continue
+			}
+			w.r.plan.ref(keyAttach(u, gg.key), gg.addr)
+			for _, a := range joined[u+"|"+gg.group] {
+				w.r.plan.ref(keyAttach(u, gg.key), a)
+			}
+		}
+	}
+	// And a group's own attachments, which the plan does not touch, rest
+	// on the memberships the plan makes.
+	for _, d := range w.auth {
+		for _, g := range asObjs(d.obj["GroupDetailList"]) {
+			acctG := accountOfARN(asString(g["Arn"]))
+			for _, ap := range asObjs(g["AttachedManagedPolicies"]) {
+				for _, u := range members[acctG+"|"+asString(g["GroupName"])] {
+					for _, a := range joined[u+"|"+asString(g["GroupName"])] {
+						w.r.plan.ref(keyAttach(u, asString(ap["PolicyArn"])), a)
+					}
+				}
+			}
+		}
 	}
 }
 

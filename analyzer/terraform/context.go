@@ -281,7 +281,7 @@ func (o *output) pass(d *doc) error {
 		o.paths = append(o.paths, d.file.path)
 		return nil
 	}
-	if d.wrap != "" && d.wrap != "value" && d.wrap != "results" && d.wrap != "roles" && len(d.items) == 0 {
+	if d.wrap != "" && len(d.items) == 0 {
 		return nil // an emptied list: nothing left to read
 	}
 	data, err := d.encode()

@@ -287,10 +287,10 @@ func (w *gcpWorld) allow(in *instance, remove bool) {
 			}
 		}
 	case strings.HasSuffix(in.typ, "_iam_binding"):
-		bs = []binding{{role: in.str("role"), members: in.strs("members"), condition: tfCondition(in.values["condition"])}}
+		bs = []binding{{role: w.r.value(w.side, in, "role"), members: in.strs("members"), condition: tfCondition(in.values["condition"])}}
 	default:
-		if m := in.str("member"); m != "" {
-			bs = []binding{{role: in.str("role"), members: []string{m}, condition: tfCondition(in.values["condition"])}}
+		if m := w.r.value(w.side, in, "member"); m != "" {
+			bs = []binding{{role: w.r.value(w.side, in, "role"), members: []string{m}, condition: tfCondition(in.values["condition"])}}
 		}
 	}
 	for _, b := range bs {

@@ -48,6 +48,7 @@ func Read(planPath string, contextPaths []string, opts Options) (*Plan, error) {
 	r := &reader{plan: &Plan{planRel: planPath}, tf: tf, file: planPath, ctx: ctx, resolved: map[string]bool{}}
 	r.indexConfig()
 	r.sides()
+	r.linkDataSources()
 	r.listChanges()
 	r.deriveScopes()
 	for _, side := range []string{"base", "head"} {
@@ -120,6 +121,47 @@ func dirOrDot(d string) string {
 		return "."
 	}
 	return d
+}
+
+// linkDataSources records, for Addresses, the policy documents a resource
+// reads (data.aws_iam_policy_document, data.google_iam_policy): the
+// statements a finding rests on are written there.
+func (r *reader) linkDataSources() {
+	r.plan.extras = map[string][]string{}
+	for _, in := range append(sorted(r.base), sorted(r.head)...) {
+		c := r.config(in)
+		if c == nil {
+			continue
+		}
+		for _, attr := range sortedKeys(c.Expressions) {
+			e := c.Expressions[attr]
+			if e == nil || e.ExpressionData == nil {
+				continue
+			}
+			for _, ref := range e.References {
+				parts := splitAddress(ref)
+				if len(parts) < 3 || parts[0] != "data" || (parts[1] != "aws_iam_policy_document" && parts[1] != "google_iam_policy") {
+					continue
+				}
+				addr := "data." + parts[1] + "." + parts[2]
+				if in.module != "" {
+					addr = in.module + "." + addr
+				}
+				if !contains(r.plan.extras[in.addr], addr) {
+					r.plan.extras[in.addr] = append(r.plan.extras[in.addr], addr)
+				}
+			}
+		}
+	}
+}
+
+func contains(l []string, s string) bool {
+	for _, e := range l {
+		if e == s {
+			return true
+		}
+	}
+	return false
 }
 
 // config is the configuration block of an instance, if the plan has it.
@@ -478,7 +520,9 @@ func (r *reader) listUnknown() {
 			if !in.isUnknown(a) || r.resolved[in.addr+"|"+a] {
 				continue
 			}
-			if in.created && !r.configured(in, a) {
+			// A data source's attributes are what it reads: unknown, they
+			// are unknown whatever the configuration sets.
+			if in.created && in.mode != "data" && !r.configured(in, a) {
 				continue
 			}
 			unknownPaths(in.unknown.(map[string]any)[a], a, &found)

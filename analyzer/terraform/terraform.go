@@ -134,13 +134,29 @@ func (p *Plan) Addresses(f *model.Finding) []string {
 	for _, id := range principals {
 		add(keyPrincipal(id))
 	}
+	if n := len(f.Path); n > 0 {
+		add(keyHolds(nodePrincipal(f.Path[n-1].To)))
+	}
 	for _, t := range f.Targets {
 		// Registry settings (admin user, permission mode) decide the access
 		// to the registry itself.
 		add("res|" + strings.ToLower(azure.NormalizeScope(t.Resource)))
+		// A deny that narrows the access is something it rests on too:
+		// "deny NAME at NODE".
+		for _, x := range t.Except {
+			if rest, ok := strings.CutPrefix(x, "deny "); ok {
+				if i := strings.LastIndex(rest, " at "); i > 0 {
+					add(strings.ToLower("gcp-deny|" + rest[:i]))
+				}
+			}
+		}
+		// Along a chain the grants are held by a principal of the chain,
+		// not the finding's own.
 		for _, g := range t.Via {
-			for _, k := range grantKeys(f.PrincipalID, g) {
-				add(k)
+			for _, pr := range principals {
+				for _, k := range grantKeys(pr, g) {
+					add(k)
+				}
 			}
 		}
 	}
@@ -195,6 +211,30 @@ func (p *Plan) ref(key, address string) {
 		}
 	}
 	p.refs[key] = append(p.refs[key], address)
+	if h := holderOfKey(key); h != "" {
+		p.ref(keyHolds(h), address)
+	}
+}
+
+// holderOfKey is the principal a grant key gives to, "" for keys that
+// name no one principal.
+func holderOfKey(key string) string {
+	parts := strings.Split(key, "|")
+	switch parts[0] {
+	case "aws-inline", "aws-attach":
+		return parts[1]
+	case "gcp-binding":
+		return parts[len(parts)-1]
+	case "az-assign":
+		return parts[2]
+	}
+	return ""
+}
+
+// keyHolds gathers the addresses that give a principal anything: a chain
+// finding rests on what its last principal holds.
+func keyHolds(principal string) string {
+	return "holds|" + strings.TrimPrefix(keyPrincipal(principal), "p|")
 }
 
 func (p *Plan) warn(format string, args ...any) {
