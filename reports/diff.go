@@ -102,6 +102,9 @@ func DiffText(w io.Writer, d *Diff) error {
 			inert.Fprintf(&b, "  %s\n", s)
 		}
 	}
+	if len(r.NotEvaluated) > 0 {
+		inert.Fprintf(&b, "\nOther resources, not evaluated: %s\n", strings.Join(r.NotEvaluated, ", "))
+	}
 	_, err := io.WriteString(w, b.String())
 	return err
 }

@@ -66,6 +66,13 @@ func DiffMarkdown(w io.Writer, d *Diff) error {
 	if len(narrowed) > 0 {
 		sections = append(sections, section{title: "Narrowed access", header: "| Severity | Principal | Capability | What changed |\n|---|---|---|---|\n", rows: narrowed, folded: true})
 	}
+	if len(r.NotEvaluated) > 0 && v.Level != "no-change" {
+		var rows []string
+		for _, a := range r.NotEvaluated {
+			rows = append(rows, "- "+mdCell(a, 300)+"\n")
+		}
+		sections = append(sections, section{title: "Other resources, not evaluated", rows: rows, folded: true})
+	}
 	if len(r.Removed) > 0 {
 		var rows []string
 		for _, f := range r.Removed {

@@ -46,6 +46,13 @@ type Result struct {
 	// unknown until apply, resources not evaluated, inputs skipped. Not
 	// empty: the verdict is at least "needs review".
 	Review []string `json:"review"`
+	// Unknown lists the Terraform addresses with values that decide access
+	// and are known only after apply (diff --plan): the verdict names them.
+	Unknown []string `json:"unknown,omitempty"`
+	// NotEvaluated lists changed resources the analysis does not model and
+	// that cannot grant access by their kind (a bucket, an instance):
+	// listed, without making the verdict "needs review" (diff --plan).
+	NotEvaluated []string `json:"not_evaluated,omitempty"`
 	// Sources name, by finding ID, the Terraform resources an added or
 	// changed finding rests on (diff --plan).
 	Sources map[string][]Source `json:"sources,omitempty"`
@@ -403,7 +410,13 @@ func (r *Result) Verdict() Verdict {
 		}
 	}
 	review := ""
-	if len(r.Review) > 0 {
+	switch {
+	case len(r.Unknown) > 0:
+		review = fmt.Sprintf("needs review: values unknown until apply in %s", strings.Join(r.Unknown, ", "))
+		if n := len(r.Review) - len(r.Unknown); n > 0 {
+			review += fmt.Sprintf(" (and %d more to review)", n)
+		}
+	case len(r.Review) > 0:
 		review = fmt.Sprintf("needs review: %s", r.Review[0])
 		if len(r.Review) > 1 {
 			review += fmt.Sprintf(" (and %d more)", len(r.Review)-1)
@@ -433,7 +446,11 @@ func (r *Result) Verdict() Verdict {
 		}
 		return Verdict{Level: "removes", Line: "removes " + ways(r.Removed) + "; adds none"}
 	}
-	return Verdict{Level: "no-change", Line: "no change to who can write images"}
+	line := "no change to who can write images"
+	if n := len(r.NotEvaluated); n > 0 {
+		line += fmt.Sprintf(" (%d other resource(s) not evaluated: %s)", n, strings.Join(r.NotEvaluated, ", "))
+	}
+	return Verdict{Level: "no-change", Line: line}
 }
 
 // ways counts findings by capability: "3 ways to push images and 1 to

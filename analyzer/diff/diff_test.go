@@ -206,3 +206,20 @@ func TestReadBaselineErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestVerdictNamesUnknownAddresses(t *testing.T) {
+	r := Compare(report(), report())
+	r.Unknown = []string{"aws_iam_role_policy.a", "module.ci.aws_iam_policy.b"}
+	r.Review = []string{"aws_iam_role_policy.a: policy unknown until apply", "module.ci.aws_iam_policy.b: policy unknown until apply", "x: not evaluated"}
+	v := r.Verdict()
+	if v.Level != "needs-review" || v.Line != "needs review: values unknown until apply in aws_iam_role_policy.a, module.ci.aws_iam_policy.b (and 1 more to review)" {
+		t.Errorf("verdict %+v", v)
+	}
+	// Resources that cannot grant access are named on the one line of
+	// "no change", which stays one line.
+	r = Compare(report(), report())
+	r.NotEvaluated = []string{"aws_s3_bucket.logs"}
+	if v := r.Verdict(); v.Level != "no-change" || v.Line != "no change to who can write images (1 other resource(s) not evaluated: aws_s3_bucket.logs)" {
+		t.Errorf("verdict %+v", v)
+	}
+}

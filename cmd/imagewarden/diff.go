@@ -108,6 +108,8 @@ type diffSides struct {
 // the Terraform resources it rests on.
 type planInfo interface {
 	Review() []string
+	Unknown() []string
+	NotEvaluated() []string
 	Sources(f *model.Finding) []diff.Source
 }
 
@@ -188,6 +190,8 @@ func runDiff(cmd *cobra.Command, o *diffOptions, args []string) error {
 	res.Plan = o.plan
 	if sides.plan != nil {
 		res.Review = append(sides.plan.Review(), res.Review...)
+		res.NotEvaluated = sides.plan.NotEvaluated()
+		res.Unknown = sides.plan.Unknown()
 		res.Sources = map[string][]diff.Source{}
 		for _, f := range append(append([]model.Finding(nil), res.Added...), changedAfter(res)...) {
 			if s := sides.plan.Sources(&f); len(s) > 0 {
