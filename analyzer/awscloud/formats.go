@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -65,22 +66,21 @@ func (s *Snapshot) Cloud() string { return cloudName }
 // the wrong type, one role without an ARN) skip that element with a warning
 // naming the file and the place; the rest of the file is still read.
 func (s *Snapshot) Load(file, format string, doc *model.Document) error {
-	top := doc.Object
 	switch format {
 	case FormatAuthDetails:
-		return s.loadAuthDetails(file, top)
+		return s.loadAuthDetails(file, doc)
 	case FormatRepoPolicy:
-		return s.loadRepoPolicy(file, top)
+		return s.loadRepoPolicy(file, doc)
 	case FormatRepositories:
-		return s.loadRepositories(file, top)
+		return s.loadRepositories(file, doc)
 	case FormatImages:
-		return s.loadImages(file, top)
+		return s.loadImages(file, doc)
 	case FormatOrganization:
-		return s.loadOrganization(file, top)
+		return s.loadOrganization(file, doc)
 	case FormatRegistry:
-		return s.loadRegistry(file, top)
+		return s.loadRegistry(file, doc)
 	case FormatImageInventory:
-		return s.loadImageInventory(file, top)
+		return s.loadImageInventory(file, doc)
 	}
 	return fmt.Errorf("unknown format %q", format)
 }
@@ -99,13 +99,68 @@ func decodeStrict(raw json.RawMessage, v any) error {
 	return err
 }
 
-// decodeObject decodes a whole top-level object into v.
-func decodeObject(top map[string]json.RawMessage, v any) error {
-	raw, err := json.Marshal(top)
-	if err != nil {
-		return err
+// decoded remembers what was decoded from each document, by document and
+// key ("" for the whole object): analyze with fixes replays the same
+// documents into fresh snapshots (analyzer.Loaded), and a replay then
+// costs no JSON decoding. What a snapshot keeps from a decoded value it
+// never changes in place (slices it may append to are clipped), so one
+// decoding serves every snapshot. Bounded by decodedMax bytes of JSON.
+var decoded = struct {
+	sync.Mutex
+	m     map[decodedKey]any
+	bytes int
+}{m: map[decodedKey]any{}}
+
+const decodedMax = 512 << 20
+
+type decodedKey struct {
+	doc *model.Document
+	key string
+}
+
+// memoDecode returns what decode gives for doc's key, decoding once.
+func memoDecode[V any](doc *model.Document, key string, size int, decode func() V) V {
+	k := decodedKey{doc, key}
+	decoded.Lock()
+	v, ok := decoded.m[k]
+	decoded.Unlock()
+	if ok {
+		return v.(V)
 	}
-	return decodeStrict(raw, v)
+	out := decode()
+	decoded.Lock()
+	if decoded.bytes+size <= decodedMax {
+		decoded.m[k] = out
+		decoded.bytes += size
+	}
+	decoded.Unlock()
+	return out
+}
+
+// objectResult is decodeObject's outcome.
+type objectResult[T any] struct {
+	v   T
+	err error
+}
+
+// decodeObject decodes a whole top-level object into v, once per document.
+func decodeObject[T any](doc *model.Document, v *T) error {
+	size := 0
+	for _, raw := range doc.Object {
+		size += len(raw)
+	}
+	r := memoDecode(doc, "", size, func() objectResult[T] {
+		var out objectResult[T]
+		raw, err := json.Marshal(doc.Object)
+		if err != nil {
+			out.err = err
+			return out
+		}
+		out.err = decodeStrict(raw, &out.v)
+		return out
+	})
+	*v = r.v
+	return r.err
 }
 
 func list(top map[string]json.RawMessage, key string) ([]json.RawMessage, error) {
@@ -120,10 +175,26 @@ func list(top map[string]json.RawMessage, key string) ([]json.RawMessage, error)
 	return out, nil
 }
 
-// elements decodes the list top[key]: in one pass when every element
-// decodes, else element by element, errs[i] saying why element i does not
-// (err: the value is not a list).
-func elements[T any](top map[string]json.RawMessage, key string) (vals []T, errs []error, err error) {
+// elementsResult is elements' outcome.
+type elementsResult[T any] struct {
+	vals []T
+	errs []error
+	err  error
+}
+
+// elements decodes the list doc.Object[key] (once per document): in one
+// pass when every element decodes, else element by element, errs[i]
+// saying why element i does not (err: the value is not a list).
+func elements[T any](doc *model.Document, key string) (vals []T, errs []error, err error) {
+	r := memoDecode(doc, key, len(doc.Object[key]), func() elementsResult[T] {
+		var out elementsResult[T]
+		out.vals, out.errs, out.err = decodeElements[T](doc.Object, key)
+		return out
+	})
+	return r.vals, r.errs, r.err
+}
+
+func decodeElements[T any](top map[string]json.RawMessage, key string) (vals []T, errs []error, err error) {
 	raw, ok := top[key]
 	if !ok || bytes.Equal(bytes.TrimSpace(raw), []byte("null")) {
 		return nil, nil, nil
@@ -245,47 +316,55 @@ func parseDoc(doc policyDoc, where string) (*iam.Policy, error) {
 // it), so one parse serves them all, with what it has compiled since.
 var parsed = struct {
 	sync.Mutex
-	m     map[string]*iam.Policy
-	bytes int
-}{m: map[string]*iam.Policy{}}
+	docs, texts map[string]*iam.Policy // parseCached's and parseCachedString's
+	bytes       int
+}{docs: map[string]*iam.Policy{}, texts: map[string]*iam.Policy{}}
 
 // parsedMax bounds the text parsed keeps.
 const parsedMax = 256 << 20
 
 func parseCached(doc []byte) (*iam.Policy, error) {
-	return parseMemo("d", string(doc), func() (*iam.Policy, error) { return iam.ParsePolicy(doc) })
+	parsed.Lock()
+	p, ok := parsed.docs[string(doc)] // no copy of doc for the lookup
+	parsed.Unlock()
+	if ok {
+		return p, nil
+	}
+	return parseMemo(parsed.docs, string(doc), func() (*iam.Policy, error) { return iam.ParsePolicy(doc) })
 }
 
 // parseCachedString is parseCached for a document given as text
 // (iam.ParsePolicyString: a repository or registry policy).
 func parseCachedString(text string) (*iam.Policy, error) {
-	return parseMemo("s", text, func() (*iam.Policy, error) { return iam.ParsePolicyString(text) })
-}
-
-func parseMemo(form, text string, parse func() (*iam.Policy, error)) (*iam.Policy, error) {
-	key := form + text
 	parsed.Lock()
-	p, ok := parsed.m[key]
+	p, ok := parsed.texts[text]
 	parsed.Unlock()
 	if ok {
 		return p, nil
 	}
+	return parseMemo(parsed.texts, text, func() (*iam.Policy, error) { return iam.ParsePolicyString(text) })
+}
+
+// parseMemo parses text not yet in m, and keeps it there.
+func parseMemo(m map[string]*iam.Policy, text string, parse func() (*iam.Policy, error)) (*iam.Policy, error) {
 	p, err := parse()
 	if err != nil {
 		return nil, err
 	}
 	parsed.Lock()
-	if parsed.bytes+len(key) <= parsedMax {
-		parsed.m[key] = p
-		parsed.bytes += len(key)
+	if q, ok := m[text]; ok {
+		p = q // parsed meanwhile by another goroutine: one policy for one text
+	} else if parsed.bytes+len(text) <= parsedMax {
+		m[text] = p
+		parsed.bytes += len(text)
 	}
 	parsed.Unlock()
 	return p, nil
 }
 
-func (s *Snapshot) loadAuthDetails(file string, top map[string]json.RawMessage) error {
+func (s *Snapshot) loadAuthDetails(file string, doc *model.Document) error {
 	// Managed policies first: principals refer to them by ARN.
-	pols, perr, err := elements[managedPolicy](top, "Policies")
+	pols, perr, err := elements[managedPolicy](doc, "Policies")
 	if err != nil {
 		return err
 	}
@@ -337,7 +416,7 @@ func (s *Snapshot) loadAuthDetails(file string, top map[string]json.RawMessage) 
 		}
 		s.managed[mp.Arn] = &managed{name: mp.PolicyName, arn: mp.Arn, version: def.VersionId, policy: p, fromInput: true}
 	}
-	groups, gerr, err := elements[groupDetail](top, "GroupDetailList")
+	groups, gerr, err := elements[groupDetail](doc, "GroupDetailList")
 	if err != nil {
 		return err
 	}
@@ -356,7 +435,7 @@ func (s *Snapshot) loadAuthDetails(file string, top map[string]json.RawMessage) 
 			continue
 		}
 		where += " (" + g.Arn + ")"
-		gr := &group{name: g.GroupName, arn: g.Arn, account: acct, attached: g.AttachedManagedPolicies, file: file}
+		gr := &group{name: g.GroupName, arn: g.Arn, account: acct, attached: slices.Clip(g.AttachedManagedPolicies), file: file}
 		gr.inline, gr.problems = s.parseInline(file, where+".GroupPolicyList", g.GroupPolicyList)
 		s.noteCopy(&s.groupDups, "group", g.Arn, acct+"/"+g.GroupName, model.Place{File: file, Where: fmt.Sprintf("GroupDetailList[%d]", i)}, fingerprintOf(g), where)
 		if old, dup := s.groups[acct+"/"+g.GroupName]; dup {
@@ -367,7 +446,7 @@ func (s *Snapshot) loadAuthDetails(file string, top map[string]json.RawMessage) 
 		}
 		s.groups[acct+"/"+g.GroupName] = gr
 	}
-	users, uerr, err := elements[userDetail](top, "UserDetailList")
+	users, uerr, err := elements[userDetail](doc, "UserDetailList")
 	if err != nil {
 		return err
 	}
@@ -386,13 +465,13 @@ func (s *Snapshot) loadAuthDetails(file string, top map[string]json.RawMessage) 
 			continue
 		}
 		where += " (" + u.Arn + ")"
-		p := &principal{kind: "user", name: u.UserName, arn: u.Arn, account: acct, groups: u.GroupList,
-			attached: u.AttachedManagedPolicies, boundary: u.PermissionsBoundary, tags: tagMap(u.Tags), file: file}
+		p := &principal{kind: "user", name: u.UserName, arn: u.Arn, account: acct, groups: slices.Clip(u.GroupList),
+			attached: slices.Clip(u.AttachedManagedPolicies), boundary: u.PermissionsBoundary, tags: tagMap(u.Tags), file: file}
 		p.inline, p.problems = s.parseInline(file, where+".UserPolicyList", u.UserPolicyList)
 		s.noteCopy(&s.principalDups, "user", u.Arn, u.Arn, model.Place{File: file, Where: fmt.Sprintf("UserDetailList[%d]", i)}, fingerprintOf(u), where)
 		s.addPrincipal(p)
 	}
-	roles, rerr, err := elements[roleDetail](top, "RoleDetailList")
+	roles, rerr, err := elements[roleDetail](doc, "RoleDetailList")
 	if err != nil {
 		return err
 	}
@@ -412,7 +491,7 @@ func (s *Snapshot) loadAuthDetails(file string, top map[string]json.RawMessage) 
 		}
 		where += " (" + r.Arn + ")"
 		p := &principal{kind: "role", name: r.RoleName, arn: r.Arn, account: acct,
-			attached: r.AttachedManagedPolicies, boundary: r.PermissionsBoundary, tags: tagMap(r.Tags), file: file}
+			attached: slices.Clip(r.AttachedManagedPolicies), boundary: r.PermissionsBoundary, tags: tagMap(r.Tags), file: file}
 		p.inline, p.problems = s.parseInline(file, where+".RolePolicyList", r.RolePolicyList)
 		if len(bytes.TrimSpace(r.AssumeRolePolicyDocument)) > 0 {
 			tp, err := parseDoc(r.AssumeRolePolicyDocument, where+".AssumeRolePolicyDocument")
@@ -624,9 +703,9 @@ type repoPolicyFile struct {
 	Region         string `json:"region"`
 }
 
-func (s *Snapshot) loadRepoPolicy(file string, top map[string]json.RawMessage) error {
+func (s *Snapshot) loadRepoPolicy(file string, doc *model.Document) error {
 	var rp repoPolicyFile
-	if err := decodeObject(top, &rp); err != nil {
+	if err := decodeObject(doc, &rp); err != nil {
 		return err
 	}
 	repoArn := rp.RepositoryArn
@@ -658,9 +737,9 @@ type repositoriesFile struct {
 	} `json:"repositories"`
 }
 
-func (s *Snapshot) loadRepositories(file string, top map[string]json.RawMessage) error {
+func (s *Snapshot) loadRepositories(file string, doc *model.Document) error {
 	var rf repositoriesFile
-	if err := decodeObject(top, &rf); err != nil {
+	if err := decodeObject(doc, &rf); err != nil {
 		return err
 	}
 	for i, r := range rf.Repositories {
@@ -694,9 +773,9 @@ type imagesFile struct {
 	} `json:"Images"`
 }
 
-func (s *Snapshot) loadImages(file string, top map[string]json.RawMessage) error {
+func (s *Snapshot) loadImages(file string, doc *model.Document) error {
 	var f imagesFile
-	if err := decodeObject(top, &f); err != nil {
+	if err := decodeObject(doc, &f); err != nil {
 		return err
 	}
 	region := f.Region

@@ -1,7 +1,6 @@
 package awscloud
 
 import (
-	"encoding/json"
 	"fmt"
 	"regexp"
 	"sort"
@@ -92,9 +91,9 @@ type registryFile struct {
 
 var accountID = regexp.MustCompile(`^[0-9]{12}$`)
 
-func (s *Snapshot) loadRegistry(file string, top map[string]json.RawMessage) error {
+func (s *Snapshot) loadRegistry(file string, doc *model.Document) error {
 	var rf registryFile
-	if err := decodeObject(top, &rf); err != nil {
+	if err := decodeObject(doc, &rf); err != nil {
 		return err
 	}
 	if !accountID.MatchString(rf.RegistryID) {
@@ -168,9 +167,9 @@ type imageInventoryFile struct {
 	} `json:"ImageInventory"`
 }
 
-func (s *Snapshot) loadImageInventory(file string, top map[string]json.RawMessage) error {
+func (s *Snapshot) loadImageInventory(file string, doc *model.Document) error {
 	var f imageInventoryFile
-	if err := decodeObject(top, &f); err != nil {
+	if err := decodeObject(doc, &f); err != nil {
 		return err
 	}
 	ii := f.ImageInventory

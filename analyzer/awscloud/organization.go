@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 
+	"github.com/imagewarden/imagewarden/analyzer/model"
 	iam "github.com/imagewarden/imagewarden/policies/aws"
 )
 
@@ -53,9 +54,9 @@ type organization struct {
 	file       string
 }
 
-func (s *Snapshot) loadOrganization(file string, top map[string]json.RawMessage) error {
+func (s *Snapshot) loadOrganization(file string, doc *model.Document) error {
 	var f organizationFile
-	if err := decodeObject(top, &f); err != nil {
+	if err := decodeObject(doc, &f); err != nil {
 		return err
 	}
 	if s.org != nil {
@@ -86,7 +87,7 @@ func (s *Snapshot) loadOrganization(file string, top map[string]json.RawMessage)
 			continue
 		}
 		where := fmt.Sprintf("Policies[%d] (%s)", i, p.Name)
-		doc, err := iam.ParsePolicy(p.Content)
+		pol, err := parseCached(p.Content)
 		if err != nil {
 			s.warn(file, where+".Content", err.Error()+": the SCP is left out, so decisions under it may be too permissive")
 			continue
@@ -96,7 +97,7 @@ func (s *Snapshot) loadOrganization(file string, top map[string]json.RawMessage)
 			name = p.ID
 		}
 		for _, t := range p.Targets {
-			o.scps[t] = append(o.scps[t], iam.NamedPolicy{Name: "scp:" + name, Policy: doc})
+			o.scps[t] = append(o.scps[t], iam.NamedPolicy{Name: "scp:" + name, Policy: pol})
 		}
 	}
 	for node, pols := range o.scps {
