@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 
+	"github.com/imagewarden/imagewarden/analyzer/catalog"
 	"github.com/imagewarden/imagewarden/analyzer/remediate"
 	iam "github.com/imagewarden/imagewarden/policies/aws"
 )
@@ -256,7 +258,32 @@ func (s *Snapshot) Universe() map[string][]remediate.Permission {
 			out[p.arn] = append(out[p.arn], remediate.Permission{Action: a, Resource: r})
 		}
 	}
+	s.decideUniverse(out)
 	return out
+}
+
+// decideUniverse decides every permission of the universe, principals in
+// parallel, for Holds: remediation asks about each of them right after
+// (remediate.Removes), one at a time.
+func (s *Snapshot) decideUniverse(u map[string][]remediate.Permission) {
+	ps := make([]*principal, 0, len(u))
+	for _, p := range s.principals {
+		if len(u[p.arn]) > 0 {
+			ps = append(ps, p)
+		}
+	}
+	held := make([]map[remediate.Permission]bool, len(ps))
+	parallel(len(ps), func(i int) {
+		m := make(map[remediate.Permission]bool, len(u[ps[i].arn]))
+		for _, perm := range u[ps[i].arn] {
+			m[perm] = s.holds(ps[i], perm)
+		}
+		held[i] = m
+	})
+	s.held = make(map[*principal]map[remediate.Permission]bool, len(ps))
+	for i, p := range ps {
+		s.held[p] = held[i]
+	}
 }
 
 func namesPrincipal(pr *iam.Principals, p *principal) bool {
@@ -273,21 +300,44 @@ func namesPrincipal(pr *iam.Principals, p *principal) bool {
 
 // statementActions are the actions of a statement's universe,
 // remembered per statement (principals share managed policies).
+// The universes are kept for the process, by catalog and statement:
+// parsed policies are shared by every snapshot of the process (parseCached),
+// and remediation asks about the snapshots before and after its changes.
 func (s *Snapshot) statementActions(st *iam.Statement) []string {
-	if s.universe.cat != s.cat || s.universe.byStatement == nil {
-		s.universe.cat, s.universe.byStatement, s.universe.catalog = s.cat, map[*iam.Statement][]string{}, nil
+	if s.universe.cat != s.cat || s.universe.catalog == nil {
+		s.universe.cat, s.universe.catalog = s.cat, []string{}
 		if s.cat != nil {
 			for _, e := range s.cat.ForCloud(cloudName) {
 				s.universe.catalog = append(s.universe.catalog, e.Action)
 			}
 		}
 	}
-	if out, ok := s.universe.byStatement[st]; ok {
+	k := universeKey{s.cat, st}
+	universes.Lock()
+	out, ok := universes.m[k]
+	universes.Unlock()
+	if ok {
 		return out
 	}
-	out := statementUniverse(st, s.universe.catalog)
-	s.universe.byStatement[st] = out
+	out = statementUniverse(st, s.universe.catalog)
+	universes.Lock()
+	if len(universes.m) < universesMax {
+		universes.m[k] = out
+	}
+	universes.Unlock()
 	return out
+}
+
+var universes = struct {
+	sync.Mutex
+	m map[universeKey][]string
+}{m: map[universeKey][]string{}}
+
+const universesMax = 1 << 20
+
+type universeKey struct {
+	cat *catalog.Catalog
+	st  *iam.Statement
 }
 
 func statementUniverse(st *iam.Statement, catalog []string) []string {
@@ -342,6 +392,13 @@ func (s *Snapshot) Holds(principalID string, perm remediate.Permission) bool {
 	if p == nil {
 		return false
 	}
+	if v, ok := s.held[p][perm]; ok {
+		return v
+	}
+	return s.holds(p, perm)
+}
+
+func (s *Snapshot) holds(p *principal, perm remediate.Permission) bool {
 	var r iam.Decision
 	if perm.Resource == "" {
 		r = iam.DecisionOf(&iam.Request{Principal: p.arn, Caller: p.caller, Action: perm.Action, Resource: "arn:*:*:*:*:*", ResourcePattern: true,

@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/imagewarden/imagewarden/analyzer/catalog"
 	"github.com/imagewarden/imagewarden/analyzer/model"
+	"github.com/imagewarden/imagewarden/analyzer/remediate"
 )
 
 // TestReplaysShareNoChanges: snapshots loaded from the same document share
@@ -66,5 +68,48 @@ func TestReplaysShareNoChanges(t *testing.T) {
 				t.Fatalf("snapshot %s: attached %v, want %d ending with %q", name, l, want, last)
 			}
 		}
+	}
+}
+
+// TestHoldsAfterUniverse: Holds answers from what Universe decided
+// (decideUniverse) as it does deciding each permission on its own, on the
+// demo and synthetic organizations, for the universe's permissions and
+// for others (another principal's, on a repository).
+func TestHoldsAfterUniverse(t *testing.T) {
+	cat, err := catalog.Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, files := range referenceInputs(t) {
+		t.Run(name, func(t *testing.T) {
+			fresh, s := loadFiles(t, files), loadFiles(t, files)
+			fresh.UseCatalog(cat)
+			s.UseCatalog(cat)
+			u := s.Universe()
+			var all []remediate.Permission
+			for _, perms := range u {
+				all = append(all, perms...)
+			}
+			for _, a := range s.repoOrder {
+				all = append(all, remediate.Permission{Action: "ecr:PutImage", Resource: a})
+			}
+			held, asked := 0, 0
+			for p := range u {
+				perms := append(append([]remediate.Permission(nil), u[p]...), all[:min(len(all), 50)]...)
+				for _, perm := range perms {
+					got, want := s.Holds(p, perm), fresh.Holds(p, perm)
+					if got != want {
+						t.Fatalf("%s %v: Holds %v, on its own %v", p, perm, got, want)
+					}
+					asked++
+					if got {
+						held++
+					}
+				}
+			}
+			if held == 0 || held == asked {
+				t.Fatalf("%d of %d held: the test proves nothing", held, asked)
+			}
+		})
 	}
 }

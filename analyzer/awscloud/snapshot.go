@@ -6,6 +6,7 @@ import (
 
 	"github.com/imagewarden/imagewarden/analyzer/catalog"
 	"github.com/imagewarden/imagewarden/analyzer/model"
+	"github.com/imagewarden/imagewarden/analyzer/remediate"
 	iam "github.com/imagewarden/imagewarden/policies/aws"
 )
 
@@ -38,10 +39,11 @@ type Snapshot struct {
 	// (apply.go: statementActions) for the catalog it was made with.
 	wild     *wildCache // evaluate.go: patternTargets
 	universe struct {
-		cat         *catalog.Catalog
-		catalog     []string
-		byStatement map[*iam.Statement][]string
+		cat     *catalog.Catalog
+		catalog []string
 	}
+	// held: Holds' answers on the permissions of Universe, decided there.
+	held map[*principal]map[remediate.Permission]bool
 }
 
 // UseCatalog lets WhoCan find the resource type of an action.
