@@ -133,6 +133,7 @@ func runDiff(cmd *cobra.Command, o *diffOptions, args []string) error {
 		}
 	}
 	sides := &diffSides{}
+	relabel := func(*analyzer.Report) {}
 	if o.plan != "" {
 		if readPlan == nil {
 			return errors.New("--plan: this build does not read Terraform plans")
@@ -145,6 +146,10 @@ func runDiff(cmd *cobra.Command, o *diffOptions, args []string) error {
 		if sides, err = readPlan(cmd.Context(), o, work); err != nil {
 			return err
 		}
+		// The generated inputs live in a temporary directory that is gone
+		// when diff returns: reports name them after the plan instead
+		// (plan.json#head/001-context-iam.json), the same on every run.
+		relabel = func(rep *analyzer.Report) { relabelGenerated(rep, work, o.plan) }
 	} else {
 		sides.base, sides.head = []string{args[0]}, []string{args[1]}
 	}
@@ -185,6 +190,8 @@ func runDiff(cmd *cobra.Command, o *diffOptions, args []string) error {
 	if err != nil {
 		return err
 	}
+	relabel(baseA.Report)
+	relabel(headA.Report)
 	res := diff.Compare(baseA.Report, headA.Report)
 	res.HideBaselined(base)
 	res.Plan = o.plan
@@ -233,4 +240,22 @@ func changedAfter(r *diff.Result) []model.Finding {
 		out = append(out, c.After)
 	}
 	return out
+}
+
+// relabelGenerated names the inputs generated in dir after the plan they
+// come from, in the report's inputs, warnings and skipped list.
+func relabelGenerated(rep *analyzer.Report, dir, plan string) {
+	prefix := dir + string(os.PathSeparator)
+	label := func(s string) string { return strings.ReplaceAll(s, prefix, plan+"#") }
+	for i := range rep.Inputs {
+		rep.Inputs[i].Path = label(rep.Inputs[i].Path)
+		rep.Inputs[i].Error = label(rep.Inputs[i].Error)
+	}
+	for i := range rep.Warnings {
+		rep.Warnings[i].Where = label(rep.Warnings[i].Where)
+		rep.Warnings[i].Message = label(rep.Warnings[i].Message)
+	}
+	for i := range rep.Summary.Skipped {
+		rep.Summary.Skipped[i] = label(rep.Summary.Skipped[i])
+	}
 }
