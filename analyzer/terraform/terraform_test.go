@@ -80,10 +80,12 @@ type planCase struct {
 	// headAddresses: for a finding of the head (by key), the addresses it
 	// must name among others.
 	headAddresses map[string][]string
-	unknown       map[string][]string // address -> attributes
-	notEval       []string            // addresses
-	locations     map[string]string   // address -> file:line (relative to plans/source)
-	warnings      []string            // substrings, each of one warning; none other allowed
+	// check asserts what the finding keys cannot show.
+	check     func(t *testing.T, p *Plan, base, head *analyzer.Report)
+	unknown   map[string][]string // address -> attributes
+	notEval   []string            // addresses
+	locations map[string]string   // address -> file:line (relative to plans/source)
+	warnings  []string            // substrings, each of one warning; none other allowed
 }
 
 func bld(kind, name string) string { return "arn:aws:iam::" + acct + ":" + kind + "/" + name }
@@ -196,6 +198,32 @@ func TestRead(t *testing.T) {
 			headAddresses: map[string][]string{
 				"IW-003 44444444-0000-4000-8000-000000000004 image.push": {"azurerm_container_registry.build"},
 			},
+			check: func(t *testing.T, p *Plan, base, head *analyzer.Report) {
+				acr := "/subscriptions/" + sub + "/resourceGroups/rg-build/providers/Microsoft.ContainerRegistry/registries/acrbuild"
+				push := "Microsoft.ContainerRegistry/registries/push/write"
+				creds := "Microsoft.ContainerRegistry/registries/listCredentials/action"
+				actions := func(r *analyzer.Report) []string {
+					for _, f := range r.Findings {
+						if findingKey(&f) == "IW-003 44444444-0000-4000-8000-000000000004 image.push" {
+							for _, tg := range f.Targets {
+								if tg.Resource == acr {
+									return tg.Actions
+								}
+							}
+						}
+					}
+					return nil
+				}
+				// Before: Contributor pushes (classic mode, no admin user).
+				if b := actions(base); !contains(b, push) || contains(b, creds) {
+					t.Errorf("base: Contributor's push to acrbuild: %q, want %s and not %s", b, push, creds)
+				}
+				// After: ABAC mode ignores push/write; the admin user's
+				// credentials push instead.
+				if h := actions(head); contains(h, push) || !contains(h, creds) {
+					t.Errorf("head: Contributor's push to acrbuild: %q, want %s and not %s", h, creds, push)
+				}
+			},
 		},
 		{plan: "unknown", context: []string{plansDir("context", "aws"), plansDir("context", "gcp")},
 			added: []string{"IW-003 " + bld("user", "dave") + " image.push"},
@@ -241,7 +269,19 @@ func TestRead(t *testing.T) {
 				"IW-010 " + bld("user", "dev-alice") + " image.push": {"aws_iam_role_policy.deployer_push"},
 			},
 		},
-		{plan: "noop", context: awsCtx, notEval: []string{"aws_instance.web", "aws_s3_bucket.logs"}},
+		{plan: "noop", context: awsCtx, notEval: []string{"aws_instance.web", "aws_s3_bucket.logs"},
+			check: func(t *testing.T, p *Plan, base, head *analyzer.Report) {
+				want := map[string]bool{"aws_s3_bucket.logs": false, "aws_instance.web": false, "aws_iam_role_policy.runner_read": true}
+				for _, ch := range p.Changes {
+					if ch.Understood != want[ch.Address] {
+						t.Errorf("%s: understood %v, want %v", ch.Address, ch.Understood, want[ch.Address])
+					}
+				}
+				if len(p.Changes) != len(want) {
+					t.Errorf("changes: %+v", p.Changes)
+				}
+			},
+		},
 	}
 	for _, c := range cases {
 		t.Run(c.plan, func(t *testing.T) {
@@ -325,6 +365,9 @@ func TestRead(t *testing.T) {
 				if !found {
 					t.Errorf("no warning contains %q (got %q)", w, p.Warnings)
 				}
+			}
+			if c.check != nil {
+				c.check(t, p, base, head)
 			}
 			for _, ch := range p.Changes {
 				if ch.Address == "" || len(ch.Actions) == 0 {
