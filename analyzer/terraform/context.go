@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 
 	"github.com/imagewarden/imagewarden/analyzer/awscloud"
 	"github.com/imagewarden/imagewarden/analyzer/azurecloud"
@@ -90,7 +91,15 @@ func readContext(paths []string) ([]*ctxFile, error) {
 	var out []*ctxFile
 	for _, f := range files {
 		cf := &ctxFile{path: f}
-		if data, err := os.ReadFile(f); err == nil {
+		// Only regular files of a bounded size are read here, as analyze
+		// reads them: a pipe would wait for a writer forever. Others pass
+		// through, and analyze says why it skips them.
+		st, err := os.Stat(f)
+		if err != nil || !st.Mode().IsRegular() || st.Size() > maxContextFile {
+			out = append(out, cf)
+			continue
+		}
+		if data, err := readRegular(f); err == nil {
 			cf.data = data
 			if d, err := decodeModelDoc(data); err == nil {
 				for _, rec := range []func(*model.Document) string{aws.Recognize, gcp.Recognize, az.Recognize} {
@@ -106,6 +115,26 @@ func readContext(paths []string) ([]*ctxFile, error) {
 		out = append(out, cf)
 	}
 	return out, nil
+}
+
+// maxContextFile is analyze's bound on an input file.
+const maxContextFile = 1 << 30
+
+// readRegular reads a file that is still a regular file once opened.
+func readRegular(path string) ([]byte, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("not a regular file")
+	}
+	return readAllLimited(f, maxContextFile)
 }
 
 // decodeModelDoc decodes a file as analyze does for recognition: an

@@ -44,9 +44,11 @@ func readPlan(path string) (*tfjson.Plan, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %v", path, err)
 	}
-	if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s: not a regular file", path)
+	if st.IsDir() {
+		return nil, fmt.Errorf("%s: a directory, not a plan", path)
 	}
+	// A pipe is read (--plan <(terraform show -json plan.out)); its size
+	// is bounded like a file's.
 	data, err := readAllLimited(f, maxPlanSize)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %v", path, err)

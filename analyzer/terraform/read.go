@@ -45,7 +45,7 @@ func Read(planPath string, contextPaths []string, opts Options) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &reader{plan: &Plan{planRel: planPath}, tf: tf, file: planPath, ctx: ctx, resolved: map[string]bool{}}
+	r := &reader{plan: &Plan{}, tf: tf, file: planPath, ctx: ctx, resolved: map[string]bool{}}
 	r.indexConfig()
 	r.sides()
 	r.linkDataSources()
@@ -525,7 +525,11 @@ func (r *reader) listUnknown() {
 			if in.created && in.mode != "data" && !r.configured(in, a) {
 				continue
 			}
-			unknownPaths(in.unknown.(map[string]any)[a], a, &found)
+			if m, ok := in.unknown.(map[string]any); ok {
+				unknownPaths(m[a], a, &found)
+			} else {
+				found = append(found, a) // the whole object is unknown
+			}
 		}
 		if len(found) > 0 {
 			sort.Strings(found)

@@ -56,6 +56,8 @@ func FuzzRead(f *testing.F) {
 	}
 	f.Add([]byte(`{"format_version":"1.2","resource_changes":[{"address":"aws_iam_role_policy.x","type":"aws_iam_role_policy","change":{"actions":["create"],"after":{"role":1,"policy":[]},"after_unknown":{"policy":{"a":[true]}}}}]}`))
 	f.Add([]byte(`{"format_version":"1.2","prior_state":{"values":{"root_module":{"child_modules":[{"resources":[{"address":"module.a[\"x.y\"].google_project_iam_member.m","type":"google_project_iam_member","values":{"member":null}}]}]}}}}`))
+	// after_unknown true for the whole object, not per attribute.
+	f.Add([]byte(`{"format_version":"1.2","resource_changes":[{"address":"aws_iam_role_policy.x","type":"aws_iam_role_policy","mode":"managed","change":{"actions":["create"],"after":{},"after_unknown":true}}]}`))
 	// The AWS context only: reading more per input slows the fuzzer to a
 	// few inputs a second.
 	ctx := []string{plansDir("context", "aws")}

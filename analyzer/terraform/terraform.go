@@ -79,10 +79,9 @@ type Plan struct {
 	// holder missing from the context...).
 	Warnings []string
 
-	refs    map[string][]string // model key -> addresses (see Addresses)
-	blocks  map[string]string   // resource address without index -> file:line
-	extras  map[string][]string // address -> other addresses it rests on (data sources it reads)
-	planRel string
+	refs   map[string][]string // model key -> addresses (see Addresses)
+	blocks map[string]string   // resource address without index -> file:line
+	extras map[string][]string // address -> other addresses it rests on (data sources it reads)
 }
 
 // Change is one resource change of the plan.
