@@ -39,8 +39,18 @@
 // with a warning. Azure subscriptions are derived the same way.
 //
 // Addresses maps a finding back to the Terraform resources it rests on,
-// and Location to the file:line of their resource blocks when the .tf
-// source is given. Nothing read from a plan is ever run: names are data.
+// and Location to the file:line (SourceDir joined with the file's path
+// below it) of their resource blocks when the .tf source is given,
+// following module blocks whose source is a local directory. Nothing read
+// from a plan is ever run: names are data.
+//
+// Not modelled, and so listed in NotEvaluated when they change: every
+// other resource type (compute that runs as a role, repositories
+// themselves, service accounts...), organization policies other than
+// SCPs, SCPs when the context has no organization file. Names given only
+// as name_prefix are unknown until apply. azurerm_container_registry's
+// permission mode is read from role_assignment_mode (LegacyRegistryPermissions
+// or AbacRepositoryPermissions, as the registry's roleAssignmentMode).
 package terraform
 
 import (
