@@ -223,3 +223,90 @@ func TestActionSteps(t *testing.T) {
 		t.Errorf("found %d scripts in the steps, want run.sh and comment.sh", scripts)
 	}
 }
+
+// TestRunOnFixturePlans runs the action's diff step (run.sh) on fixture
+// plans, as JSON and as a "binary" plan that a stub terraform turns into
+// JSON, then posts the comment with the recorder: the comment gh receives
+// is the one diff wrote, and the exit status is diff's.
+func TestRunOnFixturePlans(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds imagewarden")
+	}
+	s := newSandbox(t)
+	bin := filepath.Join(s.dir, "imagewarden")
+	build := exec.Command("go", "build", "-o", bin, "./cmd/imagewarden")
+	build.Dir = ".."
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	plans, err := filepath.Abs("../testdata/plans")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A stub terraform: "show -json -- FILE" prints the JSON the test put
+	// beside the binary plan, and records that it ran.
+	write(t, filepath.Join(s.dir, "bin", "terraform"), `#!/bin/sh
+[ "$1 $2 $3" = "show -json --" ] || { echo "unexpected terraform $*" >&2; exit 3; }
+echo ran >> "$FAKE_TF_LOG"
+cat "$4.json"
+`, 0o755)
+	binaryPlan := filepath.Join(s.dir, "assumable.tfplan")
+	b, err := os.ReadFile(filepath.Join(plans, "assumable.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	write(t, binaryPlan, "not json: a binary plan", 0o644)
+	write(t, binaryPlan+".json", string(b), 0o644)
+
+	for _, tc := range []struct {
+		name, plan, context, failOn string
+		status                      int
+		firstLine                   string
+		terraform                   bool
+	}{
+		{"no-op plan", filepath.Join(plans, "noop.json"), filepath.Join(plans, "context", "aws"), "low", 0, "no change to who can write images", false},
+		{"binary plan, gate", binaryPlan, filepath.Join(plans, "context", "assumable"), "high", 1, "adds 2 ways to push images", true},
+		{"unknown values", filepath.Join(plans, "unknown.json"), filepath.Join(plans, "context", "aws") + "\n" + filepath.Join(plans, "context", "gcp"), "critical", 1, "needs review", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out := filepath.Join(s.dir, strings.ReplaceAll(tc.name, " ", "-"))
+			tfLog := filepath.Join(out, "tf.log")
+			env := []string{"PLAN=" + tc.plan, "CONTEXT=" + tc.context, "FAIL_ON=" + tc.failOn, "OUT_DIR=" + out, "IMAGEWARDEN_BIN=" + bin, "FAKE_TF_LOG=" + tfLog, "SOURCE="}
+			stdout, err := s.run(t, env, "run.sh")
+			status := 0
+			if ee, ok := err.(*exec.ExitError); ok {
+				status = ee.ExitCode()
+			} else if err != nil {
+				t.Fatal(err)
+			}
+			if status != tc.status {
+				t.Fatalf("run.sh exit %d, want %d\n%s", status, tc.status, stdout)
+			}
+			if _, err := os.Stat(tfLog); (err == nil) != tc.terraform {
+				t.Errorf("terraform ran: %v, want %v", err == nil, tc.terraform)
+			}
+			comment := filepath.Join(out, "comment.md")
+			c, err := os.ReadFile(comment)
+			if err != nil {
+				t.Fatal(err)
+			}
+			first, _, _ := strings.Cut(string(c), "\n")
+			if !strings.HasPrefix(first, "<!-- imagewarden --> **imagewarden**: ") || !strings.Contains(first, tc.firstLine) {
+				t.Errorf("comment starts %q, want the marker and %q", first, tc.firstLine)
+			}
+			for _, f := range []string{"diff.sarif", "diff.json"} {
+				if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+					t.Errorf("run.sh did not write %s: %v", f, err)
+				}
+			}
+			os.Remove(filepath.Join(s.dir, "gh.log"))
+			if o, err := s.run(t, []string{"GITHUB_REPOSITORY=acme/infra", "PR_NUMBER=7", "FAKE_GH_IDS="}, "comment.sh", comment); err != nil {
+				t.Fatalf("comment.sh: %v\n%s", err, o)
+			}
+			calls := s.calls(t)
+			if len(calls) != 2 || strings.Join(calls[1], " ") != "pr comment 7 --repo acme/infra --body-file "+comment {
+				t.Errorf("gh calls %q", calls)
+			}
+		})
+	}
+}

@@ -30,7 +30,7 @@ func parseReports(values []string, output string) ([]report, error) {
 func parseFormats(values []string, output string, known []string) ([]report, error) {
 	var out []report
 	for _, v := range values {
-		for _, item := range strings.Split(v, ",") {
+		for _, item := range splitFormats(v, known) {
 			item = strings.TrimSpace(item)
 			if item == "" {
 				continue
@@ -76,6 +76,23 @@ func parseFormats(values []string, output string, known []string) ([]report, err
 		out[toStdout].path = output
 	}
 	return out, nil
+}
+
+// splitFormats splits a --format value at its commas, except a comma
+// inside a file name: a piece with no "=" that is not a format continues
+// the file name before it (json=out/a,b.json is one report; "pdf=x" after
+// a comma is still an unknown format).
+func splitFormats(v string, known []string) []string {
+	var out []string
+	for _, piece := range strings.Split(v, ",") {
+		p := strings.TrimSpace(piece)
+		if n := len(out); n > 0 && strings.Contains(out[n-1], "=") && !strings.Contains(p, "=") && !slices.Contains(known, p) {
+			out[n-1] += "," + piece
+			continue
+		}
+		out = append(out, piece)
+	}
+	return out
 }
 
 // writeReports renders every report. A file that cannot be written does

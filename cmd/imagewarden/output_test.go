@@ -25,6 +25,9 @@ func TestParseReports(t *testing.T) {
 		{[]string{"table,sarif=results.sarif", "csv=evidence.csv"}, "", []report{{"table", ""}, {"sarif", "results.sarif"}, {"csv", "evidence.csv"}}},
 		{[]string{"json", "markdown=pr.md"}, "out.json", []report{{"json", "out.json"}, {"markdown", "pr.md"}}},
 		{[]string{"sarif=-", "csv=e.csv"}, "", []report{{"sarif", ""}, {"csv", "e.csv"}}},
+		// A comma inside a file name (a directory named "a,b").
+		{[]string{"markdown=out/a,b/comment.md,sarif=out/a,b/d.sarif"}, "", []report{{"markdown", "out/a,b/comment.md"}, {"sarif", "out/a,b/d.sarif"}}},
+		{[]string{"json=x,table"}, "", []report{{"json", "x"}, {"table", ""}}},
 	} {
 		got, err := parseReports(tc.formats, tc.output)
 		if err != nil || !reflect.DeepEqual(got, tc.want) {
@@ -38,6 +41,7 @@ func TestParseReports(t *testing.T) {
 	}{
 		{[]string{"pdf"}, "", "unknown format"},
 		{[]string{"csv=e.csv", "pdf=x"}, "", "unknown format"},
+		{[]string{"csv=e.csv,pdf=x"}, "", "unknown format"},
 		{[]string{"table", "json"}, "", "standard output"},
 		{[]string{"table,markdown"}, "", "standard output"},
 		{[]string{"csv=a", "sarif=a"}, "", "same file (a, a)"},
