@@ -121,6 +121,14 @@ type edgePlan struct {
 	subOf    []*iam.Subset // the account subset of each member
 	allow    *allowIndex
 	deciders map[*principal]*decider
+	// trustShared counts the roles of each account with each trust
+	// document: assume shares decisions only among those.
+	trustShared map[trustAccount]int
+}
+
+type trustAccount struct {
+	trust   *iam.Policy
+	account string
 }
 
 // edgeActions are the actions Edges asks about.
@@ -172,6 +180,12 @@ func (s *Snapshot) newEdgePlan() *edgePlan {
 	sort.Strings(groups)
 	for _, g := range groups {
 		add(g)
+	}
+	ep.trustShared = map[trustAccount]int{}
+	for _, p := range s.principals {
+		if p.kind == "role" && p.trust != nil {
+			ep.trustShared[trustAccount{p.trust, p.account}]++
+		}
 	}
 	ep.set = iam.NewResourceSet(arns, nil, nil)
 	members := map[string][]int{}
@@ -320,8 +334,8 @@ func (d *decider) assume(r *principal) iam.Result {
 			p.policies(trust))
 	}
 	m, ok := d.ep.member[r.arn]
-	if !ok || hasResourceElement(r.trust) {
-		return decide()
+	if !ok || d.ep.trustShared[trustAccount{r.trust, r.account}] < 2 || hasResourceElement(r.trust) {
+		return decide() // nothing to share the decision with, or it may not be shared
 	}
 	sub := d.ep.subOf[m]
 	c := d.partition(sub).ClassOf(m)
