@@ -60,14 +60,14 @@ func (ix *index) adminBridgeEdges(edges []model.Edge) []model.Edge {
 // caller that owns the subject may cache (it writes the subject's cache of
 // deny coverage); AdminHolds, which others may call concurrently, does not.
 func (ix *index) adminAllowed(sub *subject, admin, t int32, o int, cache bool) tri.Tri {
-	if !slices.Contains(ix.scopes[t].anc, admin) {
+	if !slices.Contains(ix.anc[t], admin) {
 		return tri.False
 	}
 	allow := ix.anyRole[o]
 	if allow == tri.False {
 		return allow
 	}
-	for _, a := range ix.scopes[t].anc {
+	for _, a := range ix.anc[t] {
 		for _, d := range ix.scopes[a].denyAt {
 			if (ix.denies[d].children || a == t) && ix.denies[d].grants[o] && ix.coversNow(sub, d, cache) {
 				return tri.False
@@ -81,7 +81,7 @@ func (ix *index) adminAllowed(sub *subject, admin, t int32, o int, cache bool) t
 // a role assignment at a scope that is not the scope given and not below it.
 func (ix *index) assignedOutside(principal string, scope int32) bool {
 	for _, t := range ix.subjectFor(principal).held {
-		if !slices.Contains(ix.scopes[t].anc, scope) {
+		if !slices.Contains(ix.anc[t], scope) {
 			return true
 		}
 	}

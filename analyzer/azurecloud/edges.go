@@ -1,6 +1,8 @@
 package azurecloud
 
 import (
+	"slices"
+
 	"github.com/imagewarden/imagewarden/analyzer/model"
 	"github.com/imagewarden/imagewarden/policies/azure"
 	"github.com/imagewarden/imagewarden/policies/tri"
@@ -87,14 +89,22 @@ var computeWrites = []string{
 // identity and create compute in its resource group can run code as the
 // identity.
 func (ix *index) identityEdges(sub *subject) []model.Edge {
-	if len(sub.mine) == 0 {
+	assign := ix.opID[opKey{opAssignIdentity, false}]
+	if !sub.grants[assign] {
 		return nil
 	}
+	// The identities under the scopes it holds, in resource order.
+	var reached []int32
+	for _, h := range sub.held {
+		reached = append(reached, ix.identsUnder[h]...)
+	}
+	slices.Sort(reached)
+	reached = slices.Compact(reached)
 	var out []model.Edge
-	assign := ix.opID[opKey{opAssignIdentity, false}]
-	for _, mi := range ix.idents {
-		if sub.id == mi.principal || !ix.reaches(sub, mi.scope) {
-			continue // nothing it holds reaches the identity
+	for _, i := range reached {
+		mi := &ix.idents[i]
+		if sub.id == mi.principal {
+			continue
 		}
 		v := ix.view(sub, mi.scope)
 		r := ix.allowed(sub, v, assign)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/imagewarden/imagewarden/analyzer/catalog"
 	"github.com/imagewarden/imagewarden/analyzer/model"
+	"github.com/imagewarden/imagewarden/policies/tri"
 )
 
 // Evaluate decides every catalog operation for every principal: at each
@@ -71,39 +72,70 @@ func (s *Snapshot) Evaluate(cat *catalog.Catalog) *model.Snapshot {
 // each listed registry its assignments reach. The order of the loops is
 // the order of the facts' targets.
 func (ix *index) evaluate(sub *subject, unknown map[string]bool) []model.Fact {
-	b := model.NewFactBuilder(sub.p.id, cloudName)
+	b := newFactBuilder(ix, sub)
 	held := make([]*view, len(sub.held))
 	decided := make([]bool, len(sub.held))
 	for i, t := range sub.held {
 		held[i] = ix.view(sub, t)
 	}
-	reached := map[int32]bool{}
-	for ai, a := range ix.actions {
+	// The registries the subject's assignments reach (those under a scope
+	// it holds), by registry ordinal, their views made on first use.
+	var regViews []*view
+	var reached []bool
+	if sub.grantsAny {
+		regViews, reached = make([]*view, len(ix.regs)), make([]bool, len(ix.regs))
+		for _, h := range sub.held {
+			for _, r := range ix.regsUnder[h] {
+				reached[r] = true
+			}
+		}
+	}
+	var below []int32
+	for ai := range ix.actions {
 		o := ix.actOp[ai]
+		if !sub.grants[o] {
+			// No role of the subject grants the operation anywhere: its
+			// scopes are still decided (for the roles the inputs do not
+			// define), but nothing can be allowed.
+			for i, t := range sub.held {
+				if ix.scopes[t].actionOK[ai] {
+					decided[i] = true
+				}
+			}
+			continue
+		}
 		for i, t := range sub.held {
 			sc := &ix.scopes[t]
 			if !sc.actionOK[ai] {
 				continue
 			}
 			decided[i] = true
-			if tg, ok := ix.target(sub, held[i], o, sc.name, sc.resource, !sc.resource); ok {
-				tg.Except = ix.deniesBelow(sub, t, o)
-				b.Add(a.entry.Capability, a.entry.Action, tg)
-			}
-		}
-		for _, reg := range ix.regsOf[ai] {
-			t := ix.regScope[reg]
-			r, ok := reached[t]
+			access, ok := model.AccessOf(ix.allowed(sub, held[i], o))
 			if !ok {
-				r = ix.reaches(sub, t)
-				reached[t] = r
-			}
-			if !r {
 				continue
 			}
-			if tg, ok := ix.target(sub, ix.view(sub, t), o, reg.id, true, false); ok {
-				b.Add(a.entry.Capability, a.entry.Action, tg)
+			below = below[:0]
+			for _, d := range sc.denyBelow {
+				if ix.denies[d].grants[o] && ix.covers(sub, d) {
+					below = append(below, d)
+				}
 			}
+			b.add(ai, o, sc.res, sc.name, sc.resource, !sc.resource, access, held[i], below)
+		}
+		for _, r := range ix.regsOf[ai] {
+			if !reached[r] {
+				continue
+			}
+			v := regViews[r]
+			if v == nil {
+				v = ix.view(sub, ix.regScope[ix.regs[r]])
+				regViews[r] = v
+			}
+			access, ok := model.AccessOf(ix.allowed(sub, v, o))
+			if !ok {
+				continue
+			}
+			b.add(ai, o, ix.regRes[r], ix.regs[r].id, true, false, access, v, nil)
 		}
 	}
 	// Roles the inputs do not define, of the assignments that reach a scope
@@ -115,5 +147,139 @@ func (ix *index) evaluate(sub *subject, unknown map[string]bool) []model.Fact {
 			}
 		}
 	}
-	return b.Facts()
+	return b.facts()
+}
+
+// factBuilder is model.FactBuilder on the index's numbers: targets merged
+// by resource within a capability, grants kept once by what a report shows
+// of them (model.Target.Merge), deny assignments once by their label. It
+// gives what model.FactBuilder gives (the reference test compares them)
+// without building, hashing and comparing the strings of every
+// (operation, target) decision, which were half of an evaluation.
+type factBuilder struct {
+	ix    *index
+	sub   *subject
+	caps  []int32           // capabilities in the order first seen
+	slots map[int64]*slot   // (capability, resource) -> target
+	order map[int32][]*slot // capability -> its targets in the order first seen
+}
+
+type slot struct {
+	resource   string
+	known, all bool
+	access     model.Access
+	actions    []string
+	via        []viaEntry
+	except     []int32 // deny assignments
+}
+
+type viaEntry struct {
+	assignment  int32
+	content     int32 // the assignment's grant id
+	conditional bool
+}
+
+func newFactBuilder(ix *index, sub *subject) *factBuilder {
+	return &factBuilder{ix: ix, sub: sub, slots: map[int64]*slot{}, order: map[int32][]*slot{}}
+}
+
+// add records that action ai (operation o) is allowed, or conditional, on
+// resource res through the assignments of v, with the deny assignments
+// below it.
+func (b *factBuilder) add(ai, o int, res int32, resource string, known, all bool, access model.Access, v *view, below []int32) {
+	ix := b.ix
+	c := ix.actCap[ai]
+	key := int64(c)<<32 | int64(uint32(res))
+	sl, merge := b.slots[key]
+	if !merge {
+		if _, seen := b.order[c]; !seen {
+			b.caps = append(b.caps, c)
+		}
+		sl = &slot{resource: resource, known: known, all: all, access: access}
+		b.slots[key] = sl
+		b.order[c] = append(b.order[c], sl)
+	} else if access == model.Allowed {
+		sl.access = model.Allowed
+	}
+	sl.actions = append(sl.actions, ix.actions[ai].entry.Action)
+	sub := b.sub
+	for _, pos := range v.reach {
+		r := sub.role[pos]
+		if r < 0 {
+			continue
+		}
+		m := ix.roleRows[r][o]
+		if m == tri.False {
+			continue
+		}
+		// The first decision's grants are kept as they are; later ones
+		// only when no grant shows the same.
+		if merge && containsGrant(sl.via, sub.content[pos]) {
+			continue
+		}
+		sl.via = append(sl.via, viaEntry{assignment: sub.mine[pos], content: sub.content[pos], conditional: sub.cond[pos] || m == tri.Unknown})
+	}
+	for _, d := range below {
+		if merge && containsLabel(ix, sl.except, ix.denies[d].labelID) {
+			continue
+		}
+		sl.except = append(sl.except, d)
+	}
+}
+
+func containsGrant(via []viaEntry, content int32) bool {
+	for _, e := range via {
+		if e.content == content {
+			return true
+		}
+	}
+	return false
+}
+
+func containsLabel(ix *index, except []int32, label int32) bool {
+	for _, d := range except {
+		if ix.denies[d].labelID == label {
+			return true
+		}
+	}
+	return false
+}
+
+// facts is model.FactBuilder.Facts.
+func (b *factBuilder) facts() []model.Fact {
+	ix := b.ix
+	facts := make([]model.Fact, 0, len(b.caps))
+	for _, c := range b.caps {
+		f := model.Fact{Principal: b.sub.p.id, Cloud: cloudName, Capability: ix.caps[c], Access: model.Conditional}
+		acts := map[string]bool{}
+		for _, sl := range b.order[c] {
+			t := model.Target{Resource: sl.resource, Known: sl.known, All: sl.all, Access: sl.access, Actions: sl.actions,
+				Via: make([]model.Grant, 0, len(sl.via))}
+			sort.Strings(t.Actions)
+			if t.Access == model.Allowed {
+				f.Access = model.Allowed
+			}
+			for _, a := range t.Actions {
+				acts[a] = true
+			}
+			for _, e := range sl.via {
+				gr := ix.assign[e.assignment].grant
+				if e.conditional {
+					gr.Conditional = true
+					gr.Conditions = []string{ix.s.assignments[e.assignment].Condition}
+				}
+				t.Via = append(t.Via, gr)
+			}
+			for _, d := range sl.except {
+				t.Except = append(t.Except, ix.denies[d].label)
+			}
+			f.Targets = append(f.Targets, t)
+		}
+		for a := range acts {
+			f.Actions = append(f.Actions, a)
+		}
+		sort.Strings(f.Actions)
+		facts = append(facts, f)
+	}
+	return facts
 }

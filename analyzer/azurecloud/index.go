@@ -37,6 +37,10 @@ type index struct {
 
 	scopeID map[string]int32 // normalised scope -> id
 	scopes  []scopeInfo
+	// anc[t] are the scopes whose assignments reach scope t
+	// (Snapshot.ancestors), distinct; apart from scopes, which is large,
+	// for the decisions' sake.
+	anc [][]int32
 
 	opID map[opKey]int
 	ops  []opKey
@@ -51,11 +55,22 @@ type index struct {
 
 	byPrincipal map[string][]int32 // principal or group id -> its assignments, in input order
 
-	actions  []action      // the catalog's operations, as Evaluate decides them
-	actOp    []int         // actions[i] is operation actOp[i]
-	regsOf   [][]*registry // registries each action applies to
+	actions  []action // the catalog's operations, as Evaluate decides them
+	actOp    []int    // actions[i] is operation actOp[i]
+	actCap   []int32  // and of capability caps[actCap[i]]
+	caps     []string
+	regs     []*registry // sorted by id
+	regsOf   [][]int     // registries (positions in regs) each action applies to
 	regScope map[*registry]int32
-	idents   []identityInfo // user-assigned identities, by resource id
+	// regsUnder[scope] are the registries at or below a scope (positions
+	// in regs, ascending).
+	regsUnder map[int32][]int
+	regRes    []int32 // resource ids of regs
+	// resources numbers the resources facts name (scope names, registry
+	// ids): targets merge when their resources are the same string.
+	resources map[string]int32
+	contents  map[string]int32 // a grant as a report shows it -> id (model.Target.Merge's equality)
+	idents    []identityInfo   // user-assigned identities, by resource id
 	// identsUnder[scope] are the identities at or below a scope (positions
 	// in idents, ascending).
 	identsUnder map[int32][]int32
@@ -80,7 +95,7 @@ type opKey struct {
 type scopeInfo struct {
 	norm, name string
 	lower      string  // strings.ToLower(norm), what action patterns are matched against
-	anc        []int32 // the scopes whose assignments reach this one (Snapshot.ancestors), distinct
+	res        int32   // name as a resource id
 	denyAt     []int32 // deny assignments at this scope
 	denyBelow  []int32 // deny assignments strictly below this scope, in input order
 	resource   bool    // isResource
@@ -97,12 +112,14 @@ type assignInfo struct {
 	conditional bool
 	custom      bool        // the role is defined and not built in (its definition can be changed)
 	grant       model.Grant // as a report shows it, when unconditional
+	content     int32       // grant, numbered by what Merge compares
 }
 
 type denyInfo struct {
 	scope    int32
 	grants   []bool // grants[o]: the deny assignment's permissions cover operation o
 	label    string // how deniesBelow names it
+	labelID  int32  // label, numbered (two deny assignments may read the same)
 	everyone bool
 	who      []string // principals it names (lower case)
 	exclude  []string
@@ -127,11 +144,20 @@ func (s *Snapshot) compiled(cat *catalog.Catalog) *index {
 }
 
 func (s *Snapshot) buildIndex(cat *catalog.Catalog) *index {
-	ix := &index{s: s, cat: cat, scopeID: map[string]int32{}, opID: map[opKey]int{}, byPrincipal: map[string][]int32{}}
+	ix := &index{s: s, cat: cat, scopeID: map[string]int32{}, opID: map[opKey]int{}, byPrincipal: map[string][]int32{},
+		resources: map[string]int32{}, contents: map[string]int32{}}
 	if cat != nil {
 		ix.actions = prepare(cat.ForCloud(cloudName))
+		capID := map[string]int32{}
 		for _, a := range ix.actions {
 			ix.actOp = append(ix.actOp, ix.op(a.entry.Action, a.data))
+			c, ok := capID[a.entry.Capability]
+			if !ok {
+				c = int32(len(ix.caps))
+				capID[a.entry.Capability] = c
+				ix.caps = append(ix.caps, a.entry.Capability)
+			}
+			ix.actCap = append(ix.actCap, c)
 		}
 	}
 	for _, op := range append([]string{opRoleAssignmentsWrite, opRoleDefinitionsWrite, opAssignIdentity}, computeWrites...) {
@@ -159,6 +185,7 @@ func (s *Snapshot) buildIndex(cat *catalog.Catalog) *index {
 			info.custom = !s.builtin[key]
 			info.grant = model.Grant{PolicyType: "role_assignment", Policy: s.name(a.Scope), Statement: role.Name, Effect: "Allow",
 				Note: "assigned to " + a.PrincipalID + " (" + a.Principal + ")"}
+			info.content = intern(ix.contents, info.grant.PolicyType+"\x00"+info.grant.Policy+"\x00"+info.grant.Statement+"\x00"+info.grant.Effect+"\x00"+info.grant.Note)
 		}
 		ix.assign[i] = info
 		ix.byPrincipal[a.PrincipalID] = append(ix.byPrincipal[a.PrincipalID], int32(i))
@@ -170,6 +197,7 @@ func (s *Snapshot) buildIndex(cat *catalog.Catalog) *index {
 	}
 
 	// Deny assignments, filed at their scope and above it.
+	labels := map[string]int32{}
 	ix.denies = make([]denyInfo, len(s.denies))
 	for i, d := range s.denies {
 		probe := azure.Role{Permissions: d.Permissions}
@@ -188,9 +216,10 @@ func (s *Snapshot) buildIndex(cat *catalog.Catalog) *index {
 			name = d.ID
 		}
 		di.label = "deny assignment " + name + " at " + s.name(d.Scope)
+		di.labelID = intern(labels, di.label)
 		ix.denies[i] = di
 		ix.scopes[di.scope].denyAt = append(ix.scopes[di.scope].denyAt, int32(i))
-		for _, a := range ix.scopes[di.scope].anc {
+		for _, a := range ix.anc[di.scope] {
 			if a != di.scope {
 				ix.scopes[a].denyBelow = append(ix.scopes[a].denyBelow, int32(i))
 			}
@@ -199,9 +228,16 @@ func (s *Snapshot) buildIndex(cat *catalog.Catalog) *index {
 
 	// Registries, and the targets the edges decide at.
 	regs := s.sortedRegistries()
+	ix.regs = regs
 	ix.regScope = make(map[*registry]int32, len(regs))
-	for _, r := range regs {
-		ix.regScope[r] = ix.scope(r.id)
+	ix.regsUnder = map[int32][]int{}
+	for i, r := range regs {
+		t := ix.scope(r.id)
+		ix.regScope[r] = t
+		ix.regRes = append(ix.regRes, intern(ix.resources, r.id))
+		for _, a := range ix.anc[t] {
+			ix.regsUnder[a] = append(ix.regsUnder[a], i)
+		}
 	}
 	resources := make([]string, 0, len(s.identities))
 	for res := range s.identities {
@@ -212,18 +248,21 @@ func (s *Snapshot) buildIndex(cat *catalog.Catalog) *index {
 	for i, res := range resources {
 		info := identityInfo{res: res, principal: s.identities[res], scope: ix.scope(res), group: ix.scope(resourceGroupOf(res))}
 		ix.idents = append(ix.idents, info)
-		for _, a := range ix.scopes[info.scope].anc {
+		for _, a := range ix.anc[info.scope] {
 			ix.identsUnder[a] = append(ix.identsUnder[a], int32(i))
 		}
 	}
 	s.membership() // made here: subjects are made in parallel
-	ix.regsOf = make([][]*registry, len(ix.actions))
+	ix.regsOf = make([][]int, len(ix.actions))
 	for i, a := range ix.actions {
-		for _, r := range regs {
+		for j, r := range regs {
 			if glob.Match(a.pattern, azure.NormalizeScope(r.id)) && registryHonours(r, a.entry.Action) {
-				ix.regsOf[i] = append(ix.regsOf[i], r)
+				ix.regsOf[i] = append(ix.regsOf[i], j)
 			}
 		}
+	}
+	for t := range ix.scopes {
+		ix.scopes[t].res = intern(ix.resources, ix.scopes[t].name)
 	}
 	// Which actions an assignment's scope is decided for.
 	for _, a := range ix.assign {
@@ -243,6 +282,16 @@ func (s *Snapshot) buildIndex(cat *catalog.Catalog) *index {
 		}
 	}
 	return ix
+}
+
+// intern numbers a string in a table.
+func intern(table map[string]int32, s string) int32 {
+	id, ok := table[s]
+	if !ok {
+		id = int32(len(table))
+		table[s] = id
+	}
+	return id
 }
 
 // resourceGroupOf is the scope above a resource's provider segment (its
@@ -284,6 +333,7 @@ func (ix *index) scope(raw string) int32 {
 	ix.scopeID[norm] = id
 	ix.scopes = append(ix.scopes, scopeInfo{norm: norm, name: ix.s.name(norm), lower: strings.ToLower(norm),
 		resource: isResource(norm), registry: ix.s.registries[norm]})
+	ix.anc = append(ix.anc, nil)
 	var anc []int32
 	for _, a := range ix.s.computeAncestors(norm) {
 		aid := ix.scope(a)
@@ -291,7 +341,7 @@ func (ix *index) scope(raw string) int32 {
 			anc = append(anc, aid)
 		}
 	}
-	ix.scopes[id].anc = anc
+	ix.anc[id] = anc
 	return id
 }
 
@@ -302,8 +352,18 @@ type subject struct {
 	id     string
 	groups map[string]bool // transitive
 	mine   []int32         // assignment indices: its own, then each group's (groups sorted)
-	at     map[int32][]int32
-	held   []int32 // scopes of mine, distinct, sorted by normalised scope
+	// role, cond and content are the role row, condition and grant id of
+	// each assignment in mine, kept with the subject so that its decisions
+	// stay in a few cache lines.
+	role    []int32
+	cond    []bool
+	content []int32
+	at      map[int32][]int32
+	held    []int32 // scopes of mine, distinct, sorted by normalised scope
+	// grants[o] reports whether a role of mine grants operation o at all
+	// (allowed or conditional); grantsAny whether one grants any.
+	grants    []bool
+	grantsAny bool
 	// covered[d] caches whether deny assignment d names the subject and
 	// does not exclude it: 0 not yet known, 1 yes, 2 no.
 	covered []int8
@@ -329,7 +389,18 @@ func (ix *index) newSubject(p *principal, id string) *subject {
 	for _, g := range names {
 		sub.mine = append(sub.mine, ix.byPrincipal[g]...)
 	}
+	sub.grants = make([]bool, len(ix.ops))
+	sub.role, sub.cond, sub.content = make([]int32, len(sub.mine)), make([]bool, len(sub.mine)), make([]int32, len(sub.mine))
 	for pos, a := range sub.mine {
+		info := &ix.assign[a]
+		sub.role[pos], sub.cond[pos], sub.content[pos] = info.role, info.conditional, info.content
+		if r := info.role; r >= 0 {
+			for o, m := range ix.roleRows[r] {
+				if m != tri.False {
+					sub.grants[o], sub.grantsAny = true, true
+				}
+			}
+		}
 		sc := ix.assign[a].scope
 		if _, ok := sub.at[sc]; !ok {
 			sub.held = append(sub.held, sc)
@@ -419,7 +490,7 @@ func (ix *index) view(sub *subject, t int32) *view {
 	}
 	v := &view{}
 	sorted := true
-	for _, a := range ix.scopes[t].anc {
+	for _, a := range ix.anc[t] {
 		if ps := sub.at[a]; len(ps) > 0 {
 			if len(v.reach) > 0 {
 				sorted = false
@@ -439,8 +510,8 @@ func (ix *index) view(sub *subject, t int32) *view {
 		slices.Sort(v.reach)
 	}
 	for _, pos := range v.reach {
-		if ai := sub.mine[pos]; ix.assign[ai].role < 0 {
-			v.unknown = append(v.unknown, ai)
+		if sub.role[pos] < 0 {
+			v.unknown = append(v.unknown, sub.mine[pos])
 		}
 	}
 	sub.views[t] = v
@@ -450,7 +521,7 @@ func (ix *index) view(sub *subject, t int32) *view {
 // reaches reports, without building a view, whether any of the subject's
 // assignments is at or above target t.
 func (ix *index) reaches(sub *subject, t int32) bool {
-	for _, a := range ix.scopes[t].anc {
+	for _, a := range ix.anc[t] {
 		if len(sub.at[a]) > 0 {
 			return true
 		}
@@ -463,15 +534,15 @@ func (ix *index) reaches(sub *subject, t int32) bool {
 func (ix *index) allowed(sub *subject, v *view, o int) tri.Tri {
 	allow := tri.False
 	for _, pos := range v.reach {
-		a := &ix.assign[sub.mine[pos]]
-		if a.role < 0 {
+		r := sub.role[pos]
+		if r < 0 {
 			continue
 		}
-		m := ix.roleRows[a.role][o]
+		m := ix.roleRows[r][o]
 		if m == tri.False {
 			continue
 		}
-		if a.conditional {
+		if sub.cond[pos] {
 			m = m.And(tri.Unknown)
 		}
 		allow = allow.Or(m)
