@@ -23,6 +23,7 @@ func (s *Snapshot) edges() []model.Edge {
 		assignments[i] = ix.roleAssignmentEdges(sub)
 		identities[i] = ix.identityEdges(sub)
 		definitions[i] = ix.roleDefinitionEdges(sub)
+		sub.views = nil
 	})
 	var out []model.Edge
 	for _, l := range [][][]model.Edge{assignments, identities, definitions} {

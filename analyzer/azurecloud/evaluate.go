@@ -39,6 +39,7 @@ func (s *Snapshot) Evaluate(cat *catalog.Catalog) *model.Snapshot {
 			External: p.kind == "ForeignGroup", Groups: s.groupLabels(sub.groups)}
 		r.unknown = map[string]bool{}
 		r.facts = ix.evaluate(sub, r.unknown)
+		sub.views = nil
 	})
 	unknown := map[string]bool{}
 	for _, r := range results {

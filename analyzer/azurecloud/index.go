@@ -367,7 +367,10 @@ type subject struct {
 	// covered[d] caches whether deny assignment d names the subject and
 	// does not exclude it: 0 not yet known, 1 yes, 2 no.
 	covered []int8
-	views   map[int32]*view
+	// views caches the subject's views by target while one pass over it
+	// (its facts, its edges) lasts; the pass drops them when done, so that
+	// they do not stay in memory with the index.
+	views map[int32]*view
 }
 
 // view is what a subject's decisions at one target rest on.
@@ -379,7 +382,7 @@ type view struct {
 
 func (ix *index) newSubject(p *principal, id string) *subject {
 	groups := ix.s.groupsOf(id)
-	sub := &subject{p: p, id: id, groups: groups, at: map[int32][]int32{}, covered: make([]int8, len(ix.denies)), views: map[int32]*view{}}
+	sub := &subject{p: p, id: id, groups: groups, at: map[int32][]int32{}, covered: make([]int8, len(ix.denies))}
 	sub.mine = append(sub.mine, ix.byPrincipal[id]...)
 	names := make([]string, 0, len(groups))
 	for g := range groups {
@@ -487,6 +490,9 @@ func (ix *index) coversNow(sub *subject, d int32, cache bool) bool {
 func (ix *index) view(sub *subject, t int32) *view {
 	if v, ok := sub.views[t]; ok {
 		return v
+	}
+	if sub.views == nil {
+		sub.views = map[int32]*view{}
 	}
 	v := &view{}
 	sorted := true
