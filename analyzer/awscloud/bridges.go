@@ -30,6 +30,9 @@ func (s *Snapshot) adminBridgeEdges(ep *edgePlan, edges []model.Edge) []model.Ed
 	admins := map[string]*principal{} // admin node -> its principal
 	var names []string                // the admin nodes, sorted
 	for _, a := range model.AdminTargets(edges) {
+		if isMemberNode(a) {
+			continue // a group member, not an administrator of the account
+		}
 		_, _, arn, _ := model.ParseAdminNode(a)
 		if p := s.byARN[arn]; p != nil && !p.external {
 			admins[a] = p
@@ -216,6 +219,9 @@ func (s *Snapshot) resourceOwner(resource string) (account string, policy *iam.N
 // answer through the admin node shows the account-crossing grant; nil in
 // the admin's own account.
 func (s *Snapshot) AdminVia(admin, action, resource string) []model.Grant {
+	if isMemberNode(admin) {
+		return s.memberVia(admin, action, resource)
+	}
 	_, account, arn, ok := model.ParseAdminNode(admin)
 	p := s.byARN[arn]
 	if !ok || p == nil || resource == "" {

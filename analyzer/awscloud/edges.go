@@ -4,7 +4,6 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 
 	"github.com/imagewarden/imagewarden/analyzer/model"
 	iam "github.com/imagewarden/imagewarden/policies/aws"
@@ -455,18 +454,7 @@ func (s *Snapshot) escalationEdges(ep *edgePlan) []model.Edge {
 	for _, p := range s.principals {
 		inAccount[p.account] = append(inAccount[p.account], p)
 	}
-	var groupAdminMu sync.Mutex
-	groupAdmin := map[string]bool{}
-	anyGroupAdmin := func(account string) bool {
-		groupAdminMu.Lock()
-		defer groupAdminMu.Unlock()
-		v, ok := groupAdmin[account]
-		if !ok {
-			v = s.anyGroupAdmin(account)
-			groupAdmin[account] = v
-		}
-		return v
-	}
+	groupsIn := s.groupsByAccount()
 	parts := make([][]model.Edge, len(s.principals))
 	parallel(len(s.principals), func(i int) {
 		p := s.principals[i]
@@ -474,74 +462,11 @@ func (s *Snapshot) escalationEdges(ep *edgePlan) []model.Edge {
 		if d == nil {
 			return
 		}
-		var out []model.Edge
-		admin := model.AdminNode(cloudName, p.account, p.arn)
-		var selfActs []string
-		switch p.kind {
-		case "user":
-			selfActs = []string{"iam:PutUserPolicy", "iam:AttachUserPolicy"}
-		case "role":
-			selfActs = []string{"iam:PutRolePolicy", "iam:AttachRolePolicy"}
-		}
-		for _, a := range selfActs {
-			res := d.decide(a, p.arn)
-			if e, ok := edgeFrom(res, p.arn, admin, "self-escalation", a); ok {
-				e.Note = "can add any policy to itself"
-				out = append(out, e)
-			}
-		}
-		// New default versions of the customer managed policies it holds;
-		// an older version made default again is marked assumed (its content
-		// is only known when the export lists every version).
-		for _, np := range p.identity {
-			if !strings.HasPrefix(np.Name, "arn:aws:iam::"+p.account+":policy/") {
-				continue
-			}
-			for _, a := range []string{"iam:CreatePolicyVersion", "iam:SetDefaultPolicyVersion"} {
-				res := d.decide(a, np.Name)
-				if e, ok := edgeFrom(res, p.arn, admin, "self-escalation", a); ok {
-					e.Note = "can change the default version of " + np.Name + ", which it holds"
-					e.Assumed = a == "iam:SetDefaultPolicyVersion"
-					out = append(out, e)
-				}
-			}
-		}
-		// Removing its permissions boundary lifts the limit on what its own
-		// policies grant: the admin node is then bound by SCPs alone.
-		if p.bound != nil {
-			a := map[string]string{"user": "iam:DeleteUserPermissionsBoundary", "role": "iam:DeleteRolePermissionsBoundary"}[p.kind]
-			if a != "" {
-				res := d.decide(a, p.arn)
-				if e, ok := edgeFrom(res, p.arn, admin, "boundary-removal", a); ok {
-					e.Note = "can remove its permissions boundary (what it gains is what its own policies allow)"
-					e.Assumed = true
-					out = append(out, e)
-				}
-			}
-		}
-		if p.kind == "user" {
-			// The policies of the groups it is in.
-			for _, g := range p.groups {
-				gr, ok := s.groups[p.account+"/"+g]
-				if !ok {
-					continue
-				}
-				for _, a := range []string{"iam:PutGroupPolicy", "iam:AttachGroupPolicy"} {
-					res := d.decide(a, gr.arn)
-					if e, ok := edgeFrom(res, p.arn, admin, "self-escalation", a); ok {
-						e.Note = "can add any policy to its group " + g
-						out = append(out, e)
-					}
-				}
-			}
-			if d.may("iam:AddUserToGroup") {
-				res := iam.Decide(&iam.Request{Principal: p.arn, Caller: p.caller, Action: "iam:AddUserToGroup", Resource: "arn:aws:iam::" + p.account + ":group/*", ResourcePattern: true, Context: p.ctx}, p.policies(nil))
-				if e, ok := edgeFrom(res, p.arn, admin, "self-escalation", "iam:AddUserToGroup"); ok && anyGroupAdmin(p.account) {
-					e.Note = "can join a group whose policies grant administrative access"
-					e.Assumed = true
-					out = append(out, e)
-				}
-			}
+		// Its own policies, its groups', its boundary.
+		out := s.selfEscalations(p, p.arn, d.decide)
+		// The groups of its account it may join, each decided on its ARN.
+		if p.kind == "user" && d.may("iam:AddUserToGroup") {
+			out = append(out, s.groupJoinEdges(p, groupsIn[p.account], len(out) > 0, d.decide)...)
 		}
 		// Other principals: rewrite a role's trust, mint a user's credentials.
 		if d.allowedOn("iam:UpdateAssumeRolePolicy", "arn:aws:iam::"+p.account+":role/*", true) {
@@ -576,31 +501,12 @@ func (s *Snapshot) escalationEdges(ep *edgePlan) []model.Edge {
 	return concat(nil, parts...)
 }
 
-// anyGroupAdmin reports whether some group of the account carries an
-// attached or inline policy that allows everything.
-func (s *Snapshot) anyGroupAdmin(account string) bool {
-	for _, g := range s.groups {
-		if g.account != account {
-			continue
-		}
-		pols := append([]iam.NamedPolicy(nil), g.inline...)
-		for _, a := range g.attached {
-			if m, ok := s.managed[a.PolicyArn]; ok {
-				pols = append(pols, iam.NamedPolicy{Name: m.arn, Policy: m.policy})
-			}
-		}
-		r := iam.Decide(&iam.Request{Principal: "arn:aws:iam::" + account + ":user/probe", Action: "iam:AttachUserPolicy", Resource: "arn:aws:iam::" + account + ":user/probe"},
-			&iam.Policies{Identity: pols})
-		if r.Decision == iam.Allowed {
-			return true
-		}
-	}
-	return false
-}
-
 // AdminHolds decides a permission for a principal that has granted itself
 // everything in its account: its SCPs and permissions boundary still apply.
 func (s *Snapshot) AdminHolds(admin, action, resource string) model.Access {
+	if isMemberNode(admin) {
+		return s.memberHolds(admin, action, resource)
+	}
 	_, account, arn, ok := model.ParseAdminNode(admin)
 	p := s.byARN[arn]
 	if !ok || p == nil {

@@ -3,6 +3,7 @@ package awscloud
 import (
 	"encoding/json"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -207,6 +208,7 @@ func (s *Snapshot) referenceEscalationEdges() []model.Edge {
 		if p.external || p.public {
 			continue
 		}
+		ownStart := len(out)
 		admin := model.AdminNode(cloudName, p.account, p.arn)
 		var selfActs []string
 		switch p.kind {
@@ -261,16 +263,41 @@ func (s *Snapshot) referenceEscalationEdges() []model.Edge {
 				for _, a := range []string{"iam:PutGroupPolicy", "iam:AttachGroupPolicy"} {
 					res := iam.Decide(&iam.Request{Principal: p.arn, Action: a, Resource: gr.arn, Context: p.ctx}, p.policies(nil))
 					if e, ok := edgeFrom(res, p.arn, admin, "self-escalation", a); ok {
-						e.Note = "can add any policy to its group " + g
+						e.Note = "can add any policy to its group " + gr.arn
 						out = append(out, e)
 					}
 				}
 			}
-			res := iam.Decide(&iam.Request{Principal: p.arn, Action: "iam:AddUserToGroup", Resource: "arn:aws:iam::" + p.account + ":group/*", ResourcePattern: true, Context: p.ctx}, p.policies(nil))
-			if e, ok := edgeFrom(res, p.arn, admin, "self-escalation", "iam:AddUserToGroup"); ok && s.anyGroupAdmin(p.account) {
-				e.Note = "can join a group whose policies grant administrative access"
-				e.Assumed = true
+			// Every group of its account it is not in, by ARN; a member
+			// node's self-escalations only when p has none of its own; a
+			// group without policies only for the escalations it gives.
+			ownAdmin := len(out) > ownStart
+			var groups []*group
+			for _, g := range s.groups {
+				if g.account == p.account && !slices.Contains(p.groups, g.name) {
+					groups = append(groups, g)
+				}
+			}
+			sort.Slice(groups, func(i, j int) bool { return groups[i].arn < groups[j].arn })
+			for _, g := range groups {
+				res := iam.Decide(&iam.Request{Principal: p.arn, Action: "iam:AddUserToGroup", Resource: g.arn, Context: p.ctx}, p.policies(nil))
+				e, ok := edgeFrom(res, p.arn, memberNode(g, p), "group-join", "iam:AddUserToGroup")
+				if !ok {
+					continue
+				}
+				e.Note = "can add itself to group " + g.arn + " and gain the group's policies"
+				var esc []model.Edge
+				if !ownAdmin {
+					m := s.asMember(p, g)
+					esc = s.selfEscalations(m, e.To, func(action, resource string) iam.Result {
+						return iam.Decide(&iam.Request{Principal: m.arn, Action: action, Resource: resource, Context: m.ctx}, m.policies(nil))
+					})
+				}
+				if len(g.inline)+len(g.attached) == 0 && len(esc) == 0 {
+					continue
+				}
 				out = append(out, e)
+				out = append(out, esc...)
 			}
 		}
 		// Other principals: rewrite a role's trust, mint a user's credentials.
@@ -334,6 +361,9 @@ func TestEdgesMatchReference(t *testing.T) {
 func (s *Snapshot) referenceAdminBridgeEdges(edges []model.Edge) []model.Edge {
 	admins := map[string]*principal{} // admin node -> its principal
 	for _, e := range edges {
+		if isMemberNode(e.To) {
+			continue
+		}
 		if _, _, arn, ok := model.ParseAdminNode(e.To); ok {
 			if p := s.byARN[arn]; p != nil && !p.external {
 				admins[e.To] = p

@@ -15,6 +15,8 @@ type Snapshot struct {
 	principals []*principal
 	byARN      map[string]*principal
 	groups     map[string]*group // account/name
+	// groupByARN: the groups by ARN, for member nodes (built by resolve).
+	groupByARN map[string]*group
 	managed    map[string]*managed
 	badManaged map[string]string // ARN -> parse error
 	repos      map[string]*repository
@@ -154,6 +156,10 @@ func (s *Snapshot) resolve() {
 		return
 	}
 	s.resolved = true
+	s.groupByARN = make(map[string]*group, len(s.groups))
+	for _, g := range s.groups {
+		s.groupByARN[g.arn] = g
+	}
 	sort.SliceStable(s.principals, func(i, j int) bool { return s.principals[i].arn < s.principals[j].arn })
 	loadedAccounts := map[string]bool{}
 	for _, p := range s.principals {
