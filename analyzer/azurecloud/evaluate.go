@@ -39,7 +39,6 @@ func (s *Snapshot) Evaluate(cat *catalog.Catalog) *model.Snapshot {
 			External: p.kind == "ForeignGroup", Groups: s.groupLabels(sub.groups)}
 		r.unknown = map[string]bool{}
 		r.facts = ix.evaluate(sub, r.unknown)
-		sub.views = nil
 	})
 	unknown := map[string]bool{}
 	for _, r := range results {
@@ -77,7 +76,7 @@ func (ix *index) evaluate(sub *subject, unknown map[string]bool) []model.Fact {
 	held := make([]*view, len(sub.held))
 	decided := make([]bool, len(sub.held))
 	for i, t := range sub.held {
-		held[i] = ix.view(sub, t)
+		held[i] = ix.newView(sub, t)
 	}
 	// The registries the subject's assignments reach (those under a scope
 	// it holds), by registry ordinal, their views made on first use.
@@ -129,7 +128,7 @@ func (ix *index) evaluate(sub *subject, unknown map[string]bool) []model.Fact {
 			}
 			v := regViews[r]
 			if v == nil {
-				v = ix.view(sub, ix.regScope[ix.regs[r]])
+				v = ix.newView(sub, ix.regScope[ix.regs[r]])
 				regViews[r] = v
 			}
 			access, ok := model.AccessOf(ix.allowed(sub, v, o))

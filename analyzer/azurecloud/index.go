@@ -494,6 +494,14 @@ func (ix *index) view(sub *subject, t int32) *view {
 	if sub.views == nil {
 		sub.views = map[int32]*view{}
 	}
+	v := ix.newView(sub, t)
+	sub.views[t] = v
+	return v
+}
+
+// newView makes the view of target t for a subject, uncached: Evaluate
+// makes each one once.
+func (ix *index) newView(sub *subject, t int32) *view {
 	v := &view{}
 	sorted := true
 	for _, a := range ix.anc[t] {
@@ -520,7 +528,6 @@ func (ix *index) view(sub *subject, t int32) *view {
 			v.unknown = append(v.unknown, sub.mine[pos])
 		}
 	}
-	sub.views[t] = v
 	return v
 }
 
