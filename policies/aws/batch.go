@@ -13,7 +13,8 @@ import (
 //	 "identity_policies":[{"name","document"}],
 //	 "permission_boundary":{"name","document"}|null,
 //	 "scps":[[{"name","document"}], ...root first...],
-//	 "resource_policy":doc|null, "context":{}}
+//	 "resource_policy":doc|null, "context":{},
+//	 "grants":[...]}   (optional: KMS grants on the key, as aws kms list-grants prints them)
 type BatchRequest struct {
 	ID                 string                     `json:"id"`
 	Principal          string                     `json:"principal"`
@@ -25,6 +26,7 @@ type BatchRequest struct {
 	SCPs               [][]BatchPolicy            `json:"scps"`
 	ResourcePolicy     json.RawMessage            `json:"resource_policy"`
 	Context            map[string]json.RawMessage `json:"context"`
+	Grants             []KMSGrant                 `json:"grants,omitempty"`
 }
 
 // BatchPolicy is a named document in a batch request.
@@ -94,6 +96,12 @@ func ParseBatchRequest(line []byte) (*BatchRequest, *Request, *Policies, error) 
 		}
 		pol.Resource = &NamedPolicy{Name: "resource-policy", Policy: p}
 	}
+	for i := range br.Grants {
+		if err := br.Grants[i].Check(); err != nil {
+			return &br, nil, nil, fmt.Errorf("grants[%d]: %v", i, err)
+		}
+	}
+	pol.Grants = br.Grants
 	return &br, req, pol, nil
 }
 

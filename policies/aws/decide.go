@@ -42,6 +42,9 @@ type Policies struct {
 	Boundary *NamedPolicy    // nil: no permissions boundary
 	SCPs     [][]NamedPolicy // one list per level from the root to the account; empty: no SCPs apply
 	Resource *NamedPolicy    // nil: the resource has no policy
+	// Grants are the grants on the KMS key of the request (service.go);
+	// they matter only to KMS requests for one key.
+	Grants []KMSGrant
 }
 
 // Decision is the outcome of a request.
@@ -56,7 +59,7 @@ const (
 
 // Reason is a statement (or a missing one) that decided a request.
 type Reason struct {
-	PolicyType  string   `json:"policy_type"` // identity, permissions_boundary, scp, resource_policy
+	PolicyType  string   `json:"policy_type"` // identity, permissions_boundary, scp, resource_policy, kms_grant, service
 	Policy      string   `json:"policy"`
 	Statement   string   `json:"statement,omitempty"` // Sid, or #index
 	Effect      string   `json:"effect,omitempty"`
@@ -274,6 +277,30 @@ func decide(req *Request, pol *Policies, full bool) Result {
 		}
 	}
 
+	// Grants on the KMS key: those naming the caller (or the role behind
+	// its session), and those naming its account.
+	need := needOf(svc, name, &res)
+	gDirect, gAccount := False, False
+	var grantHits []Reason
+	if need == keyNeed {
+		for i := range pol.Grants {
+			g := &pol.Grants[i]
+			pm, m := g.covers(name, &res, &pi, ctx)
+			if m == False {
+				continue
+			}
+			if pm == accountPrincipalMatch {
+				gAccount = gAccount.Or(m)
+			} else {
+				gDirect = gDirect.Or(m)
+			}
+			if full {
+				grantHits = append(grantHits, Reason{PolicyType: "kms_grant", Policy: g.label(), Effect: "Allow", Conditional: m == Unknown,
+					Note: "grant to " + g.GranteePrincipal + " for " + strings.Join(g.Operations, ",")})
+			}
+		}
+	}
+
 	resourceAccount := req.ResourceAccount
 	// AWS managed policies (account "aws") belong to no account: reading
 	// them needs only an identity policy.
@@ -288,13 +315,18 @@ func decide(req *Request, pol *Policies, full bool) Result {
 	var core Tri
 	switch {
 	case pi.Type == "service":
-		core = raDirect
+		core = raDirect.Or(gDirect)
+	case sameAccount && need != noNeed:
+		// The trust or key policy must allow: naming the caller, or its
+		// account with an identity policy that allows.
+		core = raBypass.Or(gDirect).Or(boundaryAllow.And(raDirect.Or(raAccount.Or(gAccount).And(identity.allow))))
 	case sameAccount:
 		core = raBypass.Or(boundaryAllow.And(raDirect.Or(identity.allow)))
 	default:
-		core = raDirect.Or(raAccount).And(identity.allow).And(boundaryAllow)
+		core = gDirect.Or(raDirect.Or(raAccount).Or(gAccount).And(identity.allow).And(boundaryAllow))
 	}
-	if iamProtected(svc+":"+name, &res) {
+	protected := iamProtected(svc+":"+name, &res) || kmsProtected(svc, name, &res)
+	if protected {
 		core = False
 	}
 	deny := identity.deny.Or(boundaryDeny).Or(scpDeny).Or(rd)
@@ -330,16 +362,24 @@ func decide(req *Request, pol *Policies, full bool) Result {
 		// The grants, then the conditional denies the access depends on.
 		// Within the account, identity grants count only if the boundary
 		// lets them through.
-		if !(sameAccount || pi.Type == "service") || (identity.allow != False && boundaryAllow != False) {
+		identityCounts := identity.allow != False && boundaryAllow != False
+		if need != noNeed && sameAccount {
+			identityCounts = identityCounts && raAccount.Or(gAccount) != False
+		}
+		if !(sameAccount || pi.Type == "service") || identityCounts {
 			for _, h := range identity.allows {
 				out.Reasons = append(out.Reasons, h.reason())
 				out.Grants = append(out.Grants, Grant{IdentityPolicy, h.st})
 			}
 		}
 		for _, h := range resAllows {
+			if h.pm == accountPrincipalMatch && need != noNeed && sameAccount && !identityCounts {
+				continue // delegates to identity policies that do not allow
+			}
 			out.Reasons = append(out.Reasons, h.reason())
 			out.Grants = append(out.Grants, Grant{ResourcePolicy, h.st})
 		}
+		out.Reasons = append(out.Reasons, grantHits...)
 		for _, group := range [][]stmtHit{identity.denies, boundary.denies, scpDenies, resDenies} {
 			for _, h := range group {
 				out.Reasons = append(out.Reasons, h.reason())
@@ -354,8 +394,16 @@ func decide(req *Request, pol *Policies, full bool) Result {
 		switch {
 		case core == False && iamProtected(svc+":"+name, &res):
 			out.Reasons = append(out.Reasons, Reason{PolicyType: "service", Note: "AWS managed policies and roles under /aws-reserved/ cannot be changed"})
+		case core == False && protected:
+			out.Reasons = append(out.Reasons, Reason{PolicyType: "service", Note: "the aliases of AWS managed keys (alias/aws/...) cannot be created, changed or deleted"})
 		case scpAllow == False:
 			out.Reasons = append(out.Reasons, scpGap...)
+		case need != noNeed && (pol.Resource == nil || pol.Resource.Policy == nil) && gDirect == False && gAccount == False:
+			out.Reasons = append(out.Reasons, Reason{PolicyType: "resource_policy", Note: needNote(need, "no "+need.String()+" was given")})
+		case need != noNeed && raDirect == False && raAccount == False && gDirect == False && gAccount == False:
+			out.Reasons = append(out.Reasons, Reason{PolicyType: "resource_policy", Policy: pol.Resource.Name, Note: needNote(need, "the "+need.String()+" allows neither this principal nor its account")})
+		case need != noNeed && sameAccount && identity.allow == False && raDirect == False && gDirect == False:
+			out.Reasons = append(out.Reasons, Reason{PolicyType: "identity", Note: "the " + need.String() + " allows only the principal's account: an identity policy must allow the action too"})
 		case pol.Boundary != nil && boundaryAllow == False && identity.allow != False:
 			out.Reasons = append(out.Reasons, Reason{PolicyType: "permissions_boundary", Policy: pol.Boundary.Name, Note: "the permissions boundary does not allow the action"})
 		case !sameAccount && identity.allow != False:
@@ -401,4 +449,11 @@ func iamProtected(action string, r *resource) bool {
 		return strings.HasPrefix(res, "role/aws-reserved/")
 	}
 	return false
+}
+
+func needNote(n resourcePolicyNeed, what string) string {
+	if n == trustNeed {
+		return what + ": assuming a role needs its trust policy to allow the principal, or its account with an identity policy that allows; an identity policy alone never does"
+	}
+	return what + ": a KMS key needs its key policy (or a grant) to allow the principal, or to delegate to its account with an identity policy that allows; an identity policy alone never does"
 }

@@ -16,7 +16,10 @@ func TestRegressions(t *testing.T) {
 		{
 			name: "policy variable in the account segment of a Resource ARN",
 			req:  Request{Action: "kms:Decrypt", Resource: "arn:aws:kms:us-east-1:111122223333:key/k1", Context: full()},
-			pol:  Policies{Identity: []NamedPolicy{*npp("p", `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"kms:Decrypt","Resource":"arn:*:kms:*:${aws:PrincipalAccount}:key/*"}}`)}},
+			// The key policy delegates to the account (the default key
+			// policy): without it no identity policy could allow (service.go).
+			pol: Policies{Identity: []NamedPolicy{*npp("p", `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"kms:Decrypt","Resource":"arn:*:kms:*:${aws:PrincipalAccount}:key/*"}}`)},
+				Resource: npp("key-policy", `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"kms:*","Resource":"*"}}`)},
 			want: Allowed,
 		},
 		{
