@@ -168,7 +168,7 @@ func TestPathfindingCoverage(t *testing.T) {
 			case r.Status == statusAssumed && !f.assumed:
 				t.Errorf("%s (%s) is marked %q but the chain found has no assumed edge (mark it %q): %s", r.ID, p.Name, r.Status, statusExact, f.chain)
 			case f.found && !slices.Contains(f.kinds, r.Edge):
-				t.Errorf("%s (%s) claims a %s edge, but the chain found is %s", r.ID, p.Name, r.Edge, f.chain)
+				t.Errorf("%s (%s) claims an edge of kind %s, but the chain found is %s", r.ID, p.Name, r.Edge, f.chain)
 			}
 			if !f.found {
 				return
@@ -205,6 +205,61 @@ func TestPathfindingCoverage(t *testing.T) {
 	goldenfile.Check(t, escalationDoc, got)
 }
 
+// TestCoverageTableRows: without the dataset too, the table of
+// docs/escalation.md has exactly the rows of escalationCoverage, each once,
+// with its status (the rest of the table needs the dataset and the
+// analysis: TestPathfindingCoverage).
+func TestCoverageTableRows(t *testing.T) {
+	doc, err := os.ReadFile(escalationDoc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range compareCoverageTable(doc, escalationCoverage) {
+		t.Error(e)
+	}
+}
+
+// compareCoverageTable compares the table between the markers of doc
+// with rows: the same ids, once each, with the same status.
+func compareCoverageTable(doc []byte, rows []coverageRow) []string {
+	begin := bytes.Index(doc, []byte(coverageBegin+"\n"))
+	end := bytes.Index(doc, []byte(coverageEnd))
+	if begin < 0 || end < begin {
+		return []string{escalationDoc + ": the coverage table's markers are missing"}
+	}
+	want := map[string]string{}
+	for _, r := range rows {
+		want[r.ID] = r.Status
+	}
+	var errs []string
+	seen := map[string]bool{}
+	for _, line := range strings.Split(string(doc[begin+len(coverageBegin)+1:end]), "\n") {
+		cells := strings.Split(line, "|")
+		if len(cells) < 5 {
+			continue
+		}
+		id, status := strings.TrimSpace(cells[1]), strings.TrimSpace(cells[3])
+		if id == "path" || strings.HasPrefix(id, "---") {
+			continue
+		}
+		switch st, ok := want[id]; {
+		case seen[id]:
+			errs = append(errs, id+": more than one row in "+escalationDoc)
+		case !ok:
+			errs = append(errs, id+": a row in "+escalationDoc+" that escalationCoverage does not have")
+		case st != status:
+			errs = append(errs, fmt.Sprintf("%s: %q in %s, %q in escalationCoverage", id, status, escalationDoc, st))
+		}
+		seen[id] = true
+	}
+	for _, r := range rows {
+		if !seen[r.ID] {
+			errs = append(errs, r.ID+": no row in "+escalationDoc)
+		}
+	}
+	return errs
+}
+
 // TestCoverageRowsChecked: the row checks fail on a row missing, a row
 // too many, a row twice and an invalid status (so that the coverage test
 // can fail), on a small dataset made up here.
@@ -224,6 +279,23 @@ func TestCoverageRowsChecked(t *testing.T) {
 		"a cell break":         {ok[0], {ID: "a-002", Status: statusNotCovered, How: "y | z"}},
 	} {
 		if errs := checkCoverageRows(rows, paths); len(errs) == 0 {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+	table := func(lines ...string) []byte {
+		return []byte("x\n" + coverageBegin + "\n| path | permissions | status |\n| --- | --- | --- |\n" + strings.Join(lines, "\n") + "\n" + coverageEnd + "\n")
+	}
+	if errs := compareCoverageTable(table("| a-001 | p | "+statusExact+" |", "| a-002 | p | "+statusNotCovered+" |"), ok); len(errs) != 0 {
+		t.Errorf("a matching table refused: %v", errs)
+	}
+	for name, doc := range map[string][]byte{
+		"a row missing from the table": table("| a-001 | p | " + statusExact + " |"),
+		"a row too many in the table":  table("| a-001 | p | "+statusExact+" |", "| a-002 | p | "+statusNotCovered+" |", "| a-003 | p | "+statusNotCovered+" |"),
+		"a row twice in the table":     table("| a-001 | p | "+statusExact+" |", "| a-002 | p | "+statusNotCovered+" |", "| a-002 | p | "+statusNotCovered+" |"),
+		"another status in the table":  table("| a-001 | p | "+statusAssumed+" |", "| a-002 | p | "+statusNotCovered+" |"),
+		"no markers":                   []byte("| a-001 | p | " + statusExact + " |\n"),
+	} {
+		if errs := compareCoverageTable(doc, ok); len(errs) == 0 {
 			t.Errorf("%s: accepted", name)
 		}
 	}
