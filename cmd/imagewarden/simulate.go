@@ -23,6 +23,7 @@ type simulateOptions struct {
 	boundary       string
 	scps           []string
 	resourcePolicy string
+	grants         []string
 	context        []string
 	format         string
 }
@@ -35,8 +36,10 @@ func newSimulateCmd() *cobra.Command {
 		Long: "Decides one request given by flags, or many with --batch FILE (JSON lines, - for standard input):\n" +
 			`{"id","principal","action","resource","identity_policies":[{"name","document"}],` + "\n" +
 			`"permission_boundary":{"name","document"}|null,"scps":[[{"name","document"}],...root first...],` + "\n" +
-			`"resource_policy":doc|null,"context":{}}` + "\n" +
-			`answered one line each: {"id","decision":"allowed"|"implicitly_denied"|"explicitly_denied","reasons":[...]}.`,
+			`"resource_policy":doc|null,"context":{},"grants":[...]}` + "\n" +
+			`answered one line each: {"id","decision":"allowed"|"implicitly_denied"|"explicitly_denied","reasons":[...]}.` + "\n" +
+			"To assume a role, give its trust policy as the resource policy; for a KMS key, its key policy,\n" +
+			"and its grants (aws kms list-grants output) with --grants or the \"grants\" field (docs/inputs.md).",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if o.batch != "" {
@@ -53,7 +56,8 @@ func newSimulateCmd() *cobra.Command {
 	f.StringArrayVar(&o.identity, "policy", nil, "identity policy document file (repeatable)")
 	f.StringVar(&o.boundary, "boundary", "", "permissions boundary document file")
 	f.StringArrayVar(&o.scps, "scp", nil, "SCP level: comma-separated document files, root first (repeat the flag per level)")
-	f.StringVar(&o.resourcePolicy, "resource-policy", "", "resource policy document file")
+	f.StringVar(&o.resourcePolicy, "resource-policy", "", "resource policy document file (a role's trust policy, a KMS key policy, a repository policy...)")
+	f.StringArrayVar(&o.grants, "grants", nil, "KMS grants on the key: output of aws kms list-grants (repeatable)")
 	f.StringArrayVar(&o.context, "context", nil, "context key=value (repeatable; repeat a key for a multi-valued key)")
 	f.StringVarP(&o.format, "format", "f", "text", "output format for a single request: text or json")
 	return cmd
@@ -107,6 +111,39 @@ func readPolicy(path string) (iam.NamedPolicy, error) {
 	return iam.NamedPolicy{Name: path, Policy: p}, nil
 }
 
+// readGrants reads KMS grants as `aws kms list-grants` prints them
+// ({"Grants": [...]}), or a JSON array of such grants.
+func readGrants(path string) ([]iam.KMSGrant, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var gs []iam.KMSGrant
+	if t := strings.TrimSpace(string(b)); strings.HasPrefix(t, "[") {
+		err = json.Unmarshal(b, &gs)
+	} else {
+		var out struct {
+			Grants     []iam.KMSGrant
+			NextMarker string
+			Truncated  bool
+		}
+		err = json.Unmarshal(b, &out)
+		if err == nil && out.Grants == nil {
+			err = fmt.Errorf("no \"Grants\" list (expected the output of aws kms list-grants)")
+		}
+		gs = out.Grants
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", path, err)
+	}
+	for i := range gs {
+		if err := gs[i].Check(); err != nil {
+			return nil, fmt.Errorf("%s: %v", path, err)
+		}
+	}
+	return gs, nil
+}
+
 func runSingle(out io.Writer, o *simulateOptions) error {
 	if o.principal == "" || o.action == "" {
 		return fmt.Errorf("--principal and --action are required (or use --batch)")
@@ -144,6 +181,13 @@ func runSingle(out io.Writer, o *simulateOptions) error {
 		}
 		pol.Resource = &np
 	}
+	for _, f := range o.grants {
+		gs, err := readGrants(f)
+		if err != nil {
+			return err
+		}
+		pol.Grants = append(pol.Grants, gs...)
+	}
 	ctx := iam.NewContext(true)
 	multi := map[string][]string{}
 	var order []string
@@ -164,7 +208,11 @@ func runSingle(out io.Writer, o *simulateOptions) error {
 			ctx.SetMulti(k, multi[k])
 		}
 	}
-	r := iam.Decide(&iam.Request{Principal: o.principal, Action: o.action, Resource: o.resource, Context: ctx}, pol)
+	req := &iam.Request{Principal: o.principal, Action: o.action, Resource: o.resource, Context: ctx}
+	r := iam.Decide(req, pol)
+	if note := iam.MissingTrust(req, pol); note != "" && (r.Decision == iam.Allowed || r.Decision == iam.Conditional) {
+		r.Reasons = append(r.Reasons, iam.Reason{PolicyType: "resource_policy", Note: note})
+	}
 	if o.format == "json" {
 		enc := json.NewEncoder(out)
 		enc.SetIndent("", "  ")

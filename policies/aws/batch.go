@@ -125,6 +125,9 @@ func DecideBatchLine(line []byte) BatchDecision {
 		return BatchDecision{ID: br.ID, Decision: "error", Reasons: []Reason{}, Error: err.Error()}
 	}
 	r := Decide(req, pol)
+	if note := MissingTrust(req, pol); note != "" && (r.Decision == Allowed || r.Decision == Conditional) {
+		r.Reasons = append(r.Reasons, Reason{PolicyType: "resource_policy", Note: note})
+	}
 	if r.Reasons == nil {
 		r.Reasons = []Reason{}
 	}

@@ -280,6 +280,10 @@ func decide(req *Request, pol *Policies, full bool) Result {
 	// Grants on the KMS key: those naming the caller (or the role behind
 	// its session), and those naming its account.
 	need := needOf(svc, name, &res)
+	if need == trustNeed && (pol.Resource == nil || pol.Resource.Policy == nil) {
+		// No trust policy given: the identity side only (MissingTrust).
+		need = noNeed
+	}
 	gDirect, gAccount := False, False
 	var grantHits []Reason
 	if need == keyNeed {

@@ -25,7 +25,26 @@ import (
 //
 // The rules apply to a request for one role or key. A request for a set of
 // resources (Request.ResourcePattern, as who-can asks) answers the identity
-// side only, as before: a trust or key policy belongs to one resource.
+// side only, as before: a trust or key policy belongs to one resource. So
+// does a request to assume a role that carries no trust policy (the
+// analysis decides sts:AssumeRole without it for its iam.escalate facts,
+// and with it for the graph's assume-role edges; MissingTrust): every role
+// has one. A KMS request without a key policy is denied, unless a grant
+// allows it.
+
+// MissingTrust is, for a request to assume one role that carries no trust
+// policy, a note saying that its answer is the identity side only, and ""
+// for every other request. Every role has a trust policy; without it the
+// request is decided as the simulator and who-can's iam.escalate facts ask
+// it (may the caller's policies assume the role), and the answer says so.
+func MissingTrust(req *Request, pol *Policies) string {
+	svc, name, _ := strings.Cut(req.Action, ":")
+	res := newResource(req.Resource, req.ResourcePattern)
+	if needOf(strings.ToLower(svc), strings.ToLower(name), &res) != trustNeed || pol.Resource != nil && pol.Resource.Policy != nil {
+		return ""
+	}
+	return "no trust policy given: decided on the identity side only; assuming the role also needs its trust policy to allow the principal (give it as the resource policy)"
+}
 
 // resourcePolicyNeed says which resource policy a request cannot do without.
 type resourcePolicyNeed int8

@@ -38,7 +38,8 @@ func TestAssumeRoleNeedsTrust(t *testing.T) {
 	runDecideCases(t, []decideCase{
 		sts(alice, Policies{Identity: ids(docAllowSTS), Resource: trust("trust", `{"AWS":"arn:aws:iam::111122223333:user/bob"}`, "sts:AssumeRole")},
 			ImplicitlyDenied, "allows neither this principal nor its account", "same account: identity allows, trust names someone else"),
-		sts(alice, Policies{Identity: ids(docAllowSTS)}, ImplicitlyDenied, "no trust policy was given", "same account: identity allows, no trust policy"),
+		sts(alice, Policies{Identity: ids(docAllowSTS)}, Allowed, "", "same account: no trust policy given, the identity side alone (MissingTrust)"),
+		sts(alice, Policies{Identity: ids(docAllowS3)}, ImplicitlyDenied, "", "same account: no trust policy given, identity does not allow"),
 		sts(alice, Policies{Identity: ids(docAllowAll), Resource: trust("trust", `{"Service":"ec2.amazonaws.com"}`, "sts:AssumeRole")},
 			ImplicitlyDenied, "", "same account: admin identity, trust names a service only"),
 		sts(alice, Policies{Resource: trust("trust", `{"AWS":"`+alice+`"}`, "sts:AssumeRole")}, Allowed, "", "same account: trust names the principal, no identity policy"),
@@ -208,5 +209,23 @@ func TestBatchGrants(t *testing.T) {
 	}
 	if d := DecideBatchLine(line(`,"grants":[{"GranteePrincipal":"` + extAlice + `","Operations":["Fly"]}]`)); d.Decision != "error" || !strings.Contains(d.Error, "grants[0]") {
 		t.Errorf("bad grant: %+v", d)
+	}
+}
+
+// TestBatchMissingTrust: a batch request to assume a role without its
+// trust policy is answered on the identity side, and says so.
+func TestBatchMissingTrust(t *testing.T) {
+	line := func(rp string) []byte {
+		return []byte(`{"id":"t","principal":"` + alice + `","action":"sts:AssumeRole","resource":"` + roleDeploy + `","identity_policies":[{"name":"p","document":` + docAllowSTS + `}],"permission_boundary":null,"scps":[],"resource_policy":` + rp + `,"context":{}}`)
+	}
+	d := DecideBatchLine(line("null"))
+	b, _ := json.Marshal(d.Reasons)
+	if d.Decision != Allowed || !strings.Contains(string(b), "no trust policy given") {
+		t.Errorf("without trust policy: %s %s", d.Decision, b)
+	}
+	d = DecideBatchLine(line(`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":{"AWS":"` + bob + `"},"Action":"sts:AssumeRole"}}`))
+	b, _ = json.Marshal(d.Reasons)
+	if d.Decision != ImplicitlyDenied || strings.Contains(string(b), "no trust policy given") {
+		t.Errorf("with a trust policy naming bob: %s %s", d.Decision, b)
 	}
 }
