@@ -32,7 +32,8 @@ func writeJSON(w io.Writer, v any, levels int, skip func(name string) bool) erro
 type jsonStreamer struct {
 	w    *bufio.Writer
 	buf  bytes.Buffer
-	enc  *json.Encoder // writes into buf
+	enc  *json.Encoder // writes into buf, compact
+	out  []byte        // buf indented
 	skip func(string) bool
 }
 
@@ -82,12 +83,14 @@ func (s *jsonStreamer) leaf(v reflect.Value, indent string, omitEmpty bool) erro
 	} else {
 		x = v.Interface()
 	}
+	// Encoded compact, then indented by appendIndent: the bytes of
+	// SetIndent(indent, "  "), at a fraction of the cost.
 	s.buf.Reset()
-	s.enc.SetIndent(indent, "  ")
 	if err := s.enc.Encode(x); err != nil {
 		return err
 	}
-	_, err := s.w.Write(bytes.TrimSuffix(s.buf.Bytes(), []byte{'\n'}))
+	s.out = appendIndent(s.out[:0], bytes.TrimSuffix(s.buf.Bytes(), []byte{'\n'}), indent, "  ")
+	_, err := s.w.Write(s.out)
 	return err
 }
 
