@@ -42,6 +42,27 @@ type Policies struct {
 	Boundary *NamedPolicy    // nil: no permissions boundary
 	SCPs     [][]NamedPolicy // one list per level from the root to the account; empty: no SCPs apply
 	Resource *NamedPolicy    // nil: the resource has no policy
+	// Registry is the ECR private registry policy of the repository's
+	// registry, when it governs the action (scope V2: every ECR action; V1:
+	// ecr:ReplicateImage, ecr:BatchImportUpstreamImage, ecr:CreateRepository;
+	// the caller leaves it nil otherwise). It is decided as a second
+	// resource policy of the request: its Deny statements deny and its
+	// Allow statements grant as the repository policy's do ("with V2, ECR
+	// allows all ECR actions in the policy and enforces the registry policy
+	// in all ECR requests", ECR user guide, Private registry permissions).
+	Registry *NamedPolicy
+	// RCPs are the resource control policies on the resource's account, one
+	// list per level from the root to the account; empty: none apply (the
+	// caller leaves them out for the management account and for accounts
+	// outside the organization). Like SCPs every level must allow and a
+	// Deny wins, whoever the caller is, but only for the services RCPs
+	// support (rcpServices) and not for service-linked roles.
+	RCPs [][]NamedPolicy
+	// Guards, when set and RCPs and Registry are not, gives them for the
+	// request: the action, the resource's account (as Decide settles it) and
+	// the resource (a pattern when pattern is true). The analysis sets it so
+	// that every request it makes sees the guardrails of its resource.
+	Guards func(action, account, resource string, pattern bool) (rcps [][]NamedPolicy, registry *NamedPolicy)
 	// Grants are the grants on the KMS key of the request (service.go);
 	// they matter only to KMS requests for one key.
 	Grants []KMSGrant
@@ -201,6 +222,23 @@ func decide(req *Request, pol *Policies, full bool) Result {
 		pi = ParsePrincipal(req.Principal)
 	}
 
+	resourceAccount := req.ResourceAccount
+	// AWS managed policies (account "aws") belong to no account: reading
+	// them needs only an identity policy.
+	if resourceAccount == "" && res.arn && res.parts[4] != "aws" {
+		resourceAccount = res.parts[4]
+	}
+	if resourceAccount == "" {
+		resourceAccount = pi.Account
+	}
+	rcps, registry := pol.RCPs, pol.Registry
+	if pol.Guards != nil && rcps == nil && registry == nil {
+		rcps, registry = pol.Guards(req.Action, resourceAccount, req.Resource, req.ResourcePattern)
+	}
+	if registry == pol.Resource {
+		registry = nil // the request is on the registry itself
+	}
+
 	sc := scratches.Get().(*scratch)
 	identity := evaluation{allows: sc.list(0), denies: sc.list(1)}
 	evalPolicies(&identity, pol.Identity, IdentityPolicy, svc, name, &res, req, ctx)
@@ -233,6 +271,28 @@ func decide(req *Request, pol *Policies, full bool) Result {
 		}
 	}
 
+	// Resource control policies, on the resource's account.
+	rcpAllow, rcpDeny := True, False
+	var rcpDenies []stmtHit
+	var rcpGap []Reason
+	if len(rcps) > 0 && rcpApplies(svc, &pi) {
+		for i, ps := range rcps {
+			ev := evaluation{}
+			evalPolicies(&ev, ps, RCPPolicy, svc, name, &res, req, ctx)
+			rcpAllow = rcpAllow.And(ev.allow)
+			rcpDeny = rcpDeny.Or(ev.deny)
+			rcpDenies = append(rcpDenies, ev.denies...)
+			if ev.allow != True && full {
+				names := make([]string, len(ps))
+				for j, p := range ps {
+					names[j] = p.Name
+				}
+				rcpGap = append(rcpGap, Reason{PolicyType: "rcp", Policy: strings.Join(names, ","),
+					Note: fmt.Sprintf("no RCP statement at level %d (0 = root) of the resource's account allows the action", i)})
+			}
+		}
+	}
+
 	// Resource policy: allows that name the principal (or "*") directly,
 	// allows that name only its account, and the allows that a permissions
 	// boundary does not limit.
@@ -244,8 +304,11 @@ func decide(req *Request, pol *Policies, full bool) Result {
 		}
 		scratches.Put(sc)
 	}()
-	if pol.Resource != nil && pol.Resource.Policy != nil {
-		sts, filtered := pol.Resource.Policy.candidates(svc, name)
+	for _, rp := range [2]*NamedPolicy{pol.Resource, registry} {
+		if rp == nil || rp.Policy == nil {
+			continue
+		}
+		sts, filtered := rp.Policy.candidates(svc, name)
 		for _, st := range sts {
 			if !filtered && !st.actionMatches(svc, name) {
 				continue
@@ -258,7 +321,7 @@ func decide(req *Request, pol *Policies, full bool) Result {
 			if m == False {
 				continue
 			}
-			h := stmtHit{kind: ResourcePolicy, policy: pol.Resource.Name, st: st, match: m, pm: pm}
+			h := stmtHit{kind: ResourcePolicy, policy: rp.Name, st: st, match: m, pm: pm}
 			if st.Effect == Deny {
 				rd = rd.Or(m)
 				resDenies = append(resDenies, h)
@@ -305,15 +368,6 @@ func decide(req *Request, pol *Policies, full bool) Result {
 		}
 	}
 
-	resourceAccount := req.ResourceAccount
-	// AWS managed policies (account "aws") belong to no account: reading
-	// them needs only an identity policy.
-	if resourceAccount == "" && res.arn && res.parts[4] != "aws" {
-		resourceAccount = res.parts[4]
-	}
-	if resourceAccount == "" {
-		resourceAccount = pi.Account
-	}
 	sameAccount := pi.Account != "" && pi.Account == resourceAccount
 
 	var core Tri
@@ -333,8 +387,8 @@ func decide(req *Request, pol *Policies, full bool) Result {
 	if protected {
 		core = False
 	}
-	deny := identity.deny.Or(boundaryDeny).Or(scpDeny).Or(rd)
-	allowed := deny.Not().And(scpAllow).And(core)
+	deny := identity.deny.Or(boundaryDeny).Or(scpDeny).Or(rcpDeny).Or(rd)
+	allowed := deny.Not().And(scpAllow).And(rcpAllow).And(core)
 
 	out := Result{}
 	switch allowed {
@@ -355,7 +409,7 @@ func decide(req *Request, pol *Policies, full bool) Result {
 
 	switch out.Decision {
 	case ExplicitlyDenied:
-		for _, group := range [][]stmtHit{identity.denies, boundary.denies, scpDenies, resDenies} {
+		for _, group := range [][]stmtHit{identity.denies, boundary.denies, scpDenies, rcpDenies, resDenies} {
 			for _, h := range group {
 				if h.match == True {
 					out.Reasons = append(out.Reasons, h.reason())
@@ -384,7 +438,7 @@ func decide(req *Request, pol *Policies, full bool) Result {
 			out.Grants = append(out.Grants, Grant{ResourcePolicy, h.st})
 		}
 		out.Reasons = append(out.Reasons, grantHits...)
-		for _, group := range [][]stmtHit{identity.denies, boundary.denies, scpDenies, resDenies} {
+		for _, group := range [][]stmtHit{identity.denies, boundary.denies, scpDenies, rcpDenies, resDenies} {
 			for _, h := range group {
 				out.Reasons = append(out.Reasons, h.reason())
 			}
@@ -402,6 +456,8 @@ func decide(req *Request, pol *Policies, full bool) Result {
 			out.Reasons = append(out.Reasons, Reason{PolicyType: "service", Note: "the aliases of AWS managed keys (alias/aws/...) cannot be created, changed or deleted"})
 		case scpAllow == False:
 			out.Reasons = append(out.Reasons, scpGap...)
+		case rcpAllow == False:
+			out.Reasons = append(out.Reasons, rcpGap...)
 		case need != noNeed && (pol.Resource == nil || pol.Resource.Policy == nil) && gDirect == False && gAccount == False:
 			out.Reasons = append(out.Reasons, Reason{PolicyType: "resource_policy", Note: needNote(need, "no "+need.String()+" was given")})
 		case need != noNeed && raDirect == False && raAccount == False && gDirect == False && gAccount == False:
@@ -460,4 +516,28 @@ func needNote(n resourcePolicyNeed, what string) string {
 		return what + ": assuming a role needs its trust policy to allow the principal, or its account with an identity policy that allows; an identity policy alone never does"
 	}
 	return what + ": a KMS key needs its key policy (or a grant) to allow the principal, or to delegate to its account with an identity policy that allows; an identity policy alone never does"
+}
+
+// rcpServices are the services whose actions resource control policies
+// apply to (AWS Organizations user guide, "List of AWS services that
+// support RCPs": Amazon S3, AWS STS, AWS KMS, Amazon SQS, AWS Secrets
+// Manager, Amazon ECR); an RCP statement on any other service has no effect.
+var rcpServices = map[string]bool{"s3": true, "sts": true, "kms": true, "sqs": true, "secretsmanager": true, "ecr": true}
+
+// rcpApplies reports whether RCPs limit a request on svc by the caller:
+// not for unsupported services, and not for service-linked roles (AWS
+// Organizations user guide, "Tasks and entities not restricted by RCPs").
+// A service-linked role is a role under /aws-service-role/; its sessions
+// carry only the role name, which AWS gives the AWSServiceRoleFor prefix.
+func rcpApplies(svc string, pi *PrincipalInfo) bool {
+	if !rcpServices[svc] {
+		return false
+	}
+	switch pi.Type {
+	case "role":
+		return !strings.Contains(pi.ARN, ":role/aws-service-role/")
+	case "assumed-role":
+		return !strings.HasPrefix(pi.Name, "AWSServiceRoleFor")
+	}
+	return true
 }

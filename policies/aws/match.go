@@ -40,6 +40,9 @@ const (
 	BoundaryPolicy
 	SCPPolicy
 	ResourcePolicy
+	// RCPPolicy is a resource control policy (AWS Organizations), read like
+	// an SCP but applied on the resource's account (decide.go).
+	RCPPolicy
 )
 
 func (k PolicyKind) String() string {
@@ -50,6 +53,8 @@ func (k PolicyKind) String() string {
 		return "scp"
 	case ResourcePolicy:
 		return "resource_policy"
+	case RCPPolicy:
+		return "rcp"
 	}
 	return "identity"
 }
@@ -166,7 +171,7 @@ func resourceElementMatches(p *resourcePattern, r *resource, kind PolicyKind, ct
 			if !p.wild {
 				return False
 			}
-		case SCPPolicy:
+		case SCPPolicy, RCPPolicy:
 			if !p.lastStar {
 				return invalidMatch
 			}
