@@ -77,6 +77,7 @@ func exitCode(err error) int {
 }
 
 func main() {
+	tuneGC()
 	// Ctrl-C or SIGTERM cancels the context: collectors stop starting
 	// work, write a manifest marked interrupted, and leave only whole
 	// files behind; the analysis stops between files and stages. A
