@@ -80,7 +80,7 @@ func repoType(a string) string {
 
 // policies returns what applies to a request by p on a resource.
 func (p *principal) policies(resourcePolicy *iam.NamedPolicy) *iam.Policies {
-	return &iam.Policies{Identity: p.identity, Boundary: p.bound, SCPs: p.scps, Resource: resourcePolicy}
+	return &iam.Policies{Identity: p.identity, Boundary: p.bound, SCPs: p.scps, Resource: resourcePolicy, Guards: p.guards}
 }
 
 // Evaluate decides every catalog action for every principal: exactly on

@@ -37,7 +37,11 @@ type inventory struct {
 type registry struct {
 	id, account, region string
 	policy              *iam.NamedPolicy
-	scope               string // V1, V2 or "" (not known)
+	// denies is the policy's Deny statements alone, under the same name:
+	// what the registry policy adds to the decisions on its repositories
+	// (guards.go).
+	denies *iam.NamedPolicy
+	scope  string // V1, V2 or "" (not known)
 	file                string
 }
 
@@ -131,6 +135,16 @@ func (s *Snapshot) loadRegistry(file string, doc *model.Document) error {
 			s.warn(file, "policyText", "registry "+id+" already has a policy from "+r.file+": the later one is used")
 		}
 		r.policy = &iam.NamedPolicy{Name: "registry-policy:" + rf.RegistryID + "/" + region, Policy: p}
+		r.denies = nil
+		var denies []*iam.Statement
+		for _, st := range p.Statements {
+			if st.Effect == iam.Deny {
+				denies = append(denies, st)
+			}
+		}
+		if len(denies) > 0 {
+			r.denies = &iam.NamedPolicy{Name: r.policy.Name, Policy: &iam.Policy{Version: p.Version, ID: p.ID, Statements: denies}}
+		}
 		r.file = file
 	}
 	return nil

@@ -43,13 +43,15 @@ type organizationFile struct {
 	} `json:"Policies"`
 }
 
-// organization is the OU tree with the SCPs attached to each node.
+// organization is the OU tree with the SCPs and RCPs attached to each node.
 type organization struct {
 	id         string
 	management string
 	parent     map[string]string // node id -> parent id
 	name       map[string]string
 	scps       map[string][]iam.NamedPolicy // node id -> attached SCPs
+	rcps       map[string][]iam.NamedPolicy // node id -> attached RCPs (resource control policies)
+	hasRCPs    bool                         // the file lists RESOURCE_CONTROL_POLICY policies
 	accounts   map[string]bool
 	file       string
 }
@@ -63,7 +65,7 @@ func (s *Snapshot) loadOrganization(file string, doc *model.Document) error {
 		return fmt.Errorf("a second organization file (the first was %s): only one organization is analysed", s.org.file)
 	}
 	o := &organization{id: f.Organization.ID, management: f.Organization.MasterAccountID, parent: map[string]string{},
-		name: map[string]string{}, scps: map[string][]iam.NamedPolicy{}, accounts: map[string]bool{}, file: file}
+		name: map[string]string{}, scps: map[string][]iam.NamedPolicy{}, rcps: map[string][]iam.NamedPolicy{}, accounts: map[string]bool{}, file: file}
 	for _, r := range f.Roots {
 		o.name[r.ID] = r.Name
 	}
@@ -83,13 +85,22 @@ func (s *Snapshot) loadOrganization(file string, doc *model.Document) error {
 		o.accounts[a.ID] = true
 	}
 	for i, p := range f.Policies {
-		if p.Type != "" && p.Type != "SERVICE_CONTROL_POLICY" {
+		// Type "" is an SCP (files written before the field was read);
+		// RESOURCE_CONTROL_POLICY an RCP; other types (tag, backup, AI
+		// opt-out policies...) do not change who can write.
+		kind, into, prefix := "SCP", o.scps, "scp:"
+		switch p.Type {
+		case "", "SERVICE_CONTROL_POLICY":
+		case "RESOURCE_CONTROL_POLICY":
+			kind, into, prefix = "RCP", o.rcps, "rcp:"
+			o.hasRCPs = true
+		default:
 			continue
 		}
 		where := fmt.Sprintf("Policies[%d] (%s)", i, p.Name)
 		pol, err := parseCached(p.Content)
 		if err != nil {
-			s.warn(file, where+".Content", err.Error()+": the SCP is left out, so decisions under it may be too permissive")
+			s.warn(file, where+".Content", err.Error()+": the "+kind+" is left out, so decisions under it may be too permissive")
 			continue
 		}
 		name := p.Name
@@ -97,12 +108,14 @@ func (s *Snapshot) loadOrganization(file string, doc *model.Document) error {
 			name = p.ID
 		}
 		for _, t := range p.Targets {
-			o.scps[t] = append(o.scps[t], iam.NamedPolicy{Name: "scp:" + name, Policy: pol})
+			into[t] = append(into[t], iam.NamedPolicy{Name: prefix + name, Policy: pol})
 		}
 	}
-	for node, pols := range o.scps {
-		sort.SliceStable(pols, func(i, j int) bool { return pols[i].Name < pols[j].Name })
-		o.scps[node] = pols
+	for _, m := range []map[string][]iam.NamedPolicy{o.scps, o.rcps} {
+		for node, pols := range m {
+			sort.SliceStable(pols, func(i, j int) bool { return pols[i].Name < pols[j].Name })
+			m[node] = pols
+		}
 	}
 	s.org = o
 	return nil
@@ -125,4 +138,41 @@ func (o *organization) scpLevels(account string) (levels [][]iam.NamedPolicy, pa
 		levels = append(levels, o.scps[n])
 	}
 	return levels, path, true
+}
+
+// rcpFullAWSAccess is the AWS managed RCP that AWS attaches to every root,
+// OU and account when RCPs are enabled and that cannot be detached (AWS
+// Organizations user guide, "Resource control policies"): every level
+// allows everything unless a Deny says otherwise.
+var rcpFullAWSAccess = func() iam.NamedPolicy {
+	p, _ := iam.ParsePolicy([]byte(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}]}`))
+	return iam.NamedPolicy{Name: "rcp:RCPFullAWSAccess", Policy: p}
+}()
+
+// rcpLevels returns the RCPs on the resources of an account, root first,
+// each level with RCPFullAWSAccess whether the file lists it or not (it
+// cannot be detached). RCPs do not apply to the management account's
+// resources nor to accounts outside the organization file, and none apply
+// when the file lists no RCP (nil in those cases).
+func (o *organization) rcpLevels(account string) [][]iam.NamedPolicy {
+	if o == nil || !o.hasRCPs || !o.accounts[account] || account == o.management {
+		return nil
+	}
+	var path []string
+	for n, guard := account, 0; n != "" && guard < 64; n, guard = o.parent[n], guard+1 {
+		path = append([]string{n}, path...)
+	}
+	levels := make([][]iam.NamedPolicy, 0, len(path))
+	for _, n := range path {
+		l := []iam.NamedPolicy{}
+		full := false
+		for _, p := range o.rcps[n] {
+			full = full || p.Name == rcpFullAWSAccess.Name || p.Name == "rcp:p-RCPFullAWSAccess"
+		}
+		if !full {
+			l = append(l, rcpFullAWSAccess)
+		}
+		levels = append(levels, append(l, o.rcps[n]...))
+	}
+	return levels
 }

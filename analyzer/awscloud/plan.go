@@ -99,6 +99,7 @@ func (s *Snapshot) newPlan(actions []action, known []knownResource) *plan {
 		if k.viaPolicy {
 			tag.WriteString("|via")
 		}
+		tag.WriteString(s.registryClass(&known[j]))
 		tags[j] = tag.String()
 	}
 	pl.set = iam.NewResourceSet(arns, patterns, tags)

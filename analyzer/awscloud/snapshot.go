@@ -80,6 +80,7 @@ type principal struct {
 	scps     [][]iam.NamedPolicy
 	ctx      *iam.Context
 	caller   *iam.PrincipalInfo // iam.ParsePrincipal(arn)
+	guards   func(action, account, resource string, pattern bool) ([][]iam.NamedPolicy, *iam.NamedPolicy) // RCPs and registry policies (guards.go)
 }
 
 type group struct {
@@ -200,9 +201,11 @@ func (s *Snapshot) resolve() {
 		p.ctx = principalContext(p, s.org)
 	}
 	s.addExternalPrincipals(loadedAccounts)
+	guards := s.guardsFunc()
 	for _, p := range s.principals {
 		info := iam.ParsePrincipal(p.arn)
 		p.caller = &info
+		p.guards = guards
 	}
 }
 
