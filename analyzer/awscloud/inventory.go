@@ -42,7 +42,7 @@ type registry struct {
 	// (guards.go).
 	denies *iam.NamedPolicy
 	scope  string // V1, V2 or "" (not known)
-	file                string
+	file   string
 }
 
 // registryV1Actions are the only actions a V1-scope registry policy

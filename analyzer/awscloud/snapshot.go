@@ -79,7 +79,7 @@ type principal struct {
 	bound    *iam.NamedPolicy
 	scps     [][]iam.NamedPolicy
 	ctx      *iam.Context
-	caller   *iam.PrincipalInfo // iam.ParsePrincipal(arn)
+	caller   *iam.PrincipalInfo                                                                           // iam.ParsePrincipal(arn)
 	guards   func(action, account, resource string, pattern bool) ([][]iam.NamedPolicy, *iam.NamedPolicy) // RCPs and registry policies (guards.go)
 }
 

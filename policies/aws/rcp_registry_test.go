@@ -76,7 +76,7 @@ func TestDecideRegistryPolicy(t *testing.T) {
 		{name: "without the registry policy the cross-account push is denied", req: Request{Principal: extAlice},
 			pol: Policies{Identity: allowAll}, want: ImplicitlyDenied},
 		{name: "the registry policy is not counted twice on the registry itself", req: Request{Resource: repoSet, ResourcePattern: true},
-			pol: Policies{Identity: allowAll, Resource: registryDeny, Guards: func(string, string, string, bool) ([][]NamedPolicy, *NamedPolicy) { return nil, registryDeny }},
+			pol:  Policies{Identity: allowAll, Resource: registryDeny, Guards: func(string, string, string, bool) ([][]NamedPolicy, *NamedPolicy) { return nil, registryDeny }},
 			want: ExplicitlyDenied, stmts: []string{"RegistryDenyPush"}},
 	})
 }
