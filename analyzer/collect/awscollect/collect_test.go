@@ -1023,6 +1023,26 @@ func TestCollectOrganization(t *testing.T) {
 	if err != nil || !strings.Contains(string(b), `"ParentId": "ou-1"`) || !strings.Contains(string(b), "deny-ami-sharing") {
 		t.Errorf("organization.json: %v\n%s", err, b)
 	}
+	// The RCPs, listed with their own filter (the fake answers each filter
+	// with its own policies), are written with their type and targets.
+	var org struct {
+		Policies []struct {
+			Name, Type string
+			Targets    []string
+		}
+	}
+	if err := json.Unmarshal(b, &org); err != nil {
+		t.Fatal(err)
+	}
+	rcps := map[string]string{}
+	for _, p := range org.Policies {
+		if p.Type == "RESOURCE_CONTROL_POLICY" {
+			rcps[p.Name] = strings.Join(p.Targets, ",")
+		}
+	}
+	if rcps["ecr-org-only"] != "ou-1" || !strings.HasPrefix(rcps["RCPFullAWSAccess"], "r-1,") || len(org.Policies) != 4 {
+		t.Errorf("organization.json RCPs %v (want ecr-org-only on ou-1 and RCPFullAWSAccess from the root), policies %+v", rcps, org.Policies)
+	}
 	for _, acct := range []string{"100000000000", "100000000002"} {
 		b, err := os.ReadFile(filepath.Join(out, acct, "iam-"+acct+".json"))
 		if err != nil || !strings.Contains(string(b), "arn:aws:iam::"+acct+":user/dev") {
@@ -1111,17 +1131,30 @@ func (f *fakeAWS) serveOrg(w http.ResponseWriter, op string, in map[string]any) 
 		}
 		fmt.Fprintf(w, `{"Accounts":[%s]}`, strings.Join(accts, ","))
 	case "ListPolicies":
+		if in["Filter"] == "RESOURCE_CONTROL_POLICY" {
+			fmt.Fprint(w, `{"Policies":[{"Id":"p-RCPFullAWSAccess","Arn":"arn:p-rcpfull","Name":"RCPFullAWSAccess","Type":"RESOURCE_CONTROL_POLICY","AwsManaged":true},{"Id":"p-rcpperimeter","Arn":"arn:p-rcpperimeter","Name":"ecr-org-only","Type":"RESOURCE_CONTROL_POLICY","AwsManaged":false}]}`)
+			return
+		}
+		if in["Filter"] != "SERVICE_CONTROL_POLICY" {
+			reply(w, 400, `{"__type":"InvalidInputException","message":"unexpected filter"}`)
+			return
+		}
 		fmt.Fprint(w, `{"Policies":[{"Id":"p-full","Arn":"arn:p-full","Name":"FullAWSAccess","Type":"SERVICE_CONTROL_POLICY","AwsManaged":true},{"Id":"p-noshare","Arn":"arn:p-noshare","Name":"deny-ami-sharing","Type":"SERVICE_CONTROL_POLICY","AwsManaged":false}]}`)
 	case "DescribePolicy":
 		content := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`
-		if in["PolicyId"] == "p-noshare" {
+		switch in["PolicyId"] {
+		case "p-noshare":
 			content = `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"ec2:ModifyImageAttribute","Resource":"*"}]}`
+		case "p-RCPFullAWSAccess":
+			content = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}]}`
+		case "p-rcpperimeter":
+			content = `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"ecr:PutImage","Resource":"*","Condition":{"StringNotEqualsIfExists":{"aws:PrincipalOrgID":"o-test"}}}]}`
 		}
 		c, _ := json.Marshal(content)
 		fmt.Fprintf(w, `{"Policy":{"PolicySummary":{"Id":"%s"},"Content":%s}}`, in["PolicyId"], c)
 	case "ListTargetsForPolicy":
 		var targets []string
-		if in["PolicyId"] == "p-full" {
+		if in["PolicyId"] == "p-full" || in["PolicyId"] == "p-RCPFullAWSAccess" {
 			targets = append(targets, `{"TargetId":"r-1"}`)
 			for i := 0; i < f.accounts; i++ {
 				targets = append(targets, fmt.Sprintf(`{"TargetId":"%012d"}`, 100000000000+i))

@@ -13,7 +13,9 @@ import (
 
 // collectOrganization writes organization.json in the format of
 // docs/inputs.md: the OU tree, the accounts with their parents, and the
-// SCPs with their targets. It runs in the management (or delegated
+// SCPs and RCPs (resource control policies) with their targets. Listing
+// RCPs is the same ListPolicies call with another filter; in an
+// organization where RCPs are not enabled it lists none. It runs in the management (or delegated
 // administrator) account.
 func collectOrganization(ctx context.Context, o Options) Scope {
 	s := Scope{Name: "organizations"}
@@ -70,30 +72,32 @@ func collectOrganization(ctx context.Context, o Options) Scope {
 			}
 		}
 	}
-	pp := organizations.NewListPoliciesPaginator(c, &organizations.ListPoliciesInput{Filter: orgtypes.PolicyTypeServiceControlPolicy})
-	for pp.HasMorePages() {
-		page, err := pp.NextPage(ctx)
-		if err != nil {
-			return fail("ListPolicies", err)
-		}
-		for _, p := range page.Policies {
-			d, err := c.DescribePolicy(ctx, &organizations.DescribePolicyInput{PolicyId: p.Id})
+	for _, filter := range []orgtypes.PolicyType{orgtypes.PolicyTypeServiceControlPolicy, orgtypes.PolicyTypeResourceControlPolicy} {
+		pp := organizations.NewListPoliciesPaginator(c, &organizations.ListPoliciesInput{Filter: filter})
+		for pp.HasMorePages() {
+			page, err := pp.NextPage(ctx)
 			if err != nil {
-				return fail("DescribePolicy", err)
+				return fail("ListPolicies", err)
 			}
-			var targets []string
-			tp := organizations.NewListTargetsForPolicyPaginator(c, &organizations.ListTargetsForPolicyInput{PolicyId: p.Id})
-			for tp.HasMorePages() {
-				tpage, err := tp.NextPage(ctx)
+			for _, p := range page.Policies {
+				d, err := c.DescribePolicy(ctx, &organizations.DescribePolicyInput{PolicyId: p.Id})
 				if err != nil {
-					return fail("ListTargetsForPolicy", err)
+					return fail("DescribePolicy", err)
 				}
-				for _, t := range tpage.Targets {
-					targets = append(targets, aws.ToString(t.TargetId))
+				var targets []string
+				tp := organizations.NewListTargetsForPolicyPaginator(c, &organizations.ListTargetsForPolicyInput{PolicyId: p.Id})
+				for tp.HasMorePages() {
+					tpage, err := tp.NextPage(ctx)
+					if err != nil {
+						return fail("ListTargetsForPolicy", err)
+					}
+					for _, t := range tpage.Targets {
+						targets = append(targets, aws.ToString(t.TargetId))
+					}
 				}
+				policies = append(policies, map[string]any{"Id": aws.ToString(p.Id), "Arn": aws.ToString(p.Arn), "Name": aws.ToString(p.Name),
+					"Type": string(p.Type), "AwsManaged": p.AwsManaged, "Content": aws.ToString(d.Policy.Content), "Targets": targets})
 			}
-			policies = append(policies, map[string]any{"Id": aws.ToString(p.Id), "Arn": aws.ToString(p.Arn), "Name": aws.ToString(p.Name),
-				"Type": string(p.Type), "AwsManaged": p.AwsManaged, "Content": aws.ToString(d.Policy.Content), "Targets": targets})
 		}
 	}
 	out["Roots"], out["OrganizationalUnits"], out["Accounts"], out["Policies"] = nonNil(roots), nonNil(ous), nonNil(accounts), nonNil(policies)
