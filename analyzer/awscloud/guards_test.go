@@ -3,6 +3,9 @@ package awscloud
 import (
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/imagewarden/imagewarden/analyzer/catalog"
@@ -136,4 +139,42 @@ func viaNames(s *Snapshot, cat *catalog.Catalog, principal, repo, policy string)
 		}
 	}
 	return false
+}
+
+// TestDocumentedOrganizationRCPs: the organization example of
+// docs/inputs.md section 5 is read without a warning; its RCP applies to
+// the member account's resources under the OU and not to the management
+// account's.
+func TestDocumentedOrganizationRCPs(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "docs", "inputs.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sec := string(b)
+	i := strings.Index(sec, "## 5. The organization file")
+	if i < 0 {
+		t.Fatal("docs/inputs.md has no section 5")
+	}
+	sec = sec[i:]
+	k := strings.Index(sec, "```json\n")
+	body := sec[k+len("```json\n"):]
+	s := New()
+	if err := load(t, s, "organization.json", body[:strings.Index(body, "```")]); err != nil {
+		t.Fatal(err)
+	}
+	if len(s.warnings) > 0 {
+		t.Errorf("warnings: %+v", s.warnings)
+	}
+	var names []string
+	for _, level := range s.org.rcpLevels("345678901234") {
+		for _, p := range level {
+			names = append(names, p.Name)
+		}
+	}
+	if strings.Join(names, " ") != "rcp:RCPFullAWSAccess rcp:RCPFullAWSAccess rcp:ecr-push-from-org-only rcp:RCPFullAWSAccess" {
+		t.Errorf("RCPs of the member account, root, OU, account: %q", names)
+	}
+	if l := s.org.rcpLevels("210987654321"); l != nil {
+		t.Errorf("the management account's resources have RCPs %v; RCPs do not apply to them", l)
+	}
 }
