@@ -144,10 +144,7 @@ func (o *organization) scpLevels(account string) (levels [][]iam.NamedPolicy, pa
 // OU and account when RCPs are enabled and that cannot be detached (AWS
 // Organizations user guide, "Resource control policies"): every level
 // allows everything unless a Deny says otherwise.
-var rcpFullAWSAccess = func() iam.NamedPolicy {
-	p, _ := iam.ParsePolicy([]byte(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}]}`))
-	return iam.NamedPolicy{Name: "rcp:RCPFullAWSAccess", Policy: p}
-}()
+var rcpFullAWSAccess = iam.RCPFullAWSAccess
 
 // rcpLevels returns the RCPs on the resources of an account, root first,
 // each level with RCPFullAWSAccess whether the file lists it or not (it

@@ -13,20 +13,26 @@ import (
 //	 "identity_policies":[{"name","document"}],
 //	 "permission_boundary":{"name","document"}|null,
 //	 "scps":[[{"name","document"}], ...root first...],
+//	 "rcps":[[{"name","document"}], ...root first...],  (optional: RCPs on the resource's account)
 //	 "resource_policy":doc|null, "context":{},
 //	 "grants":[...]}   (optional: KMS grants on the key, as aws kms list-grants prints them)
 type BatchRequest struct {
-	ID                 string                     `json:"id"`
-	Principal          string                     `json:"principal"`
-	Action             string                     `json:"action"`
-	Resource           string                     `json:"resource"`
-	ResourceAccount    string                     `json:"resource_account,omitempty"`
-	IdentityPolicies   []BatchPolicy              `json:"identity_policies"`
-	PermissionBoundary *BatchPolicy               `json:"permission_boundary"`
-	SCPs               [][]BatchPolicy            `json:"scps"`
-	ResourcePolicy     json.RawMessage            `json:"resource_policy"`
-	Context            map[string]json.RawMessage `json:"context"`
-	Grants             []KMSGrant                 `json:"grants,omitempty"`
+	ID                 string          `json:"id"`
+	Principal          string          `json:"principal"`
+	Action             string          `json:"action"`
+	Resource           string          `json:"resource"`
+	ResourceAccount    string          `json:"resource_account,omitempty"`
+	IdentityPolicies   []BatchPolicy   `json:"identity_policies"`
+	PermissionBoundary *BatchPolicy    `json:"permission_boundary"`
+	SCPs               [][]BatchPolicy `json:"scps"`
+	// RCPs are the resource control policies of the resource's account, one
+	// list per level; each level also holds RCPFullAWSAccess, as in AWS,
+	// where it cannot be detached (the simulator of ../shared/oracle/aws
+	// reads them the same way).
+	RCPs           [][]BatchPolicy            `json:"rcps,omitempty"`
+	ResourcePolicy json.RawMessage            `json:"resource_policy"`
+	Context        map[string]json.RawMessage `json:"context"`
+	Grants         []KMSGrant                 `json:"grants,omitempty"`
 }
 
 // BatchPolicy is a named document in a batch request.
@@ -88,6 +94,17 @@ func ParseBatchRequest(line []byte) (*BatchRequest, *Request, *Policies, error) 
 			l = append(l, np)
 		}
 		pol.SCPs = append(pol.SCPs, l)
+	}
+	for i, level := range br.RCPs {
+		l := []NamedPolicy{RCPFullAWSAccess}
+		for j, bp := range level {
+			np, err := bp.parse(fmt.Sprintf("rcps[%d][%d]", i, j))
+			if err != nil {
+				return &br, nil, nil, err
+			}
+			l = append(l, np)
+		}
+		pol.RCPs = append(pol.RCPs, l)
 	}
 	if rp := bytes.TrimSpace(br.ResourcePolicy); len(rp) > 0 && !bytes.Equal(rp, []byte("null")) {
 		p, err := ParsePolicy(rp)

@@ -518,6 +518,16 @@ func needNote(n resourcePolicyNeed, what string) string {
 	return what + ": a KMS key needs its key policy (or a grant) to allow the principal, or to delegate to its account with an identity policy that allows; an identity policy alone never does"
 }
 
+// RCPFullAWSAccess is the AWS managed RCP that AWS attaches to every root,
+// OU and account when RCPs are enabled and that cannot be detached.
+var RCPFullAWSAccess = NamedPolicy{Name: "rcp:RCPFullAWSAccess", Policy: func() *Policy {
+	p, err := ParsePolicyString(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}]}`)
+	if err != nil {
+		panic(err)
+	}
+	return p
+}()}
+
 // rcpServices are the services whose actions resource control policies
 // apply to (AWS Organizations user guide, "List of AWS services that
 // support RCPs": Amazon S3, AWS STS, AWS KMS, Amazon SQS, AWS Secrets
