@@ -9,7 +9,6 @@ import (
 	"github.com/imagewarden/imagewarden/analyzer/model"
 	"github.com/imagewarden/imagewarden/analyzer/remediate"
 	"github.com/imagewarden/imagewarden/policies/azure"
-	"github.com/imagewarden/imagewarden/policies/tri"
 )
 
 // Apply replays a remediation change on the loaded inputs, before
@@ -146,28 +145,18 @@ func (s *Snapshot) Universe() map[string][]remediate.Permission {
 			catalogOps = append(catalogOps, e.Action)
 		}
 	}
-	for _, pr := range s.principalsToDecide() {
-		id := s.identity(pr.id)
+	ix := s.compiled(s.cat)
+	ix.prepareSubjects()
+	for _, sub := range ix.subjects {
 		set := map[remediate.Permission]bool{}
-		for _, a := range s.assignmentsOf(id) {
-			r := s.roles[azure.RoleKey(a.RoleID)]
-			if r == nil {
+		for _, a := range sub.mine {
+			info := &ix.assign[a]
+			if info.role < 0 {
 				continue
 			}
-			scope := s.name(azure.NormalizeScope(a.Scope))
-			for _, blk := range r.Permissions {
-				for _, pat := range append(append([]string{}, blk.Actions...), blk.DataActions...) {
-					if !strings.ContainsAny(pat, "*?") {
-						set[remediate.Permission{Action: pat, Resource: scope}] = true
-						continue
-					}
-					for _, op := range catalogOps {
-						if azure.MatchOperation(pat, op) {
-							set[remediate.Permission{Action: op, Resource: scope}] = true
-						}
-					}
-					set[remediate.Permission{Action: strings.NewReplacer("*", otherOperation, "?", "X").Replace(pat), Resource: scope}] = true
-				}
+			scope := ix.scopes[info.scope].name
+			for _, op := range ix.universeActions(info.role, catalogOps) {
+				set[remediate.Permission{Action: op, Resource: scope}] = true
 			}
 		}
 		if len(set) == 0 {
@@ -183,22 +172,24 @@ func (s *Snapshot) Universe() map[string][]remediate.Permission {
 			}
 			return l[i].Action < l[j].Action
 		})
-		out[pr.id] = l
+		out[sub.id] = l
 	}
 	return out
 }
 
 // Holds decides an operation of a principal at a scope (allowed or
-// conditional), as an action or as a data action.
+// conditional), as an action or as a data action, on the index
+// (probe.go).
 func (s *Snapshot) Holds(principal string, perm remediate.Permission) bool {
-	id := s.identity(strings.ToLower(principal))
-	mine := s.assignmentsOf(id)
+	ix := s.compiled(s.cat)
+	sub := ix.subjectFor(strings.ToLower(principal))
 	scope := perm.Resource
 	if scope == "" {
 		scope = "/"
 	}
+	v := ix.probeView(sub, azure.NormalizeScope(scope))
 	for _, data := range []bool{false, true} {
-		if s.decide(id, mine, perm.Action, data, scope).Allowed != tri.False {
+		if ix.holds(sub, v, ix.probeOp(perm.Action, data)) {
 			return true
 		}
 	}

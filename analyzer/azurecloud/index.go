@@ -49,7 +49,8 @@ type index struct {
 	// roleRows[r][o] is role r's access to operation o; rows of roles the
 	// inputs name but do not define are nil.
 	roleRows [][]tri.Tri
-	anyRole  []tri.Tri // the admin's "any role" (actions and dataActions "*")
+	roleOf   []*azure.Role // the role of each row
+	anyRole  []tri.Tri     // the admin's "any role" (actions and dataActions "*")
 
 	denies []denyInfo // parallel to s.denies
 
@@ -80,6 +81,8 @@ type index struct {
 	subjectOf    map[string]*subject
 	extraMu      sync.Mutex
 	extra        map[string]*subject // subjects of other principals (identities, admins), made on demand
+
+	probe probes // what Holds, Universe and Plan ask (probe.go)
 }
 
 type identityInfo struct {
@@ -180,6 +183,7 @@ func (s *Snapshot) buildIndex(cat *catalog.Catalog) *index {
 					row[o] = role.Access(k.op, k.data)
 				}
 				ix.roleRows = append(ix.roleRows, row)
+				ix.roleOf = append(ix.roleOf, role)
 			}
 			info.role = r
 			info.custom = !s.builtin[key]

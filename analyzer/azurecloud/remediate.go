@@ -33,19 +33,22 @@ type edit struct {
 }
 
 // assignmentsFor finds the assignments behind a grant: at its scope, of
-// the role it names, to the identity or one of its groups.
-func (s *Snapshot) assignmentsFor(g model.Grant, id *azure.Identity) []azure.Assignment {
-	scope := azure.NormalizeScope(g.Policy)
+// the role it names, to the principal (lower case) or one of its groups,
+// in the order of the principal's assignments.
+func (s *Snapshot) assignmentsFor(g model.Grant, principal string) []azure.Assignment {
+	ix := s.compiled(s.cat)
+	t, ok := ix.scopeID[azure.NormalizeScope(g.Policy)]
+	if !ok {
+		return nil
+	}
+	sub := ix.subjectFor(principal)
 	var out []azure.Assignment
-	for _, a := range s.assignmentsOf(id) {
-		if azure.NormalizeScope(a.Scope) != scope {
+	for _, pos := range sub.at[t] {
+		a := sub.mine[pos]
+		if r := ix.assign[a].role; r < 0 || ix.roleOf[r].Name != g.Statement {
 			continue
 		}
-		r := s.roles[azure.RoleKey(a.RoleID)]
-		if r == nil || r.Name != g.Statement {
-			continue
-		}
-		out = append(out, a)
+		out = append(out, s.assignments[a])
 	}
 	return out
 }
@@ -79,13 +82,13 @@ func (s *Snapshot) Plan(findings []*model.Finding, env *remediate.Env) []remedia
 		if f.PrincipalID == "" {
 			continue
 		}
-		id := s.identity(strings.ToLower(f.PrincipalID))
+		principal := strings.ToLower(f.PrincipalID)
 		grants := remediate.Grants(f, "role_assignment")
 		if len(grants) == 0 {
 			uncovered[f.ID] = true
 		}
 		for _, g := range grants {
-			as := s.assignmentsFor(g, id)
+			as := s.assignmentsFor(g, principal)
 			if len(as) == 0 {
 				uncovered[f.ID] = true
 			}
