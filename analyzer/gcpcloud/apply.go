@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/imagewarden/imagewarden/analyzer/catalog"
 	"github.com/imagewarden/imagewarden/analyzer/remediate"
@@ -25,7 +26,8 @@ func (s *Snapshot) Apply(c remediate.Change) error {
 	p := c.Params
 	file := "remediation " + c.ID
 	// Whatever was decided before the change is stale after it.
-	s.chains, s.byMember, s.holds = nil, nil, nil
+	s.chains, s.byMember = nil, nil
+	s.resetProbes()
 	var cond *gcp.Condition
 	if e := p["condition"]; e != "" {
 		cond = &gcp.Condition{Expression: e}
@@ -174,35 +176,58 @@ func (s *Snapshot) permsOf(role string) []string {
 // each binding that covers it, the permissions of the role (permsOf) on
 // the binding's node (organization, folder, project or resource).
 func (s *Snapshot) Universe() map[string][]remediate.Permission {
-	s.resolveAncestors()
-	s.completeRoles()
+	p := s.probeIndex()
+	ix := p.ix
+	ids := s.identities()
+	lists := make([][]remediate.Permission, len(ids))
+	ix.eachIdentity(len(ids), func(sc *scratch, i int) { lists[i] = p.universe(sc, ids[i]) })
 	out := map[string][]remediate.Permission{}
-	for _, id := range s.identities() {
-		set := map[remediate.Permission]bool{}
-		for node := range s.boundNodes(id) {
-			for _, b := range s.bindings[node] {
-				if !coversOwn(b, id) {
-					continue
-				}
-				for _, perm := range s.permsOf(b.Role) {
-					set[remediate.Permission{Action: perm, Resource: node}] = true
-				}
-			}
+	for i, id := range ids {
+		if len(lists[i]) > 0 {
+			out[id.Member] = lists[i]
 		}
-		if len(set) == 0 {
+	}
+	return out
+}
+
+// universe is one identity's: on each node it is bound on (in name order),
+// the permissions of the roles of the bindings that cover it other than
+// through the public principals, sorted.
+func (p *probes) universe(sc *scratch, id *gcp.Identity) []remediate.Permission {
+	ix := p.ix
+	v := ix.view(sc, id)
+	var out []remediate.Permission
+	var acts []string
+	for _, g := range v.groups {
+		if !g.bound {
 			continue
 		}
-		l := make([]remediate.Permission, 0, len(set))
-		for p := range set {
-			l = append(l, p)
-		}
-		sort.Slice(l, func(i, j int) bool {
-			if l[i].Resource != l[j].Resource {
-				return l[i].Resource < l[j].Resource
+		acts = acts[:0]
+		sc.markGen++
+		for _, c := range g.covers {
+			ib := &ix.bind[c.b]
+			// The first member that covers it is not a public principal
+			// (by its exact name): coversOwn says yes without looking
+			// further.
+			if (c.member == "allUsers" || c.member == "allAuthenticatedUsers") && !coversOwn(*ib.b, id) {
+				continue
 			}
-			return l[i].Action < l[j].Action
-		})
-		out[id.Member] = l
+			if !sc.mark(ib.role) {
+				continue
+			}
+			acts = append(acts, p.perms[ib.role]...)
+		}
+		if len(acts) == 0 {
+			continue
+		}
+		sort.Strings(acts)
+		node := ix.names[g.node]
+		for i, a := range acts {
+			if i > 0 && acts[i-1] == a {
+				continue
+			}
+			out = append(out, remediate.Permission{Action: a, Resource: node})
+		}
 	}
 	return out
 }
@@ -228,49 +253,35 @@ func coversOwn(b gcp.Binding, id *gcp.Identity) bool {
 
 // Holds decides a permission of a member on a node (allowed or
 // conditional), with the full permissions of the roles of the narrowing
-// table and the offline table's for the others.
+// table and the offline table's for the others: gcp.Decide on the
+// member's own bindings along the node's chain (reference_test.go), on the
+// index of the probes.
 func (s *Snapshot) Holds(member string, perm remediate.Permission) bool {
-	h := s.holdsCache()
+	p := s.probeIndex()
 	n := s.nodes[s.canonical(perm.Resource)]
 	if n == nil {
 		return false
 	}
-	id := h.ids[member]
-	if id == nil {
-		id = s.identityOf(member)
-		h.ids[member] = id
+	ix := p.ix
+	col, ok := ix.cols[perm.Action]
+	if !ok {
+		// No role holds it (the columns are every role's permissions).
+		return false
 	}
-	chain, denies := s.chain(n)
-	key := member + "\x00" + n.name
-	held := h.roles[key]
-	if held == nil {
-		held = &heldRoles{roles: gcp.NewRoles()}
-		for _, nb := range chain {
-			mine := gcp.NodeBindings{Node: nb.Node}
-			for _, b := range nb.Bindings {
-				if !bindingCovers(b, id) {
-					continue
-				}
-				mine.Bindings = append(mine.Bindings, b)
-				if held.roles.Known(b.Role) {
-					continue
-				}
-				if _, full := fullPerms[b.Role]; full || s.roles.Known(b.Role) {
-					held.roles.Add(b.Role, s.permsOf(b.Role))
-					held.names = append(held.names, b.Role)
-				}
-			}
-			if len(mine.Bindings) > 0 {
-				held.chain = append(held.chain, mine)
-			}
-		}
-		h.roles[key] = held
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	sc := p.sc
+	if p.v == nil || p.member != member {
+		p.v = ix.view(sc, s.identityOf(member))
+		p.member = member
 	}
+	t := ix.ids[n.name]
+	chain := ix.chainOf(sc, p.v, t, false)
 	// Most probes ask for a permission none of the roles has: no grant, so
 	// no need to weigh the deny policies.
 	granted := false
-	for _, r := range held.names {
-		if has, _ := held.roles.Has(r, perm.Action); has {
+	for _, c := range chain {
+		if ix.roleHas(ix.bind[c.b].role, col) {
 			granted = true
 			break
 		}
@@ -278,43 +289,74 @@ func (s *Snapshot) Holds(member string, perm remediate.Permission) bool {
 	if !granted {
 		return false
 	}
-	roles := held.roles
 	attrs := n.attrs
 	if n.kind != "resource" {
-		attrs = gcp.ResourceAttrs{}
-		if s.cat != nil {
-			for _, e := range s.cat.Lookup(cloudName, perm.Action) {
-				attrs = prepare([]catalog.Entry{e})[0].attrs
+		a, ok := p.attrs[perm.Action]
+		if !ok {
+			if s.cat != nil {
+				for _, e := range s.cat.Lookup(cloudName, perm.Action) {
+					a = prepare([]catalog.Entry{e})[0].attrs
+				}
 			}
+			p.attrs[perm.Action] = a
 		}
+		attrs = a
 	}
-	// The chain reduced to the member's own bindings decides as the whole
-	// chain does: the others cannot grant it anything.
-	r := gcp.Decide(&gcp.Request{Identity: id, Permission: perm.Action, Resource: &attrs}, held.chain, denies, roles, s.conds)
-	return r.Allowed != tri.False
+	return ix.decide(sc, p.v, chain, col, t, &attrs).Allowed != tri.False
 }
 
-// holdsCache is what Holds computes once per loaded (or changed) state
-// rather than once per probe: the verification of fixes probes every
-// permission of every principal's roles, twice.
-type holdsCache struct {
-	ids   map[string]*gcp.Identity
-	roles map[string]*heldRoles // by member and node: the roles it holds there
+// probes is the index Universe and Holds decide on, built once per loaded
+// (or changed) state rather than per probe: the verification of fixes
+// probes every permission of every principal's roles, twice. Its columns
+// are the permissions of every role the bindings name (permsOf), and a
+// role's row is its permsOf.
+type probes struct {
+	ix    *evalIndex
+	perms [][]string                   // role id -> permsOf
+	attrs map[string]gcp.ResourceAttrs // action -> the request's attributes on a hierarchy node
+
+	mu     sync.Mutex // Holds' state below
+	sc     *scratch
+	member string
+	v      *view // member's view, valid while sc is not used for another
 }
 
-// heldRoles are the roles one member holds at one node, with their
-// permissions.
-type heldRoles struct {
-	roles *gcp.Roles
-	names []string
-	chain []gcp.NodeBindings // the node's chain with only the member's bindings
-}
-
-func (s *Snapshot) holdsCache() *holdsCache {
-	if s.holds == nil {
+func (s *Snapshot) probeIndex() *probes {
+	s.probeMu.Lock()
+	defer s.probeMu.Unlock()
+	if s.probe == nil {
 		s.resolveAncestors()
 		s.completeRoles()
-		s.holds = &holdsCache{ids: map[string]*gcp.Identity{}, roles: map[string]*heldRoles{}}
+		probed := map[string][]string{}
+		var roles []string
+		for _, bs := range s.bindings {
+			for _, b := range bs {
+				if _, ok := probed[b.Role]; !ok {
+					probed[b.Role] = nil
+					roles = append(roles, b.Role)
+				}
+			}
+		}
+		sort.Strings(roles)
+		var cols []string
+		for _, r := range roles {
+			probed[r] = s.permsOf(r)
+			cols = append(cols, probed[r]...)
+		}
+		ix := s.buildIndexOf(cols, probed)
+		p := &probes{ix: ix, perms: make([][]string, len(ix.edgeRole)), attrs: map[string]gcp.ResourceAttrs{}, sc: ix.newScratch()}
+		for r, id := range ix.roleID {
+			p.perms[id] = probed[r]
+		}
+		s.probe = p
 	}
-	return s.holds
+	return s.probe
+}
+
+// resetProbes drops the index of the probes: whatever changes the
+// bindings, the roles or the catalog makes it stale.
+func (s *Snapshot) resetProbes() {
+	s.probeMu.Lock()
+	s.probe = nil
+	s.probeMu.Unlock()
 }

@@ -41,6 +41,10 @@ type evalIndex struct {
 	rules    []irule
 	rulesAt  [][]int32 // node id -> its deny rules
 	ruleCols []uint64  // rule id -> row of the columns it denies, whoever asks
+
+	// probed: the permissions of each role as the remediation probes see
+	// them (permsOf), instead of the snapshot's table; nil in evaluation.
+	probed map[string][]string
 }
 
 type ibinding struct {
@@ -59,8 +63,12 @@ type irule struct {
 
 // buildIndex lays out the snapshot for the permissions perms (columns in
 // that order, duplicates once). The ancestors must be resolved.
-func (s *Snapshot) buildIndex(perms []string) *evalIndex {
-	ix := &evalIndex{s: s, ids: map[string]int32{}, byKey: map[string][]int32{}, cols: map[string]int{}, roleID: map[string]int32{}}
+func (s *Snapshot) buildIndex(perms []string) *evalIndex { return s.buildIndexOf(perms, nil) }
+
+// buildIndexOf is buildIndex with the roles' permissions from probed when
+// it is not nil (a role it does not list holds none).
+func (s *Snapshot) buildIndexOf(perms []string, probed map[string][]string) *evalIndex {
+	ix := &evalIndex{s: s, ids: map[string]int32{}, byKey: map[string][]int32{}, cols: map[string]int{}, roleID: map[string]int32{}, probed: probed}
 	set := make(map[string]bool, len(s.nodes)+len(s.bindings)+len(s.denies))
 	for n := range s.nodes {
 		set[n] = true
@@ -171,9 +179,17 @@ func (ix *evalIndex) role(name string, colPerms []string) int32 {
 	id := int32(len(ix.edgeRole))
 	ix.roleID[name] = id
 	row := make([]uint64, ix.width)
-	for c, p := range colPerms {
-		if has, _ := ix.s.roles.Has(name, p); has {
-			row[c/64] |= 1 << (c % 64)
+	if ix.probed != nil {
+		for _, p := range ix.probed[name] {
+			if c, ok := ix.cols[p]; ok {
+				row[c/64] |= 1 << (c % 64)
+			}
+		}
+	} else {
+		for c, p := range colPerms {
+			if has, _ := ix.s.roles.Has(name, p); has {
+				row[c/64] |= 1 << (c % 64)
+			}
 		}
 	}
 	ix.roleRows = append(ix.roleRows, row...)

@@ -6,19 +6,22 @@ import (
 
 	"github.com/imagewarden/imagewarden/analyzer/catalog"
 	"github.com/imagewarden/imagewarden/analyzer/model"
+	"github.com/imagewarden/imagewarden/analyzer/remediate"
 	"github.com/imagewarden/imagewarden/policies/gcp"
 	"github.com/imagewarden/imagewarden/policies/glob"
 	"github.com/imagewarden/imagewarden/policies/tri"
 )
 
 // The evaluation and edges as they were before the index, kept as the
-// reference the fast path is compared with (reference_test.go).
+// reference the fast path is compared with (reference_test.go), and the
+// remediation probes Universe and Holds as they were before.
 
 // refCaches are the caches the reference kept in the snapshot.
 type refCaches struct {
 	denyList  []*node
 	idChains  map[string]*identityChains
 	edgeRoles map[string]bool
+	holds     *refHolds
 }
 
 var refState = map[*Snapshot]*refCaches{}
@@ -447,4 +450,135 @@ func (s *Snapshot) referenceBoundOutside(member, scope string) bool {
 		}
 	}
 	return false
+}
+
+// referenceUniverse is the former Universe: it lists, for every member, the permissions Removes probes: for
+// each binding that covers it, the permissions of the role (permsOf) on
+// the binding's node (organization, folder, project or resource).
+func (s *Snapshot) referenceUniverse() map[string][]remediate.Permission {
+	s.resolveAncestors()
+	s.completeRoles()
+	out := map[string][]remediate.Permission{}
+	for _, id := range s.identities() {
+		set := map[remediate.Permission]bool{}
+		for node := range s.boundNodes(id) {
+			for _, b := range s.bindings[node] {
+				if !coversOwn(b, id) {
+					continue
+				}
+				for _, perm := range s.permsOf(b.Role) {
+					set[remediate.Permission{Action: perm, Resource: node}] = true
+				}
+			}
+		}
+		if len(set) == 0 {
+			continue
+		}
+		l := make([]remediate.Permission, 0, len(set))
+		for p := range set {
+			l = append(l, p)
+		}
+		sort.Slice(l, func(i, j int) bool {
+			if l[i].Resource != l[j].Resource {
+				return l[i].Resource < l[j].Resource
+			}
+			return l[i].Action < l[j].Action
+		})
+		out[id.Member] = l
+	}
+	return out
+}
+
+// referenceHolds is the former Holds, gcp.Decide per probe: it decides a permission of a member on a node (allowed or
+// conditional), with the full permissions of the roles of the narrowing
+// table and the offline table's for the others.
+func (s *Snapshot) referenceHolds(member string, perm remediate.Permission) bool {
+	h := s.refHoldsCache()
+	n := s.nodes[s.canonical(perm.Resource)]
+	if n == nil {
+		return false
+	}
+	id := h.ids[member]
+	if id == nil {
+		id = s.identityOf(member)
+		h.ids[member] = id
+	}
+	chain, denies := s.chain(n)
+	key := member + "\x00" + n.name
+	held := h.roles[key]
+	if held == nil {
+		held = &heldRoles{roles: gcp.NewRoles()}
+		for _, nb := range chain {
+			mine := gcp.NodeBindings{Node: nb.Node}
+			for _, b := range nb.Bindings {
+				if !bindingCovers(b, id) {
+					continue
+				}
+				mine.Bindings = append(mine.Bindings, b)
+				if held.roles.Known(b.Role) {
+					continue
+				}
+				if _, full := fullPerms[b.Role]; full || s.roles.Known(b.Role) {
+					held.roles.Add(b.Role, s.permsOf(b.Role))
+					held.names = append(held.names, b.Role)
+				}
+			}
+			if len(mine.Bindings) > 0 {
+				held.chain = append(held.chain, mine)
+			}
+		}
+		h.roles[key] = held
+	}
+	// Most probes ask for a permission none of the roles has: no grant, so
+	// no need to weigh the deny policies.
+	granted := false
+	for _, r := range held.names {
+		if has, _ := held.roles.Has(r, perm.Action); has {
+			granted = true
+			break
+		}
+	}
+	if !granted {
+		return false
+	}
+	roles := held.roles
+	attrs := n.attrs
+	if n.kind != "resource" {
+		attrs = gcp.ResourceAttrs{}
+		if s.cat != nil {
+			for _, e := range s.cat.Lookup(cloudName, perm.Action) {
+				attrs = prepare([]catalog.Entry{e})[0].attrs
+			}
+		}
+	}
+	// The chain reduced to the member's own bindings decides as the whole
+	// chain does: the others cannot grant it anything.
+	r := gcp.Decide(&gcp.Request{Identity: id, Permission: perm.Action, Resource: &attrs}, held.chain, denies, roles, s.conds)
+	return r.Allowed != tri.False
+}
+
+// refHolds is what Holds computes once per loaded (or changed) state
+// rather than once per probe: the verification of fixes probes every
+// permission of every principal's roles, twice.
+type refHolds struct {
+	ids   map[string]*gcp.Identity
+	roles map[string]*heldRoles // by member and node: the roles it holds there
+}
+
+// heldRoles are the roles one member holds at one node, with their
+// permissions.
+type heldRoles struct {
+	roles *gcp.Roles
+	names []string
+	chain []gcp.NodeBindings // the node's chain with only the member's bindings
+}
+
+func (s *Snapshot) refHoldsCache() *refHolds {
+	c := ref(s)
+	if c.holds == nil {
+		s.resolveAncestors()
+		s.completeRoles()
+		c.holds = &refHolds{ids: map[string]*gcp.Identity{}, roles: map[string]*heldRoles{}}
+	}
+	return c.holds
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/imagewarden/imagewarden/analyzer/catalog"
 	"github.com/imagewarden/imagewarden/analyzer/model"
+	"github.com/imagewarden/imagewarden/analyzer/remediate"
 )
 
 // TestReferenceDemo: on the demo inputs, Evaluate and Edges give the same
@@ -83,6 +84,7 @@ func compareWithReference(t *testing.T, docs map[string]string) {
 	if !reflect.DeepEqual(gotEdges, wantEdges) {
 		t.Errorf("edges differ from the reference:\n%s", firstDifference(gotEdges, wantEdges))
 	}
+	compareProbes(t, load(), load())
 	// The admin nodes hold what the reference's snapshot says they hold.
 	for _, e := range wantEdges {
 		if _, _, _, ok := model.ParseAdminNode(e.To); !ok {
@@ -260,4 +262,73 @@ func generatedOrg(seed int64) map[string]string {
 		"iam-policies.json": js(results), "projects.json": js(projectList), "groups.json": js(memberships),
 		"deny-policies.json": js(denies), "roles.json": js(map[string]any{"roles": roleDefs}), "repositories.json": js(repos),
 	}
+}
+
+// compareProbes: on fresh, unevaluated snapshots (as the remediation has
+// them), Universe and Holds answer as the former per-request code
+// (referenceUniverse, referenceHolds): every member of the universes, and
+// a few the bindings do not name, probed for every permission of every
+// universe on every node that has one, the other nodes, an unknown node and
+// an unknown permission.
+func compareProbes(t *testing.T, fast, slow *Snapshot) {
+	t.Helper()
+	got, want := fast.Universe(), slow.referenceUniverse()
+	if len(want) == 0 {
+		t.Fatal("the reference's universe is empty: the inputs test nothing")
+	}
+	if !reflect.DeepEqual(got, want) {
+		for m := range want {
+			if !reflect.DeepEqual(got[m], want[m]) {
+				t.Errorf("Universe()[%s] differs from the reference:\n%s", m, firstDifference(got[m], want[m]))
+				break
+			}
+		}
+		t.Errorf("Universe() differs from the reference: %d members, reference %d", len(got), len(want))
+	}
+	members := []string{"user:nobody@example.com", "allUsers", "allAuthenticatedUsers"}
+	actionSet := map[string]bool{"nothing.at.all": true}
+	for m, l := range want {
+		members = append(members, m)
+		for _, p := range l {
+			actionSet[p.Action] = true
+		}
+	}
+	sort.Strings(members)
+	actions := make([]string, 0, len(actionSet))
+	for a := range actionSet {
+		actions = append(actions, a)
+	}
+	sort.Strings(actions)
+	nodes := []string{"projects/does-not-exist"}
+	for n := range slow.nodes {
+		nodes = append(nodes, n)
+	}
+	sort.Strings(nodes)
+	// Every member on every node for a sample of the permissions (all of
+	// them on small inputs), the image ones always.
+	rng := rand.New(rand.NewSource(int64(len(members)*7919 + len(actions))))
+	var probes, allowed int
+	for _, m := range members {
+		for _, a := range actions {
+			image := strings.HasPrefix(a, "artifactregistry.") || strings.HasPrefix(a, "iam.serviceAccounts.") || strings.HasPrefix(a, "storage.objects.")
+			if !image && len(actions) > 120 && rng.Intn(len(actions)) >= 120 {
+				continue
+			}
+			for _, n := range nodes {
+				p := remediate.Permission{Action: a, Resource: n}
+				g, w := fast.Holds(m, p), slow.referenceHolds(m, p)
+				probes++
+				if w {
+					allowed++
+				}
+				if g != w {
+					t.Fatalf("Holds(%s, %s on %s) = %v, reference %v", m, a, n, g, w)
+				}
+			}
+		}
+	}
+	if allowed == 0 || allowed == probes {
+		t.Fatalf("%d of %d probes held: the inputs test nothing", allowed, probes)
+	}
+	t.Logf("%d members, %d permissions, %d nodes: %d probes, %d held", len(members), len(actions), len(nodes), probes, allowed)
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/imagewarden/imagewarden/analyzer/catalog"
 	"github.com/imagewarden/imagewarden/analyzer/model"
@@ -37,7 +38,8 @@ type Snapshot struct {
 	builtinErr   error
 	byMember     map[string]map[string]bool // lower-case member -> nodes binding it
 	chains       map[string]chainEntry
-	holds        *holdsCache      // Holds' caches; nil until Holds, reset by Apply
+	probe        *probes // Universe's and Holds' index; nil until they run, reset by Apply
+	probeMu      sync.Mutex
 	roleDups     model.Duplicates // custom roles read twice (formats.go, noteRole)
 	// resolved: the ancestor sets are closed; whatever adds a node or an
 	// ancestor clears it, so that resolveAncestors runs again only then.
@@ -64,7 +66,7 @@ func New() *Snapshot {
 }
 
 // UseCatalog gives the catalog to WhoCan.
-func (s *Snapshot) UseCatalog(c *catalog.Catalog) { s.cat = c }
+func (s *Snapshot) UseCatalog(c *catalog.Catalog) { s.cat = c; s.resetProbes() }
 
 // The kinds of item counted in Snapshot.counts (model.Count.Item).
 const (
