@@ -48,6 +48,9 @@ type Report struct {
 	Facts       []model.Fact      `json:"facts"`
 	Edges       []model.Edge      `json:"edges"`
 	Paths       []graph.Path      `json:"paths"`
+	// Federation is the OIDC trusts: which subjects of an identity
+	// provider's tokens can become which principal.
+	Federation []model.FederatedTrust `json:"federation,omitempty"`
 	Findings    []model.Finding   `json:"findings"`
 	Warnings    []model.Warning   `json:"warnings"`
 	Summary     Summary           `json:"summary"`
@@ -275,6 +278,7 @@ func (l *Loaded) Analyze(ctx context.Context, changes []remediate.Change, stages
 		rep.Principals = append(rep.Principals, snap.Principals...)
 		rep.Resources = append(rep.Resources, snap.Resources...)
 		rep.Facts = append(rep.Facts, snap.Facts...)
+		rep.Federation = append(rep.Federation, snap.Federation...)
 		rep.Warnings = append(rep.Warnings, snap.Warnings...)
 		rep.Edges = append(rep.Edges, ev.edges...)
 		rep.Summary.Counts = append(rep.Summary.Counts, snap.Counts...)
@@ -290,7 +294,7 @@ func (l *Loaded) Analyze(ctx context.Context, changes []remediate.Change, stages
 	}
 	endRules := stages.Start("rules", "")
 	var err error
-	rep.Findings, err = engine.Eval(ctx, &rules.Input{Principals: rep.Principals, Resources: rep.Resources, Facts: rep.Facts, Paths: rep.Paths})
+	rep.Findings, err = engine.Eval(ctx, &rules.Input{Principals: rep.Principals, Resources: rep.Resources, Facts: rep.Facts, Paths: rep.Paths, Federation: rep.Federation})
 	if err != nil {
 		return nil, err
 	}

@@ -125,6 +125,7 @@ func (s *Snapshot) Evaluate(cat *catalog.Catalog) *model.Snapshot {
 	}
 	out.Warnings = append(s.warnings, out.Warnings...)
 	out.Counts = s.evaluatedCounts()
+	out.Federation = s.FederatedTrusts()
 	return out
 }
 

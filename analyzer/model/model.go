@@ -151,6 +151,8 @@ type Snapshot struct {
 	Resources  []Resource  `json:"resources"`
 	Facts      []Fact      `json:"facts"`
 	Warnings   []Warning   `json:"warnings"`
+	// Federation lists the OIDC trusts of the principals (federation.go).
+	Federation []FederatedTrust `json:"federation,omitempty"`
 	// Counts are what the plug-in read, evaluated and skipped.
 	Counts []Count `json:"counts"`
 }

@@ -241,6 +241,9 @@ type Input struct {
 	Resources  []model.Resource  `json:"resources"`
 	Facts      []model.Fact      `json:"facts"`
 	Paths      []graph.Path      `json:"paths"` // chains of "can act as" to a capability
+	// Federation: which subjects of an OIDC provider can become which
+	// principal (model.FederatedTrust).
+	Federation []model.FederatedTrust `json:"federation,omitempty"`
 }
 
 // Eval runs every rule and returns the findings, sorted by severity, then

@@ -26,6 +26,7 @@ var (
 	kActions     = ast.StringTerm("actions")
 	kAll         = ast.StringTerm("all")
 	kAssumed     = ast.StringTerm("assumed")
+	kAudiences   = ast.StringTerm("audiences")
 	kCapability  = ast.StringTerm("capability")
 	kCloud       = ast.StringTerm("cloud")
 	kConditional = ast.StringTerm("conditional")
@@ -34,31 +35,38 @@ var (
 	kExcept      = ast.StringTerm("except")
 	kExternal    = ast.StringTerm("external")
 	kFacts       = ast.StringTerm("facts")
+	kFederation  = ast.StringTerm("federation")
 	kFrom        = ast.StringTerm("from")
 	kGroups      = ast.StringTerm("groups")
 	kID          = ast.StringTerm("id")
+	kIssuer      = ast.StringTerm("issuer")
 	kKind        = ast.StringTerm("kind")
 	kKnown       = ast.StringTerm("known")
 	kName        = ast.StringTerm("name")
 	kNote        = ast.StringTerm("note")
 	kPaths       = ast.StringTerm("paths")
 	kPermissions = ast.StringTerm("permissions")
+	kPlatform    = ast.StringTerm("platform")
 	kPolicy      = ast.StringTerm("policy")
 	kPolicyType  = ast.StringTerm("policy_type")
 	kPrincipal   = ast.StringTerm("principal")
 	kPrincipals  = ast.StringTerm("principals")
+	kProvider    = ast.StringTerm("provider")
 	kPublic      = ast.StringTerm("public")
 	kPublicOnly  = ast.StringTerm("public_only")
 	kResource    = ast.StringTerm("resource")
 	kResources   = ast.StringTerm("resources")
+	kScope       = ast.StringTerm("scope")
 	kStatement   = ast.StringTerm("statement")
 	kSteps       = ast.StringTerm("steps")
+	kSubjects    = ast.StringTerm("subjects")
 	kTags        = ast.StringTerm("tags")
 	kTargets     = ast.StringTerm("targets")
 	kThrough     = ast.StringTerm("through")
 	kTo          = ast.StringTerm("to")
 	kType        = ast.StringTerm("type")
 	kVia         = ast.StringTerm("via")
+	kWorkflows   = ast.StringTerm("workflows")
 )
 
 var (
@@ -271,6 +279,22 @@ func (b *builder) path(p *graph.Path) *ast.Term {
 	return o.term()
 }
 
+func (b *builder) federatedTrust(t *model.FederatedTrust) *ast.Term {
+	o := make(obj, 0, 11)
+	o.put(kCloud, b.str(t.Cloud))
+	o.put(kProvider, b.str(t.Provider))
+	o.put(kIssuer, b.str(t.Issuer))
+	o.put(kPlatform, b.str(t.Platform))
+	o.put(kPrincipal, b.str(t.Principal))
+	b.putStr(&o, kStatement, t.Statement)
+	o.put(kSubjects, b.strings(t.Subjects))
+	b.putStrings(&o, kAudiences, t.Audiences)
+	b.putStrings(&o, kWorkflows, t.Workflows)
+	o.put(kScope, b.str(t.Scope))
+	b.putStr(&o, kNote, t.Note)
+	return o.term()
+}
+
 // input is the rules' input document for in.
 func (b *builder) input(in *Input) ast.Value {
 	return b.inputWith(in, list(in.Resources, b.resource))
@@ -279,10 +303,14 @@ func (b *builder) input(in *Input) ast.Value {
 // inputWith is the input with the resources' term already made (shared
 // by the groups of an evaluation split by principal).
 func (b *builder) inputWith(in *Input, resources *ast.Term) ast.Value {
-	return ast.NewObject(
+	o := ast.NewObject(
 		[2]*ast.Term{kPrincipals, list(in.Principals, b.principal)},
 		[2]*ast.Term{kResources, resources},
 		[2]*ast.Term{kFacts, list(in.Facts, b.fact)},
 		[2]*ast.Term{kPaths, list(in.Paths, b.path)},
 	)
+	if len(in.Federation) > 0 { // omitempty
+		o.Insert(kFederation, list(in.Federation, b.federatedTrust))
+	}
+	return o
 }

@@ -21,6 +21,12 @@ import (
 // --policy may read anything, across principals: with them, the input is
 // evaluated whole. TestSplitEvalIsTheWhole compares both on the demo and
 // the synthetic organisations.
+//
+// The federation entries (OIDC trusts) go with the principal they let in:
+// rule oidc_open_trust joins each with that principal's facts and paths,
+// and names the identity provider in its findings, with the trusted
+// principal in the finding's path, so findings of different groups still
+// differ.
 
 // minSplit is the size (principals, facts and paths together) under which
 // an input is evaluated whole: splitting a small input costs more than
@@ -37,6 +43,7 @@ type group struct {
 	principals []model.Principal
 	facts      []model.Fact
 	paths      []graph.Path
+	federation []model.FederatedTrust
 }
 
 // split divides the input into groups of principals of about the same
@@ -88,6 +95,9 @@ func splitInput(in *Input, n int) []*group {
 	for i := range in.Paths {
 		add(in.Paths[i].From)
 	}
+	for i := range in.Federation {
+		add(in.Federation[i].Principal)
+	}
 	total := len(in.Principals) + len(in.Facts) + len(in.Paths)
 	per := (total + n - 1) / n
 	g, filled := 0, 0
@@ -115,6 +125,10 @@ func splitInput(in *Input, n int) []*group {
 		gr := groups[ids[in.Paths[i].From].group]
 		gr.paths = append(gr.paths, in.Paths[i])
 	}
+	for i := range in.Federation {
+		gr := groups[ids[in.Federation[i].Principal].group]
+		gr.federation = append(gr.federation, in.Federation[i])
+	}
 	return groups
 }
 
@@ -131,7 +145,7 @@ func (e *Engine) evalGroups(ctx context.Context, in *Input, groups []*group) ([]
 			b := newBuilder()
 			for i := range next {
 				g := groups[i]
-				input := b.inputWith(&Input{Principals: g.principals, Facts: g.facts, Paths: g.paths}, resources)
+				input := b.inputWith(&Input{Principals: g.principals, Facts: g.facts, Paths: g.paths, Federation: g.federation}, resources)
 				results[i], errs[i] = e.evalFindings(ctx, input)
 				groups[i] = nil // its input is no longer needed
 			}
