@@ -32,6 +32,17 @@ func (s *Snapshot) Apply(c remediate.Change) error {
 		return pol, nil
 	}
 	switch c.Kind {
+	case KindOIDCPin: // oidc_remediate.go: the role's trust policy rewritten
+		pol, err := parse()
+		if err != nil {
+			return err
+		}
+		pr := s.byARN[p["holder"]]
+		if pr == nil || pr.kind != "role" || pol == nil {
+			return fmt.Errorf("%s is not a role of the inputs, or the trust policy is empty", p["holder"])
+		}
+		pr.trust = pol
+		return nil
 	case KindStatementSplit:
 		pol, err := parse()
 		if err != nil {

@@ -225,6 +225,7 @@ func (s *Snapshot) Plan(findings []*model.Finding, env *remediate.Env) []remedia
 		}
 	}
 	out = append(out, s.scpChanges(findings, env)...)
+	out = append(out, s.oidcPinChanges(findings)...) // oidc_remediate.go
 	return out
 }
 
