@@ -51,9 +51,9 @@ type Report struct {
 	// Federation is the OIDC trusts: which subjects of an identity
 	// provider's tokens can become which principal.
 	Federation []model.FederatedTrust `json:"federation,omitempty"`
-	Findings    []model.Finding   `json:"findings"`
-	Warnings    []model.Warning   `json:"warnings"`
-	Summary     Summary           `json:"summary"`
+	Findings   []model.Finding        `json:"findings"`
+	Warnings   []model.Warning        `json:"warnings"`
+	Summary    Summary                `json:"summary"`
 	// Remediation is set by analyze --apply-remediation: the findings the
 	// applied changes resolved, and what else they take away.
 	Remediation *remediate.Applied `json:"remediation,omitempty"`
