@@ -77,6 +77,11 @@ type Summary struct {
 	// Complete is true when nothing was skipped: no input file, no
 	// collection scope, no item inside a file.
 	Complete bool `json:"complete"`
+	// AssumedEdges counts the "can act as" edges drawn without the
+	// inventory that would settle them (model.Edge.Assumed): compute that
+	// may run as a role, since the inputs do not list that compute. Absent
+	// when none is.
+	AssumedEdges int `json:"assumed_edges,omitempty"`
 }
 
 // SkippedItems counts the items inside input files that the analysis
@@ -327,6 +332,11 @@ func summarize(r *Report) Summary {
 	}
 	for _, f := range r.Findings {
 		s.BySeverity[f.Severity]++
+	}
+	for _, e := range r.Edges {
+		if e.Assumed {
+			s.AssumedEdges++
+		}
 	}
 	return s
 }

@@ -185,16 +185,26 @@ func (s *Snapshot) Edges() []model.Edge {
 			}
 		}
 	}
-	// Taking over a service's compute in one's account.
+	// Taking over a service's compute in one's account: exact when the
+	// inputs list that compute (compute.go), assumed otherwise.
+	runsAs := s.computeRunsAs()
 	for i, p := range s.principals {
 		if pw[i] == nil {
 			continue
 		}
 		for svc, sets := range serviceTakeovers {
+			listed, settled := runsAs[[2]string{p.account, svc}]
+			if settled && len(listed) == 0 {
+				continue // the inputs list no such compute in the account
+			}
 			for _, set := range sets {
 				if pw[i].takes[strings.Join(set, "+")] {
-					out = append(out, model.Edge{From: p.arn, To: computeNode(p.account, svc), Cloud: cloudName, Kind: "takeover", Permissions: set, Assumed: true,
-						Note: "can take over " + svc + " compute in the account"})
+					e := model.Edge{From: p.arn, To: computeNode(p.account, svc), Cloud: cloudName, Kind: "takeover", Permissions: set, Assumed: !settled,
+						Note: "can take over " + svc + " compute in the account"}
+					if settled {
+						e.Note += " (listed in the inputs)"
+					}
+					out = append(out, e)
 				}
 			}
 		}
@@ -247,11 +257,21 @@ func (s *Snapshot) Edges() []model.Edge {
 		}
 		// Compute of a service the role trusts may run as it (assumed,
 		// until the inputs list that compute).
+		// When the inputs list the service's compute in the account, only
+		// the roles some of it runs as get an edge, exact.
 		for _, svc := range trustedServices(r.trust) {
-			if _, ok := serviceTakeovers[svc]; ok {
-				edges = append(edges, model.Edge{From: computeNode(r.account, svc), To: r.arn, Cloud: cloudName, Kind: "runs-as", Assumed: true,
-					Note: svc + " compute may run as this role (the inputs list no such compute)"})
+			if _, ok := serviceTakeovers[svc]; !ok {
+				continue
 			}
+			if listed, settled := runsAs[[2]string{r.account, svc}]; settled {
+				if names := listed[r.arn]; len(names) > 0 {
+					edges = append(edges, model.Edge{From: computeNode(r.account, svc), To: r.arn, Cloud: cloudName, Kind: "runs-as",
+						Note: computeNote(svc, names)})
+				}
+				continue
+			}
+			edges = append(edges, model.Edge{From: computeNode(r.account, svc), To: r.arn, Cloud: cloudName, Kind: "runs-as", Assumed: true,
+				Note: svc + " compute may run as this role (the inputs list no such compute)"})
 		}
 		// PassRole to a service the role trusts.
 		for _, svc := range trustedServices(r.trust) {

@@ -55,6 +55,12 @@ func (s *Snapshot) Recognize(doc *model.Document) string {
 		return FormatImages
 	case has("Organization") && (has("Accounts") || has("Roots")):
 		return FormatOrganization
+	case has("Reservations"):
+		return FormatInstances
+	case has("Functions"):
+		return FormatFunctions
+	case has("InstanceProfiles"):
+		return FormatInstanceProfiles
 	}
 	return ""
 }
@@ -81,6 +87,12 @@ func (s *Snapshot) Load(file, format string, doc *model.Document) error {
 		return s.loadRegistry(file, doc)
 	case FormatImageInventory:
 		return s.loadImageInventory(file, doc)
+	case FormatInstances:
+		return s.loadInstances(file, doc)
+	case FormatFunctions:
+		return s.loadFunctions(file, doc)
+	case FormatInstanceProfiles:
+		return s.loadInstanceProfiles(file, doc)
 	}
 	return fmt.Errorf("unknown format %q", format)
 }

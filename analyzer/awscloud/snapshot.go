@@ -23,7 +23,8 @@ type Snapshot struct {
 	repoOrder  []string
 	images     map[string]*image
 	imageOrder []string
-	more       inventory // registries, image inventory, AMI sharing (inventory.go)
+	more       inventory        // registries, image inventory, AMI sharing (inventory.go)
+	compute    computeInventory // EC2 instances, Lambda functions, instance profiles (compute.go)
 	org        *organization
 	warnings   []model.Warning
 	counts     model.Counter // what the inputs held, read and skipped

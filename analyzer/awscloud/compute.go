@@ -1,0 +1,300 @@
+package awscloud
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws/arn"
+
+	"github.com/imagewarden/imagewarden/analyzer/model"
+)
+
+// Formats of the compute inventory (docs/inputs.md): which compute exists
+// and which role it runs as, so that the "runs-as" edges of the services
+// it belongs to are exact instead of assumed.
+const (
+	FormatInstances        = "aws-ec2-instances"
+	FormatFunctions        = "aws-lambda-functions"
+	FormatInstanceProfiles = "aws-iam-instance-profiles"
+)
+
+// computeInventory is what the compute inputs add to a Snapshot.
+type computeInventory struct {
+	// listed: the (account, service) pairs whose compute an input lists;
+	// for those, the runs-as edges are exact.
+	listed map[[2]string]bool
+	// runsAs: per (account, service), the compute that runs as each role
+	// ARN, by name.
+	runsAs map[[2]string]map[string][]string
+	// instances wait for the instance profiles (authorization details or
+	// list-instance-profiles) that map them to roles, which may be read
+	// after them.
+	instances []listedInstance
+	// profiles: instance profile ARN -> role ARNs, from
+	// list-instance-profiles (the authorization details' InstanceProfileList
+	// is on the roles).
+	profiles map[string][]string
+}
+
+type listedInstance struct {
+	id, account, profile string
+}
+
+func (s *Snapshot) comp() *computeInventory {
+	if s.compute.listed == nil {
+		s.compute = computeInventory{listed: map[[2]string]bool{}, runsAs: map[[2]string]map[string][]string{}, profiles: map[string][]string{}}
+	}
+	return &s.compute
+}
+
+func (c *computeInventory) add(account, service, role, name string) {
+	k := [2]string{account, service}
+	if c.runsAs[k] == nil {
+		c.runsAs[k] = map[string][]string{}
+	}
+	c.runsAs[k][role] = append(c.runsAs[k][role], name)
+}
+
+// instancesFile is the output of aws ec2 describe-instances, with an
+// optional Account naming the account an empty output is about.
+type instancesFile struct {
+	Account      string `json:"Account"`
+	Reservations []struct {
+		OwnerID   string `json:"OwnerId"`
+		Instances []struct {
+			InstanceID         string `json:"InstanceId"`
+			IamInstanceProfile *struct {
+				Arn string `json:"Arn"`
+			} `json:"IamInstanceProfile"`
+			State *struct {
+				Name string `json:"Name"`
+			} `json:"State"`
+		} `json:"Instances"`
+	} `json:"Reservations"`
+}
+
+const (
+	serviceEC2    = "ec2.amazonaws.com"
+	serviceLambda = "lambda.amazonaws.com"
+)
+
+func (s *Snapshot) loadInstances(file string, doc *model.Document) error {
+	var f instancesFile
+	if err := decodeObject(doc, &f); err != nil {
+		return err
+	}
+	c := s.comp()
+	accounts := map[string]bool{}
+	if f.Account != "" {
+		if !accountID.MatchString(f.Account) {
+			return fmt.Errorf("Account %q: must be a 12-digit account id", f.Account)
+		}
+		accounts[f.Account] = true
+	}
+	for i, r := range f.Reservations {
+		for j, in := range r.Instances {
+			where := fmt.Sprintf("Reservations[%d].Instances[%d]", i, j)
+			if in.State != nil && (in.State.Name == "terminated" || in.State.Name == "shutting-down") {
+				continue // runs nothing any more
+			}
+			acct := r.OwnerID
+			var profile string
+			if in.IamInstanceProfile != nil && in.IamInstanceProfile.Arn != "" {
+				profile = in.IamInstanceProfile.Arn
+				p, err := arn.Parse(profile)
+				if err != nil || !strings.HasPrefix(p.Resource, "instance-profile/") {
+					s.warn(file, where+".IamInstanceProfile.Arn", fmt.Sprintf("%q is not an instance profile ARN: the account's EC2 edges stay assumed", profile))
+					profile = "?"
+				} else if acct == "" {
+					acct = p.AccountID
+				}
+			}
+			if acct == "" {
+				acct = f.Account
+			}
+			if !accountID.MatchString(acct) {
+				s.warn(file, where, "no account (OwnerId, the profile's ARN or Account): the instance is ignored")
+				continue
+			}
+			accounts[acct] = true
+			if profile != "" {
+				c.instances = append(c.instances, listedInstance{id: in.InstanceID, account: acct, profile: profile})
+			}
+		}
+	}
+	if len(accounts) == 0 {
+		s.warn(file, "", "no account is named (no OwnerId and no Account): the file settles no EC2 edge")
+	}
+	for a := range accounts {
+		c.listed[[2]string{a, serviceEC2}] = true
+	}
+	return nil
+}
+
+// functionsFile is the output of aws lambda list-functions, with an
+// optional Account as for instances.
+type functionsFile struct {
+	Account   string `json:"Account"`
+	Functions []struct {
+		FunctionName string `json:"FunctionName"`
+		FunctionArn  string `json:"FunctionArn"`
+		Role         string `json:"Role"`
+	} `json:"Functions"`
+}
+
+func (s *Snapshot) loadFunctions(file string, doc *model.Document) error {
+	var f functionsFile
+	if err := decodeObject(doc, &f); err != nil {
+		return err
+	}
+	c := s.comp()
+	accounts := map[string]bool{}
+	if f.Account != "" {
+		if !accountID.MatchString(f.Account) {
+			return fmt.Errorf("Account %q: must be a 12-digit account id", f.Account)
+		}
+		accounts[f.Account] = true
+	}
+	for i, fn := range f.Functions {
+		where := fmt.Sprintf("Functions[%d]", i)
+		acct := accountOf(fn.FunctionArn)
+		if acct == "" {
+			acct = f.Account
+		}
+		if !accountID.MatchString(acct) {
+			s.warn(file, where, fmt.Sprintf("function %q: no account (FunctionArn or Account): the function is ignored", fn.FunctionName))
+			continue
+		}
+		accounts[acct] = true
+		if p, err := arn.Parse(fn.Role); err != nil || !strings.HasPrefix(p.Resource, "role/") {
+			s.warn(file, where+".Role", fmt.Sprintf("function %q: %q is not a role ARN: the account's Lambda edges stay assumed", fn.FunctionName, fn.Role))
+			c.add(acct, serviceLambda, "?", fn.FunctionName)
+			continue
+		}
+		c.add(acct, serviceLambda, fn.Role, "function "+fn.FunctionName)
+	}
+	if len(accounts) == 0 {
+		s.warn(file, "", "no account is named (no FunctionArn and no Account): the file settles no Lambda edge")
+	}
+	for a := range accounts {
+		c.listed[[2]string{a, serviceLambda}] = true
+	}
+	return nil
+}
+
+// instanceProfilesFile is the output of aws iam list-instance-profiles.
+type instanceProfilesFile struct {
+	InstanceProfiles []struct {
+		InstanceProfileName string `json:"InstanceProfileName"`
+		Arn                 string `json:"Arn"`
+		Roles               []struct {
+			Arn string `json:"Arn"`
+		} `json:"Roles"`
+	} `json:"InstanceProfiles"`
+}
+
+func (s *Snapshot) loadInstanceProfiles(file string, doc *model.Document) error {
+	var f instanceProfilesFile
+	if err := decodeObject(doc, &f); err != nil {
+		return err
+	}
+	c := s.comp()
+	for i, ip := range f.InstanceProfiles {
+		if ip.Arn == "" {
+			s.warn(file, fmt.Sprintf("InstanceProfiles[%d]", i), "no Arn: the profile is ignored")
+			continue
+		}
+		for _, r := range ip.Roles {
+			if r.Arn != "" {
+				c.profiles[ip.Arn] = append(c.profiles[ip.Arn], r.Arn)
+			}
+		}
+		if _, ok := c.profiles[ip.Arn]; !ok {
+			c.profiles[ip.Arn] = []string{} // known, with no role
+		}
+	}
+	return nil
+}
+
+// computeRunsAs answers, for the compute of a service in an account,
+// whether the inputs settle which roles it runs as and, if so, the
+// compute running as each role. EC2 instances are mapped to roles through
+// their instance profile; an instance whose profile maps to no known
+// profile leaves the account's EC2 edges assumed.
+func (s *Snapshot) computeRunsAs() map[[2]string]map[string][]string {
+	c := &s.compute
+	if c.listed == nil {
+		return nil
+	}
+	profileRoles := map[string][]string{}
+	for a, rs := range c.profiles {
+		profileRoles[a] = append(profileRoles[a], rs...)
+	}
+	for _, p := range s.principals {
+		for _, ip := range p.instanceProfiles {
+			if p.kind == "role" && !slices.Contains(profileRoles[ip], p.arn) {
+				profileRoles[ip] = append(profileRoles[ip], p.arn)
+			}
+		}
+	}
+	out := map[[2]string]map[string][]string{}
+	unsettled := map[[2]string]bool{}
+	for k, m := range c.runsAs {
+		out[k] = map[string][]string{}
+		for r, names := range m {
+			if r == "?" {
+				unsettled[k] = true
+				continue
+			}
+			out[k][r] = append(out[k][r], names...)
+		}
+	}
+	for _, in := range c.instances {
+		k := [2]string{in.account, serviceEC2}
+		roles, known := profileRoles[in.profile]
+		if !known {
+			unsettled[k] = true
+			continue
+		}
+		if out[k] == nil {
+			out[k] = map[string][]string{}
+		}
+		for _, r := range roles {
+			out[k][r] = append(out[k][r], "instance "+in.id)
+		}
+	}
+	for k := range c.listed {
+		if unsettled[k] {
+			delete(out, k)
+			continue
+		}
+		if out[k] == nil {
+			out[k] = map[string][]string{}
+		}
+	}
+	for k := range out {
+		if !c.listed[k] {
+			delete(out, k)
+		}
+	}
+	for _, m := range out {
+		for r := range m {
+			sort.Strings(m[r])
+		}
+	}
+	return out
+}
+
+// computeNote names the compute that runs as a role, for the edge's note.
+func computeNote(svc string, names []string) string {
+	const most = 5
+	shown := names
+	more := ""
+	if len(names) > most {
+		shown = names[:most]
+		more = fmt.Sprintf(" and %d more", len(names)-most)
+	}
+	return svc + " compute listed in the inputs runs as this role: " + strings.Join(shown, ", ") + more
+}

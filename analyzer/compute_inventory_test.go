@@ -1,0 +1,56 @@
+package analyzer
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/imagewarden/imagewarden/analyzer/model"
+)
+
+// TestDemoComputeInventory: the demo with an EC2 and a Lambda inventory of
+// the shared-services account. The EC2 compute there runs as legacy-jenkins
+// only (exact, no edge to EC2ImageBuilderInstance, whose profile no instance
+// uses) and there is no Lambda function: the summary counts three assumed
+// edges fewer for EC2 (two runs-as, carol's takeover, now exact) and one for
+// Lambda (carol's takeover, now gone).
+func TestDemoComputeInventory(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	base, err := Analyze(context.Background(), Options{Paths: []string{demoDir}, Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Analyze(context.Background(), Options{Paths: []string{demoDir, "testdata/compute-inventory"}, Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := rep.Summary.AssumedEdges, base.Summary.AssumedEdges-4; got != want || base.Summary.AssumedEdges == 0 {
+		t.Errorf("assumed edges: %d with the inventory, %d without; want %d", got, base.Summary.AssumedEdges, want)
+	}
+	const (
+		ec2     = model.ComputePrefix + "aws:210987654321:ec2.amazonaws.com"
+		lambda  = model.ComputePrefix + "aws:210987654321:lambda.amazonaws.com"
+		jenkins = "arn:aws:iam::210987654321:role/legacy-jenkins"
+		builder = "arn:aws:iam::210987654321:role/EC2ImageBuilderInstance"
+		carol   = "arn:aws:iam::210987654321:user/carol"
+	)
+	found := map[string]model.Edge{}
+	for _, e := range rep.Edges {
+		found[e.From+" "+e.To] = e
+	}
+	if e, ok := found[ec2+" "+jenkins]; !ok || e.Assumed {
+		t.Errorf("EC2 compute -> legacy-jenkins: %+v (present %v), want exact", e, ok)
+	}
+	if e, ok := found[carol+" "+ec2]; !ok || e.Assumed {
+		t.Errorf("carol -> EC2 compute: %+v (present %v), want exact", e, ok)
+	}
+	for _, k := range []string{ec2 + " " + builder, carol + " " + lambda} {
+		if e, ok := found[k]; ok {
+			t.Errorf("%s: %+v, want no edge (no listed compute)", k, e)
+		}
+	}
+	// The other account's EC2 compute is not listed: still assumed.
+	if e, ok := found["arn:aws:iam::345678901234:user/henry "+model.ComputePrefix+"aws:345678901234:ec2.amazonaws.com"]; !ok || !e.Assumed {
+		t.Errorf("henry -> EC2 compute of 345678901234: %+v (present %v), want assumed", e, ok)
+	}
+}
