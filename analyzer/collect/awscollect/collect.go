@@ -195,6 +195,7 @@ func collectAccount(ctx context.Context, o Options, cfg aws.Config, account, dir
 			for _, sc := range collectInventory(ctx, ao, account, region) {
 				record(withPrefix(sc))
 			}
+			record(withPrefix(collectInstances(ctx, ao, account, region)))
 		}(region)
 	}
 	wg.Wait()

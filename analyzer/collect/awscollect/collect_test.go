@@ -35,7 +35,7 @@ var readOnly = map[string]bool{
 	"ecr:GetRegistryPolicy": true, "ecr:GetAccountSetting": true, "ecr:GetRegistryScanningConfiguration": true, "ecr:DescribeRegistry": true,
 	"ecr-public:DescribeRepositories": true, "ecr-public:GetRepositoryPolicy": true,
 	"ec2:DescribeRegions": true, "ec2:DescribeImages": true, "ec2:DescribeImageAttribute": true,
-	"ec2:DescribeLaunchTemplates": true, "ec2:DescribeLaunchTemplateVersions": true,
+	"ec2:DescribeLaunchTemplates": true, "ec2:DescribeLaunchTemplateVersions": true, "ec2:DescribeInstances": true,
 	"imagebuilder:ListImagePipelines": true, "imagebuilder:ListImageRecipes": true,
 	"imagebuilder:ListInfrastructureConfigurations": true, "imagebuilder:GetInfrastructureConfiguration": true,
 	"ssm:DescribeParameters": true, "ssm:GetParameters": true,
@@ -507,6 +507,23 @@ func (f *fakeAWS) serveEC2(w http.ResponseWriter, r *http.Request, op string) {
 			return
 		}
 		ec2Reply(w, "DescribeLaunchTemplateVersions", `<launchTemplateVersionSet>`+version("lt-0bbb", "batch", 1, true, "resolve:ssm:/golden/ami")+version("lt-0bbb", "batch", 1, true, "resolve:ssm:/golden/ami")+`</launchTemplateVersionSet>`)
+	case "ec2:DescribeInstances":
+		// Two pages: an instance running with the builder's profile, then
+		// one without a profile and a terminated one.
+		instance := func(id, state, profile string) string {
+			p := ""
+			if profile != "" {
+				p = `<iamInstanceProfile><arn>arn:aws:iam::111122223333:instance-profile/` + profile + `</arn><id>AIPA` + id + `</id></iamInstanceProfile>`
+			}
+			return `<item><instanceId>` + id + `</instanceId><instanceState><code>16</code><name>` + state + `</name></instanceState>` + p + `</item>`
+		}
+		if r.Form.Get("NextToken") == "" {
+			ec2Reply(w, "DescribeInstances", `<reservationSet><item><reservationId>r-0b`+reg+`</reservationId><ownerId>111122223333</ownerId><instancesSet>`+
+				instance("i-0"+reg, "running", "builder")+`</instancesSet></item></reservationSet><nextToken>p2</nextToken>`)
+			return
+		}
+		ec2Reply(w, "DescribeInstances", `<reservationSet><item><reservationId>r-0a`+reg+`</reservationId><ownerId>111122223333</ownerId><instancesSet>`+
+			instance("i-1"+reg, "stopped", "")+instance("i-2"+reg, "terminated", "old")+`</instancesSet></item></reservationSet>`)
 	default:
 		w.WriteHeader(400)
 		fmt.Fprintf(w, `<Response><Errors><Error><Code>InvalidAction</Code><Message>%s</Message></Error></Errors><RequestID>r</RequestID></Response>`, op)
@@ -640,7 +657,7 @@ func (f *fakeAWS) serveIAM(w http.ResponseWriter, r *http.Request, acct string) 
 	fmt.Fprintf(w, `<GetAccountAuthorizationDetailsResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><GetAccountAuthorizationDetailsResult>
 <IsTruncated>false</IsTruncated><UserDetailList/><GroupDetailList/>
 <RoleDetailList><member><Path>/</Path><RoleName>builder</RoleName><RoleId>AROA1</RoleId><Arn>arn:aws:iam::111122223333:role/builder</Arn><CreateDate>2024-01-01T00:00:00Z</CreateDate>
-<AssumeRolePolicyDocument>%s</AssumeRolePolicyDocument><InstanceProfileList/><RolePolicyList/>
+<AssumeRolePolicyDocument>%s</AssumeRolePolicyDocument><InstanceProfileList><member><Path>/</Path><InstanceProfileName>builder</InstanceProfileName><InstanceProfileId>AIPA1</InstanceProfileId><Arn>arn:aws:iam::111122223333:instance-profile/builder</Arn><CreateDate>2024-01-01T00:00:00Z</CreateDate></member></InstanceProfileList><RolePolicyList/>
 <AttachedManagedPolicies><member><PolicyName>ami-builder</PolicyName><PolicyArn>arn:aws:iam::111122223333:policy/ami-builder</PolicyArn></member></AttachedManagedPolicies><Tags/></member></RoleDetailList>
 <Policies><member><PolicyName>ami-builder</PolicyName><PolicyId>ANPA1</PolicyId><Arn>arn:aws:iam::111122223333:policy/ami-builder</Arn><Path>/</Path><DefaultVersionId>v2</DefaultVersionId>
 <PolicyVersionList><member><Document>%s</Document><VersionId>v2</VersionId><IsDefaultVersion>true</IsDefaultVersion><CreateDate>2024-01-01T00:00:00Z</CreateDate></member>
@@ -836,10 +853,24 @@ func TestAnalyzeCollectedSnapshot(t *testing.T) {
 			t.Errorf("%s skipped: %s", s.Path, s.Error)
 		}
 	}
-	for _, k := range []string{"aws-ecr-registry", "aws-image-inventory"} {
+	for _, k := range []string{"aws-ecr-registry", "aws-image-inventory", "aws-ec2-instances"} {
 		if !kinds[k] {
 			t.Errorf("no input read as %s: %v", k, kinds)
 		}
+	}
+	// The instances run with the builder's profile: EC2 compute runs as
+	// the builder, exactly (not assumed).
+	exact := false
+	for _, e := range rep.Edges {
+		if e.Kind == "runs-as" && e.From == model.ComputePrefix+"aws:111122223333:ec2.amazonaws.com" {
+			if e.To != "arn:aws:iam::111122223333:role/builder" || e.Assumed {
+				t.Errorf("EC2 compute edge %s -> %s (assumed %v): want exact to the builder only", e.From, e.To, e.Assumed)
+			}
+			exact = true
+		}
+	}
+	if !exact {
+		t.Errorf("no runs-as edge from the EC2 compute to the builder")
 	}
 	got := map[string]bool{}
 	targets := map[string][]string{} // rule principal capability -> known targets
