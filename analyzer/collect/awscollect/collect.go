@@ -196,6 +196,7 @@ func collectAccount(ctx context.Context, o Options, cfg aws.Config, account, dir
 				record(withPrefix(sc))
 			}
 			record(withPrefix(collectInstances(ctx, ao, account, region)))
+			record(withPrefix(collectFunctions(ctx, ao, account, region)))
 		}(region)
 	}
 	wg.Wait()

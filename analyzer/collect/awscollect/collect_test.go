@@ -36,6 +36,7 @@ var readOnly = map[string]bool{
 	"ecr-public:DescribeRepositories": true, "ecr-public:GetRepositoryPolicy": true,
 	"ec2:DescribeRegions": true, "ec2:DescribeImages": true, "ec2:DescribeImageAttribute": true,
 	"ec2:DescribeLaunchTemplates": true, "ec2:DescribeLaunchTemplateVersions": true, "ec2:DescribeInstances": true,
+	"lambda:ListFunctions":            true,
 	"imagebuilder:ListImagePipelines": true, "imagebuilder:ListImageRecipes": true,
 	"imagebuilder:ListInfrastructureConfigurations": true, "imagebuilder:GetInfrastructureConfiguration": true,
 	"ssm:DescribeParameters": true, "ssm:GetParameters": true,
@@ -132,6 +133,12 @@ func operation(r *http.Request) string {
 	if svc == "imagebuilder" {
 		return svc + ":" + strings.TrimPrefix(r.URL.Path, "/")
 	}
+	if svc == "lambda" {
+		if r.Method == http.MethodGet && strings.TrimSuffix(r.URL.Path, "/") == "/2015-03-31/functions" {
+			return "lambda:ListFunctions"
+		}
+		return "lambda:" + r.Method + " " + r.URL.Path
+	}
 	r.ParseForm()
 	return svc + ":" + r.Form.Get("Action")
 }
@@ -173,7 +180,7 @@ func refuse(w http.ResponseWriter, svc string, json11 bool, code, msg string) {
 		w.Header().Set("Content-Type", "text/xml")
 		w.WriteHeader(401)
 		fmt.Fprintf(w, `<Response><Errors><Error><Code>%s</Code><Message>%s</Message></Error></Errors><RequestID>r</RequestID></Response>`, code, msg)
-	case svc == "imagebuilder":
+	case svc == "imagebuilder" || svc == "lambda":
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("X-Amzn-ErrorType", code)
 		w.WriteHeader(403)
@@ -202,7 +209,7 @@ func (f *fakeAWS) authenticate(w http.ResponseWriter, r *http.Request, svc strin
 		switch {
 		case svc == "ec2":
 			return ec2
-		case json11 || svc == "imagebuilder":
+		case json11 || svc == "imagebuilder" || svc == "lambda":
 			return json
 		}
 		return query
@@ -244,7 +251,7 @@ func serverError(w http.ResponseWriter, svc string, json11 bool) {
 		w.Header().Set("Content-Type", "text/xml")
 		w.WriteHeader(500)
 		fmt.Fprint(w, `<Response><Errors><Error><Code>InternalError</Code><Message>An internal error has occurred.</Message></Error></Errors><RequestID>r</RequestID></Response>`)
-	case svc == "imagebuilder":
+	case svc == "imagebuilder" || svc == "lambda":
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("X-Amzn-ErrorType", "ServiceException")
 		w.WriteHeader(500)
@@ -267,6 +274,11 @@ func throttle(w http.ResponseWriter, svc string, json11 bool) {
 		w.Header().Set("Content-Type", "text/xml")
 		w.WriteHeader(503)
 		fmt.Fprint(w, `<Response><Errors><Error><Code>RequestLimitExceeded</Code><Message>Request limit exceeded.</Message></Error></Errors><RequestID>r</RequestID></Response>`)
+	case svc == "lambda":
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("X-Amzn-ErrorType", "TooManyRequestsException")
+		w.WriteHeader(429)
+		fmt.Fprint(w, `{"message":"Rate exceeded","Reason":"CallerRateLimitExceeded"}`)
 	case svc == "imagebuilder":
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("X-Amzn-ErrorType", "CallRateLimitExceededException")
@@ -328,6 +340,9 @@ func (f *fakeAWS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	case "ssm":
 		f.serveSSM(w, r, op, in)
+		return
+	case "lambda":
+		f.serveLambda(w, r, op)
 		return
 	}
 	switch op {
@@ -527,6 +542,25 @@ func (f *fakeAWS) serveEC2(w http.ResponseWriter, r *http.Request, op string) {
 	default:
 		w.WriteHeader(400)
 		fmt.Fprintf(w, `<Response><Errors><Error><Code>InvalidAction</Code><Message>%s</Message></Error></Errors><RequestID>r</RequestID></Response>`, op)
+	}
+}
+
+// serveLambda: two functions over two pages, one running as the builder.
+func (f *fakeAWS) serveLambda(w http.ResponseWriter, r *http.Request, op string) {
+	reg := region(r)
+	fn := func(name, role string) string {
+		return fmt.Sprintf(`{"FunctionName":%q,"FunctionArn":"arn:aws:lambda:%s:111122223333:function:%s","Role":"arn:aws:iam::111122223333:role/%s","Runtime":"python3.12"}`, name, reg, name, role)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	switch {
+	case op != "lambda:ListFunctions":
+		w.Header().Set("X-Amzn-ErrorType", "InvalidRequestContentException")
+		w.WriteHeader(400)
+		fmt.Fprintf(w, `{"message":%q}`, op)
+	case r.URL.Query().Get("Marker") == "":
+		fmt.Fprint(w, `{"Functions":[`+fn("resize", "builder")+`],"NextMarker":"p2"}`)
+	default:
+		fmt.Fprint(w, `{"Functions":[`+fn("thumbnails", "thumbnailer")+`]}`)
 	}
 }
 
@@ -853,7 +887,7 @@ func TestAnalyzeCollectedSnapshot(t *testing.T) {
 			t.Errorf("%s skipped: %s", s.Path, s.Error)
 		}
 	}
-	for _, k := range []string{"aws-ecr-registry", "aws-image-inventory", "aws-ec2-instances"} {
+	for _, k := range []string{"aws-ecr-registry", "aws-image-inventory", "aws-ec2-instances", "aws-lambda-functions"} {
 		if !kinds[k] {
 			t.Errorf("no input read as %s: %v", k, kinds)
 		}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
 
 	"github.com/imagewarden/imagewarden/analyzer/collect"
 )
@@ -48,6 +49,37 @@ func collectInstances(ctx context.Context, o Options, account, region string) Sc
 	})
 	name := "ec2-instances-" + region + ".json"
 	if err := collect.WriteJSON(filepath.Join(o.Out, name), map[string]any{"Account": account, "Region": region, "Reservations": reservations}); err != nil {
+		s.Error = err.Error()
+		return s
+	}
+	s.Files = []string{name}
+	return s
+}
+
+// collectFunctions writes lambda-functions-REGION.json: the region's
+// Lambda functions with their execution role, in the shape of `aws lambda
+// list-functions` (the fields analyze reads) with Account added, so that
+// the Lambda runs-as edges are exact (docs/inputs.md, section 8).
+func collectFunctions(ctx context.Context, o Options, account, region string) Scope {
+	s := Scope{Name: "lambda-functions:" + region}
+	c := lambda.NewFromConfig(o.Config, func(opt *lambda.Options) { opt.Region = region })
+	functions := []any{}
+	p := lambda.NewListFunctionsPaginator(c, &lambda.ListFunctionsInput{})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			s.Error = "lambda:ListFunctions: " + errText(err)
+			return s
+		}
+		for _, f := range page.Functions {
+			functions = append(functions, map[string]any{"FunctionName": aws.ToString(f.FunctionName), "FunctionArn": aws.ToString(f.FunctionArn), "Role": aws.ToString(f.Role)})
+		}
+	}
+	sort.SliceStable(functions, func(i, j int) bool {
+		return functions[i].(map[string]any)["FunctionArn"].(string) < functions[j].(map[string]any)["FunctionArn"].(string)
+	})
+	name := "lambda-functions-" + region + ".json"
+	if err := collect.WriteJSON(filepath.Join(o.Out, name), map[string]any{"Account": account, "Region": region, "Functions": functions}); err != nil {
 		s.Error = err.Error()
 		return s
 	}
