@@ -6,6 +6,8 @@ import (
 	"strings"
 	"sync"
 
+	par "github.com/imagewarden/imagewarden/internal/parallel"
+
 	"github.com/imagewarden/imagewarden/analyzer/catalog"
 	"github.com/imagewarden/imagewarden/analyzer/remediate"
 	iam "github.com/imagewarden/imagewarden/policies/aws"
@@ -284,7 +286,7 @@ func (s *Snapshot) decideUniverse(u map[string][]remediate.Permission) {
 		}
 	}
 	held := make([]map[remediate.Permission]bool, len(ps))
-	parallel(len(ps), func(i int) {
+	par.For(len(ps), func(i int) {
 		m := make(map[remediate.Permission]bool, len(u[ps[i].arn]))
 		for _, perm := range u[ps[i].arn] {
 			m[perm] = s.holds(ps[i], perm)

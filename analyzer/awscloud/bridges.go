@@ -4,6 +4,8 @@ import (
 	"sort"
 	"strings"
 
+	par "github.com/imagewarden/imagewarden/internal/parallel"
+
 	"github.com/imagewarden/imagewarden/analyzer/model"
 	iam "github.com/imagewarden/imagewarden/policies/aws"
 )
@@ -72,7 +74,7 @@ func (s *Snapshot) adminBridgeEdges(ep *edgePlan, edges []model.Edge) []model.Ed
 	// Each admin node's edges, in parallel; the takeover of bridges its
 	// guardrails cannot tell apart decided once.
 	parts := make([][]model.Edge, len(names))
-	parallel(len(names), func(i int) {
+	par.For(len(names), func(i int) {
 		admin := names[i]
 		p := admins[admin]
 		var out []model.Edge

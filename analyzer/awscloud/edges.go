@@ -5,6 +5,8 @@ import (
 	"sort"
 	"strings"
 
+	par "github.com/imagewarden/imagewarden/internal/parallel"
+
 	"github.com/imagewarden/imagewarden/analyzer/model"
 	iam "github.com/imagewarden/imagewarden/policies/aws"
 )
@@ -108,7 +110,7 @@ func (s *Snapshot) Edges() []model.Edge {
 	}
 	pw := make([]*powers, len(s.principals))
 	launch := make([][]model.Edge, len(s.principals))
-	parallel(len(s.principals), func(i int) {
+	par.For(len(s.principals), func(i int) {
 		p := s.principals[i]
 		d := ep.deciders[p]
 		if d == nil {
@@ -230,7 +232,7 @@ func (s *Snapshot) Edges() []model.Edge {
 	}
 	assume := iam.NewActionID("sts:AssumeRole")
 	byRole := make([][]model.Edge, len(roles))
-	parallel(len(roles), func(i int) {
+	par.For(len(roles), func(i int) {
 		r := roles[i]
 		var edges []model.Edge
 		trust := &iam.NamedPolicy{Name: "trust:" + r.name, Policy: r.trust}
@@ -333,7 +335,7 @@ func (s *Snapshot) rewriteEdges(ep *edgePlan, edges []model.Edge) []model.Edge {
 	merged := make([]model.Edge, len(pairs))
 	found := make([]bool, len(pairs))
 	const chunk = 256
-	parallel((len(pairs)+chunk-1)/chunk, func(c int) {
+	par.For((len(pairs)+chunk-1)/chunk, func(c int) {
 		for i := c * chunk; i < min(len(pairs), (c+1)*chunk); i++ {
 			from, to := s.byARN[pairs[i].from], s.byARN[pairs[i].to]
 			if from == nil || to == nil || from.external || to.account != from.account {
@@ -476,7 +478,7 @@ func (s *Snapshot) escalationEdges(ep *edgePlan) []model.Edge {
 	}
 	groupsIn := s.groupsByAccount()
 	parts := make([][]model.Edge, len(s.principals))
-	parallel(len(s.principals), func(i int) {
+	par.For(len(s.principals), func(i int) {
 		p := s.principals[i]
 		d := ep.deciders[p]
 		if d == nil {

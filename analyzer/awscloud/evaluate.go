@@ -4,6 +4,8 @@ import (
 	"strings"
 	"sync"
 
+	par "github.com/imagewarden/imagewarden/internal/parallel"
+
 	"github.com/imagewarden/imagewarden/analyzer/catalog"
 	"github.com/imagewarden/imagewarden/analyzer/model"
 	iam "github.com/imagewarden/imagewarden/policies/aws"
@@ -99,7 +101,7 @@ func (s *Snapshot) Evaluate(cat *catalog.Catalog) *model.Snapshot {
 	}
 	pl := s.newPlan(actions, known)
 	facts := make([][]model.Fact, len(s.principals))
-	parallel(len(s.principals), func(i int) { facts[i] = s.evaluatePrincipal(s.principals[i], pl) })
+	par.For(len(s.principals), func(i int) { facts[i] = s.evaluatePrincipal(s.principals[i], pl) })
 	for i, p := range s.principals {
 		out.Principals = append(out.Principals, p.model())
 		if len(p.problems) > 0 {

@@ -1,11 +1,8 @@
 package awscloud
 
 import (
-	"runtime"
 	"slices"
 	"strings"
-	"sync"
-	"sync/atomic"
 
 	"github.com/imagewarden/imagewarden/analyzer/model"
 	iam "github.com/imagewarden/imagewarden/policies/aws"
@@ -324,31 +321,4 @@ func (s *Snapshot) evaluatePrincipal(p *principal, pl *plan) []model.Fact {
 		}
 	}
 	return b.Facts()
-}
-
-// parallel runs f(0..n-1) on as many goroutines as there are processors.
-func parallel(n int, f func(i int)) {
-	workers := min(runtime.GOMAXPROCS(0), n)
-	if workers <= 1 {
-		for i := 0; i < n; i++ {
-			f(i)
-		}
-		return
-	}
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= n {
-					return
-				}
-				f(i)
-			}
-		}()
-	}
-	wg.Wait()
 }

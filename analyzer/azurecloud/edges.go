@@ -3,6 +3,8 @@ package azurecloud
 import (
 	"slices"
 
+	par "github.com/imagewarden/imagewarden/internal/parallel"
+
 	"github.com/imagewarden/imagewarden/analyzer/model"
 	"github.com/imagewarden/imagewarden/policies/azure"
 	"github.com/imagewarden/imagewarden/policies/tri"
@@ -18,7 +20,7 @@ func (s *Snapshot) edges() []model.Edge {
 	assignments := make([][]model.Edge, len(ix.subjects))
 	identities := make([][]model.Edge, len(ix.subjects))
 	definitions := make([][]model.Edge, len(ix.subjects))
-	parallel(len(ix.subjects), func(i int) {
+	par.For(len(ix.subjects), func(i int) {
 		sub := ix.subjects[i]
 		assignments[i] = ix.roleAssignmentEdges(sub)
 		identities[i] = ix.identityEdges(sub)

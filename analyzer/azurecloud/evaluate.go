@@ -5,6 +5,8 @@ import (
 	"sort"
 	"strings"
 
+	par "github.com/imagewarden/imagewarden/internal/parallel"
+
 	"github.com/imagewarden/imagewarden/analyzer/catalog"
 	"github.com/imagewarden/imagewarden/analyzer/model"
 	"github.com/imagewarden/imagewarden/policies/tri"
@@ -31,7 +33,7 @@ func (s *Snapshot) Evaluate(cat *catalog.Catalog) *model.Snapshot {
 		unknown   map[string]bool
 	}
 	results := make([]result, len(ix.subjects))
-	parallel(len(ix.subjects), func(i int) {
+	par.For(len(ix.subjects), func(i int) {
 		sub := ix.subjects[i]
 		p := sub.p
 		r := &results[i]

@@ -1,12 +1,12 @@
 package azurecloud
 
 import (
-	"runtime"
 	"slices"
 	"sort"
 	"strings"
 	"sync"
-	"sync/atomic"
+
+	par "github.com/imagewarden/imagewarden/internal/parallel"
 
 	"github.com/imagewarden/imagewarden/analyzer/catalog"
 	"github.com/imagewarden/imagewarden/analyzer/model"
@@ -424,7 +424,7 @@ func (ix *index) prepareSubjects() {
 	ix.subjectsOnce.Do(func() {
 		ps := ix.s.principalsToDecide()
 		ix.subjects = make([]*subject, len(ps))
-		parallel(len(ps), func(i int) { ix.subjects[i] = ix.newSubject(ps[i], ps[i].id) })
+		par.For(len(ps), func(i int) { ix.subjects[i] = ix.newSubject(ps[i], ps[i].id) })
 		ix.subjectOf = make(map[string]*subject, len(ps))
 		for _, sub := range ix.subjects {
 			ix.subjectOf[sub.id] = sub
@@ -620,31 +620,4 @@ func (ix *index) deniesBelow(sub *subject, t int32, o int) []string {
 		}
 	}
 	return out
-}
-
-// parallel runs f(0..n-1) on as many goroutines as there are processors.
-func parallel(n int, f func(i int)) {
-	workers := min(runtime.GOMAXPROCS(0), n)
-	if workers <= 1 {
-		for i := 0; i < n; i++ {
-			f(i)
-		}
-		return
-	}
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= n {
-					return
-				}
-				f(i)
-			}
-		}()
-	}
-	wg.Wait()
 }

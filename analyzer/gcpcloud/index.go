@@ -1,11 +1,10 @@
 package gcpcloud
 
 import (
-	"runtime"
 	"sort"
 	"strings"
-	"sync"
-	"sync/atomic"
+
+	par "github.com/imagewarden/imagewarden/internal/parallel"
 
 	"github.com/imagewarden/imagewarden/policies/gcp"
 	"github.com/imagewarden/imagewarden/policies/tri"
@@ -476,29 +475,5 @@ func (ix *evalIndex) mask(chain []chainCover) []uint64 {
 // processors, each with its own scratch; results go to slots by index, so
 // their order does not depend on the schedule.
 func (ix *evalIndex) eachIdentity(n int, f func(sc *scratch, i int)) {
-	workers := min(runtime.GOMAXPROCS(0), n)
-	if workers <= 1 {
-		sc := ix.newScratch()
-		for i := 0; i < n; i++ {
-			f(sc, i)
-		}
-		return
-	}
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			sc := ix.newScratch()
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= n {
-					return
-				}
-				f(sc, i)
-			}
-		}()
-	}
-	wg.Wait()
+	par.ForWith(n, ix.newScratch, f)
 }
