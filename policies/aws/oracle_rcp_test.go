@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"math/rand"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
 )
@@ -59,30 +58,10 @@ func TestOracleAgreementRCP(t *testing.T) {
 			cases.WriteByte('\n')
 		}
 	}
-	decide := exec.Command("node", filepath.Join(run, "decide-rcp.mjs"))
-	decide.Stdin = bytes.NewReader(cases.Bytes())
-	var stderr bytes.Buffer
-	decide.Stderr = &stderr
-	answers, err := decide.Output()
-	if err != nil {
-		t.Fatalf("decide-rcp.mjs: %v\n%s", err, stderr.String())
-	}
-	oracle := map[string]string{}
-	sc := bufio.NewScanner(bytes.NewReader(answers))
-	sc.Buffer(make([]byte, 1<<20), 1<<24)
-	for sc.Scan() {
-		var d struct{ ID, Decision, Detail string }
-		if err := json.Unmarshal(sc.Bytes(), &d); err != nil {
-			t.Fatalf("oracle answer %q: %v", sc.Text(), err)
-		}
-		if d.Decision == "error" {
-			t.Fatalf("oracle could not decide %s: %s", d.ID, d.Detail)
-		}
-		oracle[d.ID] = d.Decision
-	}
+	oracle := oracleDecisions(t, filepath.Join(run, "decide-rcp.mjs"), cases.Bytes())
 	n, disagree, rcpDenied := 0, 0, 0
 	count := map[string]int{}
-	sc = bufio.NewScanner(bytes.NewReader(cases.Bytes()))
+	sc := bufio.NewScanner(bytes.NewReader(cases.Bytes()))
 	sc.Buffer(make([]byte, 1<<20), 1<<24)
 	for sc.Scan() {
 		n++

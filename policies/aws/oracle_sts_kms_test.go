@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand"
-	"os/exec"
 	"path/filepath"
 	"testing"
 )
@@ -39,30 +38,10 @@ func TestOracleAgreementSTSKMS(t *testing.T) {
 			cases.WriteByte('\n')
 		}
 	}
-	decide := exec.Command("node", filepath.Join(dir, "decide.mjs"))
-	decide.Stdin = bytes.NewReader(cases.Bytes())
-	var stderr bytes.Buffer
-	decide.Stderr = &stderr
-	answers, err := decide.Output()
-	if err != nil {
-		t.Fatalf("decide.mjs: %v\n%s", err, stderr.String())
-	}
-	oracle := map[string]string{}
-	sc := bufio.NewScanner(bytes.NewReader(answers))
-	sc.Buffer(make([]byte, 1<<20), 1<<24)
-	for sc.Scan() {
-		var d struct{ ID, Decision, Detail string }
-		if err := json.Unmarshal(sc.Bytes(), &d); err != nil {
-			t.Fatalf("oracle answer %q: %v", sc.Text(), err)
-		}
-		if d.Decision == "error" {
-			t.Fatalf("oracle could not decide %s: %s", d.ID, d.Detail)
-		}
-		oracle[d.ID] = d.Decision
-	}
+	oracle := oracleDecisions(t, filepath.Join(dir, "decide.mjs"), cases.Bytes())
 	n, disagree := 0, 0
 	count := map[string]int{}
-	sc = bufio.NewScanner(bytes.NewReader(cases.Bytes()))
+	sc := bufio.NewScanner(bytes.NewReader(cases.Bytes()))
 	sc.Buffer(make([]byte, 1<<20), 1<<24)
 	for sc.Scan() {
 		n++

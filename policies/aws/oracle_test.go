@@ -64,29 +64,9 @@ func TestOracleAgreement(t *testing.T) {
 		}
 		cases.Write(out)
 	}
-	decide := exec.Command("node", filepath.Join(dir, "decide.mjs"))
-	decide.Stdin = bytes.NewReader(cases.Bytes())
-	var stderr bytes.Buffer
-	decide.Stderr = &stderr
-	answers, err := decide.Output()
-	if err != nil {
-		t.Fatalf("decide.mjs: %v\n%s", err, stderr.String())
-	}
-	oracle := map[string]string{}
-	sc := bufio.NewScanner(bytes.NewReader(answers))
-	sc.Buffer(make([]byte, 1<<20), 1<<24)
-	for sc.Scan() {
-		var d struct{ ID, Decision, Detail string }
-		if err := json.Unmarshal(sc.Bytes(), &d); err != nil {
-			t.Fatalf("oracle answer %q: %v", sc.Text(), err)
-		}
-		if d.Decision == "error" {
-			t.Fatalf("oracle could not decide %s: %s", d.ID, d.Detail)
-		}
-		oracle[d.ID] = d.Decision
-	}
+	oracle := oracleDecisions(t, filepath.Join(dir, "decide.mjs"), cases.Bytes())
 	n, disagree := 0, 0
-	sc = bufio.NewScanner(bytes.NewReader(cases.Bytes()))
+	sc := bufio.NewScanner(bytes.NewReader(cases.Bytes()))
 	sc.Buffer(make([]byte, 1<<20), 1<<24)
 	for sc.Scan() {
 		n++
@@ -116,4 +96,33 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return s[:n] + "..."
+}
+
+// oracleDecisions runs the oracle's decide script (node SCRIPT) on the
+// JSON-lines cases and returns its decision by case id; an answer the
+// oracle could not decide fails the test.
+func oracleDecisions(t *testing.T, script string, cases []byte) map[string]string {
+	t.Helper()
+	decide := exec.Command("node", script)
+	decide.Stdin = bytes.NewReader(cases)
+	var stderr bytes.Buffer
+	decide.Stderr = &stderr
+	answers, err := decide.Output()
+	if err != nil {
+		t.Fatalf("%s: %v\n%s", filepath.Base(script), err, stderr.String())
+	}
+	oracle := map[string]string{}
+	sc := bufio.NewScanner(bytes.NewReader(answers))
+	sc.Buffer(make([]byte, 1<<20), 1<<24)
+	for sc.Scan() {
+		var d struct{ ID, Decision, Detail string }
+		if err := json.Unmarshal(sc.Bytes(), &d); err != nil {
+			t.Fatalf("oracle answer %q: %v", sc.Text(), err)
+		}
+		if d.Decision == "error" {
+			t.Fatalf("oracle could not decide %s: %s", d.ID, d.Detail)
+		}
+		oracle[d.ID] = d.Decision
+	}
+	return oracle
 }
