@@ -145,14 +145,6 @@ type Loaded struct {
 	first []Provider
 }
 
-// Analysis is one analysis of a Loaded: the report, and the plug-ins it
-// evaluated (with the analysis' changes applied), which remediation asks
-// for what principals hold.
-type Analysis struct {
-	Report    *Report
-	Providers []Provider
-}
-
 // Prepare reads the configuration and the rules' data, compiles the
 // rules, and loads the inputs and the catalog (the stages "setup" and
 // "load" of opts.Stages). It fails when no input is usable (RequireUsable)
@@ -249,16 +241,12 @@ func Analyze(ctx context.Context, opts Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	a, err := l.Analyze(ctx, opts.Changes, opts.Stages)
-	if err != nil {
-		return nil, err
-	}
-	return a.Report, nil
+	return l.Analyze(ctx, opts.Changes, opts.Stages)
 }
 
 // Analyze evaluates the loaded inputs with changes applied, finds the
 // chains and runs the rules; stages (nil: none) times its stages.
-func (l *Loaded) Analyze(ctx context.Context, changes []remediate.Change, stages *StageTimer) (*Analysis, error) {
+func (l *Loaded) Analyze(ctx context.Context, changes []remediate.Change, stages *StageTimer) (*Report, error) {
 	// Cancellation is checked between stages; a single long stage (one
 	// provider's Evaluate on a large organisation) runs to its end, and
 	// the CLI's signal watchdog covers it.
@@ -310,7 +298,7 @@ func (l *Loaded) Analyze(ctx context.Context, changes []remediate.Change, stages
 	rep.Warnings = append(rep.Warnings, cfg.IntegrityWarnings(opts.Paths, rep.Findings)...)
 	rep.Summary = summarize(rep)
 	endRules()
-	return &Analysis{Report: rep, Providers: providers}, nil
+	return rep, nil
 }
 
 func summarize(r *Report) Summary {

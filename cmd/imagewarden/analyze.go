@@ -150,12 +150,8 @@ func runAnalyze(cmd *cobra.Command, o *analyzeOptions) error {
 	// replay them.
 	var rep *analyzer.Report
 	loaded, err := analyzer.Prepare(cmd.Context(), o.Options)
-	var base *analyzer.Analysis
 	if err == nil {
-		base, err = loaded.Analyze(cmd.Context(), o.Options.Changes, o.Stages)
-	}
-	if err == nil {
-		rep = base.Report
+		rep, err = loaded.Analyze(cmd.Context(), o.Options.Changes, o.Stages)
 	}
 	// The re-analyses that verify fixes are timed as the one stage "fixes".
 	o.Stages = nil
@@ -168,7 +164,7 @@ func runAnalyze(cmd *cobra.Command, o *analyzeOptions) error {
 		rep.Warnings = append(rep.Warnings, model.Warning{Message: fmt.Sprintf("fixes were not planned: %d findings are more than %d, and planning and verifying them takes about four times the analysis; "+
 			"analyze --fixes plans them anyway, imagewarden remediate --verify together writes them out", len(rep.Findings), autoFixesLimit)})
 	case o.fixes && len(rep.Findings) > 0:
-		_, rep.Findings, err = engine.RemediateAnalysis(cmd.Context(), loaded, base, rep.Findings, engine.Settings{Together: true})
+		_, rep.Findings, err = engine.RemediateAnalysis(cmd.Context(), loaded, rep, rep.Findings, engine.Settings{Together: true})
 	}
 	endFixes()
 	if err != nil {

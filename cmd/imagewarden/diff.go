@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -113,9 +112,6 @@ type planInfo interface {
 	Sources(f *model.Finding) []diff.Source
 }
 
-// readPlan builds the two sides from a Terraform plan (diff_plan.go).
-var readPlan func(ctx context.Context, o *diffOptions, workDir string) (*diffSides, error)
-
 func runDiff(cmd *cobra.Command, o *diffOptions, args []string) error {
 	if o.failOn != "" {
 		if _, ok := model.SeverityRank[o.failOn]; !ok {
@@ -135,15 +131,12 @@ func runDiff(cmd *cobra.Command, o *diffOptions, args []string) error {
 	sides := &diffSides{}
 	relabel := func(*analyzer.Report) {}
 	if o.plan != "" {
-		if readPlan == nil {
-			return errors.New("--plan: this build does not read Terraform plans")
-		}
 		work, err := os.MkdirTemp("", "imagewarden-diff-")
 		if err != nil {
 			return err
 		}
 		defer os.RemoveAll(work)
-		if sides, err = readPlan(cmd.Context(), o, work); err != nil {
+		if sides, err = readTerraformPlan(o, work); err != nil {
 			return err
 		}
 		// The generated inputs live in a temporary directory that is gone
@@ -169,7 +162,7 @@ func runDiff(cmd *cobra.Command, o *diffOptions, args []string) error {
 		}
 		changes = p.Changes
 	}
-	analyse := func(name string, paths []string, changes []remediate.Change) (*analyzer.Loaded, *analyzer.Analysis, error) {
+	analyse := func(name string, paths []string, changes []remediate.Change) (*analyzer.Loaded, *analyzer.Report, error) {
 		opts := o.Options
 		opts.Paths = paths
 		l, err := analyzer.Prepare(ctx, opts)
@@ -190,9 +183,9 @@ func runDiff(cmd *cobra.Command, o *diffOptions, args []string) error {
 	if err != nil {
 		return err
 	}
-	relabel(baseA.Report)
-	relabel(headA.Report)
-	res := diff.Compare(baseA.Report, headA.Report)
+	relabel(baseA)
+	relabel(headA)
+	res := diff.Compare(baseA, headA)
 	res.HideBaselined(base)
 	res.Plan = o.plan
 	if sides.plan != nil {
@@ -213,7 +206,7 @@ func runDiff(cmd *cobra.Command, o *diffOptions, args []string) error {
 			return err
 		}
 	}
-	d := &reports.Diff{Result: res, Head: headA.Report}
+	d := &reports.Diff{Result: res, Head: headA}
 	var errs []error
 	for _, r := range outs {
 		if err := writeOutput(cmd.OutOrStdout(), r.path, func(w io.Writer) error { return reports.RenderDiff(w, r.format, d) }); err != nil {

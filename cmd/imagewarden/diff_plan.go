@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"strconv"
 	"strings"
@@ -11,11 +10,9 @@ import (
 	"github.com/imagewarden/imagewarden/analyzer/terraform"
 )
 
-func init() { readPlan = readTerraformPlan }
-
 // readTerraformPlan builds the sides of diff --plan with package
 // terraform, in workDir.
-func readTerraformPlan(_ context.Context, o *diffOptions, workDir string) (*diffSides, error) {
+func readTerraformPlan(o *diffOptions, workDir string) (*diffSides, error) {
 	p, err := terraform.Read(o.plan, o.context, terraform.Options{SourceDir: o.source, WorkDir: workDir})
 	if err != nil {
 		return nil, err

@@ -23,7 +23,7 @@ type Runner struct {
 // findings and the plug-ins that can remediate, loaded with the same
 // changes (for Universe and Holds).
 func (r *Runner) Run(ctx context.Context, changes []remediate.Change) (*remediate.Outcome, error) {
-	a, err := r.Loaded.Analyze(ctx, changes, nil)
+	rep, err := r.Loaded.Analyze(ctx, changes, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -31,7 +31,7 @@ func (r *Runner) Run(ctx context.Context, changes []remediate.Change) (*remediat
 	if err != nil {
 		return nil, err
 	}
-	return &remediate.Outcome{Findings: a.Report.Findings, Remediators: rems}, nil
+	return &remediate.Outcome{Findings: rep.Findings, Remediators: rems}, nil
 }
 
 // remediators are fresh plug-ins, with the changes applied and not
@@ -88,7 +88,7 @@ func RemediateWith(ctx context.Context, opts analyzer.Options, findings []model.
 		return nil, nil, err
 	}
 	if findings == nil {
-		findings = base.Report.Findings
+		findings = base.Findings
 	}
 	return RemediateAnalysis(ctx, l, base, findings, set)
 }
@@ -97,13 +97,13 @@ func RemediateWith(ctx context.Context, opts analyzer.Options, findings []model.
 // base's own), from base, the analysis of l without changes: the plug-ins
 // base evaluated answer what principals hold before the changes, and the
 // verification replays l's inputs instead of reading them again.
-func RemediateAnalysis(ctx context.Context, l *analyzer.Loaded, base *analyzer.Analysis, findings []model.Finding, set Settings) (*remediate.Plan, []model.Finding, error) {
+func RemediateAnalysis(ctx context.Context, l *analyzer.Loaded, base *analyzer.Report, findings []model.Finding, set Settings) (*remediate.Plan, []model.Finding, error) {
 	r := &Runner{Loaded: l}
 	rems, err := remediators(l, nil)
 	if err != nil {
 		return nil, nil, err
 	}
-	before := &remediate.Outcome{Findings: base.Report.Findings, Remediators: rems}
+	before := &remediate.Outcome{Findings: base.Findings, Remediators: rems}
 	cat := l.Catalog()
 	// Approved publishers: the data files' and the configuration's.
 	approved, err := remediate.ApprovedFrom(l.RulesData())
@@ -143,12 +143,12 @@ func RemediateReport(ctx context.Context, opts analyzer.Options, set Settings) (
 	if err != nil {
 		return nil, nil, err
 	}
-	plan, findings, err := RemediateAnalysis(ctx, l, base, base.Report.Findings, set)
+	plan, findings, err := RemediateAnalysis(ctx, l, base, base.Findings, set)
 	if err != nil {
 		return nil, nil, err
 	}
-	base.Report.Findings = findings
-	return plan, base.Report, nil
+	base.Findings = findings
+	return plan, base, nil
 }
 
 // Apply analyses with a remediation directory's changes applied and
@@ -172,17 +172,14 @@ func ApplyLoaded(ctx context.Context, l *analyzer.Loaded, dir string, base *anal
 		return nil, err
 	}
 	if base == nil {
-		a, err := l.Analyze(ctx, nil, nil)
-		if err != nil {
+		if base, err = l.Analyze(ctx, nil, nil); err != nil {
 			return nil, err
 		}
-		base = a.Report
 	}
-	a, err := l.Analyze(ctx, plan.Changes, nil)
+	rep, err := l.Analyze(ctx, plan.Changes, nil)
 	if err != nil {
 		return nil, err
 	}
-	rep := a.Report
 	app := &remediate.Applied{Plan: dir, Resolved: []model.Finding{}, Introduced: remediate.Introduced(base.Findings, rep.Findings)}
 	gone := map[string]bool{}
 	for _, id := range remediate.Resolved(base.Findings, rep.Findings) {
