@@ -51,18 +51,6 @@ func RenderDiff(w io.Writer, format string, d *Diff) error {
 	return fmt.Errorf("unknown format %q (one of %s)", format, strings.Join(DiffFormats, ", "))
 }
 
-// widened are the findings a change adds: the added ones, then the
-// changed ones that widen access.
-func widened(r *diff.Result) []model.Finding {
-	out := append([]model.Finding(nil), r.Added...)
-	for _, c := range r.Changed {
-		if c.Worse {
-			out = append(out, c.After)
-		}
-	}
-	return out
-}
-
 // DiffText is the terminal form: the verdict, then one line per added,
 // changed and removed finding. Names from the inputs are made inert.
 func DiffText(w io.Writer, d *Diff) error {

@@ -122,7 +122,7 @@ func DiffMarkdown(w io.Writer, d *Diff) error {
 // addedRows are the table rows of the added and widened findings.
 func addedRows(r *diff.Result) []string {
 	var rows []string
-	for _, f := range widened(r) {
+	for _, f := range r.Widened() {
 		how := "grant"
 		if len(f.Path) > 0 {
 			how = fmt.Sprintf("chain of %d step(s)", len(f.Path))

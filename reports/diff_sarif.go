@@ -14,7 +14,7 @@ import (
 // head analysis the finding's grant comes from, else its first input.
 func DiffSARIF(w io.Writer, d *Diff) error {
 	head := *d.Head
-	head.Findings = widened(d.Result)
+	head.Findings = d.Widened()
 	fallback := ""
 	switch {
 	case d.Plan != "":

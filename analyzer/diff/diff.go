@@ -345,24 +345,28 @@ func sortCapabilities(cs []Capability) {
 	})
 }
 
-// Failing counts the findings that fail --fail-on: the added ones and the
-// changed ones that widen access, at or above the severity, not
-// suppressed. Access that existed before the change does not fail it.
+// Widened are the findings the change adds: the added ones, then the
+// changed ones that widen access (as they are after the change).
+func (r *Result) Widened() []model.Finding {
+	out := append([]model.Finding(nil), r.Added...)
+	for _, c := range r.Changed {
+		if c.Worse {
+			out = append(out, c.After)
+		}
+	}
+	return out
+}
+
+// Failing counts the findings that fail --fail-on: the Widened ones at or
+// above the severity, not suppressed. Access that existed before the
+// change does not fail it.
 func (r *Result) Failing(failOn string) int {
 	if failOn == "" {
 		return 0
 	}
-	at := func(f model.Finding) bool {
-		return f.Suppression == nil && model.SeverityRank[f.Severity] >= model.SeverityRank[failOn]
-	}
 	n := 0
-	for _, f := range r.Added {
-		if at(f) {
-			n++
-		}
-	}
-	for _, c := range r.Changed {
-		if c.Worse && at(c.After) {
+	for _, f := range r.Widened() {
+		if f.Suppression == nil && model.SeverityRank[f.Severity] >= model.SeverityRank[failOn] {
 			n++
 		}
 	}
@@ -402,13 +406,7 @@ func verb(capability string) string {
 
 // Verdict sums the result up.
 func (r *Result) Verdict() Verdict {
-	var added []model.Finding
-	added = append(added, r.Added...)
-	for _, c := range r.Changed {
-		if c.Worse {
-			added = append(added, c.After)
-		}
-	}
+	added := r.Widened()
 	review := ""
 	switch {
 	case len(r.Unknown) > 0:
