@@ -15,16 +15,15 @@ import (
 func DiffSARIF(w io.Writer, d *Diff) error {
 	head := *d.Head
 	head.Findings = d.Widened()
-	fallback := ""
-	switch {
-	case d.Plan != "":
-		fallback = d.Plan
-	default:
-		for _, in := range d.Head.Inputs {
-			if in.Error == "" {
-				fallback = in.Path
-				break
-			}
+	// With a plan, the plan file: the inputs generated from it (which a
+	// grant's file would be) are gone once diff returns.
+	fallback := d.Plan
+	for _, in := range d.Head.Inputs {
+		if fallback != "" {
+			break
+		}
+		if in.Error == "" {
+			fallback = in.Path
 		}
 	}
 	return sarifWith(w, &head, func(f model.Finding, found *sarifPhysical) *sarifPhysical {
@@ -37,10 +36,7 @@ func DiffSARIF(w io.Writer, d *Diff) error {
 				return p
 			}
 		}
-		if found != nil && d.Plan == "" {
-			return found
-		}
-		if fallback == "" {
+		if (found != nil && d.Plan == "") || fallback == "" {
 			return found
 		}
 		return &sarifPhysical{ArtifactLocation: sarifArtifactLocation{URI: fileURI(fallback)}}
