@@ -210,6 +210,7 @@ func (s *Snapshot) edges() []model.Edge {
 		}
 	}
 	out = append(out, s.adminBridgeEdges(out, sas, ix, under)...)
+	out = append(out, s.federationEdges(out)...)
 	// Edges merge only with edges of the same source, target and kind, all
 	// of which come from one identity above, in the order they were drawn
 	// before; the order of the others is settled by MergeEdges' sort.

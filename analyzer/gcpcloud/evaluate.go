@@ -112,6 +112,7 @@ func (s *Snapshot) Evaluate(cat *catalog.Catalog) *model.Snapshot {
 	}
 	out.Warnings = append(append(out.Warnings, s.warnings...), s.generalWarnings()...)
 	out.Counts = s.evaluatedCounts()
+	out.Federation = s.FederatedTrusts()
 	return out
 }
 

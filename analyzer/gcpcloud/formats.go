@@ -67,7 +67,7 @@ func (s *Snapshot) Recognize(doc *model.Document) string {
 	case doc.Object == nil && has("projectId") && has("projectNumber"):
 		return FormatProjects
 	}
-	return ""
+	return recognizeFederation(doc)
 }
 
 // Load reads a recognised document.
@@ -143,6 +143,8 @@ func (s *Snapshot) Load(file, format string, doc *model.Document) error {
 				s.resolved = false
 			}
 		}
+	case FormatWIFProviders, FormatWIFPools:
+		s.loadFederation(file, format, items)
 	default:
 		return fmt.Errorf("unknown format %q", format)
 	}

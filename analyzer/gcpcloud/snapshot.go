@@ -48,6 +48,7 @@ type Snapshot struct {
 	memberOf   map[string][]string        // lower-case group member -> the groups listing it (ASCII members)
 	referrers  map[string][]*node         // project name -> nodes that have had it as ancestor (addAncestor)
 	looseOf    []string                   // groups with a non-ASCII member, which EqualFold may match beyond lower case
+	wif        *wifState                  // workload identity pools and providers (federation.go); nil when not given
 }
 
 type chainEntry struct {

@@ -1,10 +1,11 @@
 # METADATA
 # title: Any repository of a CI/CD provider can become a principal that writes images
 # description: >-
-#   A trust policy lets the tokens of an OIDC identity provider (GitHub
-#   Actions, GitLab, Terraform Cloud, a Kubernetes cluster) become a
-#   principal that can write images, directly or through a chain, without
-#   pinning the token's subject: every repository, project or workspace on
+#   A trust policy (AWS) or a workload identity pool binding (GCP) lets the
+#   tokens of an OIDC identity provider (GitHub Actions, GitLab, Terraform
+#   Cloud, a Kubernetes cluster) become a principal that can write images, or
+#   act as one, directly or through a chain, without pinning the token's
+#   subject: every repository, project or workspace on
 #   the provider (or of one organization, group or namespace, or every
 #   branch of one repository) can push. Critical when any subject at all
 #   is let in, high for a whole organization, medium for every branch of
@@ -14,11 +15,15 @@
 #   id: IW-011
 #   severity: critical
 #   remediation: >-
-#     Add a StringEquals condition on the provider's sub claim that names the
-#     one repository and branch or environment (GitHub
+#     AWS: add a StringEquals condition on the provider's sub claim that names
+#     the one repository and branch or environment (GitHub
 #     repo:ORG/REPO:ref:refs/heads/main or repo:ORG/REPO:environment:prod),
 #     project and ref (GitLab), workspace (Terraform Cloud) or service account
-#     (Kubernetes) that publishes, keeping the aud check.
+#     (Kubernetes) that publishes, keeping the aud check. GCP: give the
+#     workload identity provider an attribute condition that names the one
+#     repository and ref (assertion.repository == 'ORG/REPO' &&
+#     assertion.ref == 'refs/heads/main'), or bind the service account to the
+#     principalSet of that one repository instead of the whole pool.
 package imagewarden.rules.oidc_open_trust
 
 import data.imagewarden.lib
@@ -83,10 +88,36 @@ federated_step(key, o) := {
 	"from": key[0],
 	"to": key[1],
 	"cloud": o.trusts[0].cloud,
-	"kind": "assume-role",
-	"permissions": ["sts:AssumeRoleWithWebIdentity"],
+	"kind": step_kind(o.trusts[0].cloud, key[1]),
+	"permissions": [step_permission(o.trusts[0].cloud, key[1])],
 	"conditional": true,
 	"note": sprintf("the trust lets in %s (%s)", [concat(", ", o.subjects), scope_words[o.scope]]),
+}
+
+# How the provider's tokens become the principal: on AWS by assuming the
+# role with the web identity; on GCP by exchanging the token at the
+# Security Token Service for the pool's principal set, then minting a
+# service account's token (impersonate), or acting as the principal set
+# itself.
+step_kind("gcp", principal) := "impersonate" if startswith(principal, "serviceAccount:")
+
+else := "federated-token" if true
+
+step_kind(cloud, _) := "assume-role" if cloud != "gcp"
+
+step_permission("gcp", principal) := "iam.serviceAccounts.getAccessToken" if startswith(principal, "serviceAccount:")
+
+else := "sts.googleapis.com/token (token exchange)" if true
+
+step_permission(cloud, _) := "sts:AssumeRoleWithWebIdentity" if cloud != "gcp"
+
+# On GCP every service account a pool member may impersonate has a trust of
+# its own (the analyzer lists one per account), so the member's chains that
+# start by impersonating an account are that account's findings, not
+# reported twice.
+reported_through_account(o, p) if {
+	o.trusts[0].cloud == "gcp"
+	p.steps[0].kind == "impersonate"
 }
 
 message(key, o, how) := sprintf("%s of %s (%s) can become %s, which %s", [
@@ -127,4 +158,5 @@ findings contains {
 	some p in input.paths
 	p.from == key[1]
 	p.capability in write_capabilities
+	not reported_through_account(o, p)
 }

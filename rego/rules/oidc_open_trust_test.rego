@@ -115,3 +115,69 @@ test_no_federation_no_findings if {
 	fs := oidc_open_trust.findings with input as fx.input_of([push_fact])
 	count(fs) == 0
 }
+
+# GCP: a workload identity provider's tokens become a service account
+# (impersonate) or act as the pool's principal set itself.
+gcp_provider := "federated:projects/123456/locations/global/workloadIdentityPools/ci/providers/github"
+
+gcp_set := "principalSet://iam.googleapis.com/projects/123456/locations/global/workloadIdentityPools/ci/*"
+
+gcp_sa := "serviceAccount:pusher@build.iam.gserviceaccount.com"
+
+gcp_trust(principal, scope, subjects) := {
+	"cloud": "gcp",
+	"provider": gcp_provider,
+	"issuer": "token.actions.githubusercontent.com",
+	"platform": "github-actions",
+	"principal": principal,
+	"statement": gcp_set,
+	"subjects": subjects,
+	"scope": scope,
+}
+
+gcp_fact(principal) := {
+	"principal": principal,
+	"cloud": "gcp",
+	"capability": cap,
+	"access": "allowed",
+	"actions": ["artifactregistry.repositories.uploadArtifacts"],
+	"targets": [fx.narrow(fx.narrow_resource[cap], "allowed")],
+}
+
+test_gcp_service_account_step_is_impersonation if {
+	fs := oidc_open_trust.findings with input as input_with([gcp_trust(gcp_sa, "organization", ["repo:acme/*:*"])], [gcp_fact(gcp_sa)], [])
+	fx.summary(fs) == {[gcp_provider, cap, "high", "conditional"]}
+	some f in fs
+	f.path[0].kind == "impersonate"
+	f.path[0].permissions == ["iam.serviceAccounts.getAccessToken"]
+	f.path[0].cloud == "gcp"
+	startswith(f.message, "repo:acme/*:* of token.actions.githubusercontent.com (github-actions) can become serviceAccount:pusher@")
+}
+
+test_gcp_principal_set_direct_access if {
+	fs := oidc_open_trust.findings with input as input_with([gcp_trust(gcp_set, "any", null)], [gcp_fact(gcp_set)], [])
+	fx.summary(fs) == {[gcp_provider, cap, "critical", "conditional"]}
+	some f in fs
+	f.path[0].kind == "federated-token"
+}
+
+# The pool member's chain through the account it impersonates is the
+# account's finding (its own trust), not reported twice; other chains
+# (act-as) are the member's.
+test_gcp_impersonation_chain_reported_once if {
+	imp := {"from": gcp_set, "to": gcp_sa, "cloud": "gcp", "kind": "impersonate", "permissions": ["iam.serviceAccounts.getAccessToken"]}
+	act := {"from": gcp_set, "to": gcp_sa, "cloud": "gcp", "kind": "act-as", "permissions": ["iam.serviceAccounts.actAs"]}
+	p1 := {"from": gcp_set, "through": gcp_sa, "capability": cap, "steps": [imp]}
+	p2 := {"from": gcp_set, "through": gcp_sa, "capability": "image.create", "steps": [act]}
+	ts := [gcp_trust(gcp_set, "any", null), gcp_trust(gcp_sa, "any", null)]
+	fs := oidc_open_trust.findings with input as input_with(ts, [gcp_fact(gcp_sa)], [p1, p2])
+	fx.summary(fs) == {[gcp_provider, cap, "critical", "conditional"], [gcp_provider, "image.create", "critical", "conditional"]}
+	count(fs) == 2
+}
+
+test_aws_step_is_assume_role if {
+	fs := oidc_open_trust.findings with input as input_with([trust("any", [])], [push_fact], [])
+	some f in fs
+	f.path[0].kind == "assume-role"
+	f.path[0].permissions == ["sts:AssumeRoleWithWebIdentity"]
+}
