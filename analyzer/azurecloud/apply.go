@@ -120,6 +120,9 @@ const MaxRoleNameLength = 512
 // scope (and condition).
 func (s *Snapshot) findAssignment(p map[string]string) (int, error) {
 	for i, a := range s.assignments {
+		if s.eligibilityOf(&a) != nil {
+			continue // eligible (PIM): not an active assignment
+		}
 		if strings.EqualFold(a.PrincipalID, p["principal"]) && azure.RoleKey(a.RoleID) == azure.RoleKey(p["role"]) &&
 			azure.NormalizeScope(a.Scope) == azure.NormalizeScope(p["scope"]) && a.Condition == p["condition"] {
 			return i, nil

@@ -79,6 +79,7 @@ type Snapshot struct {
 	defUpdated    map[string]time.Time
 	ix            *index              // compiled for Evaluate and Edges; dropped when the inputs change
 	memberOf      map[string][]string // object id -> the groups that list it as a member, made on first use
+	pim           *pimState           // eligible assignments and role management policies (pim.go)
 }
 
 // The kinds of item counted in Snapshot.counts (model.Count.Item).
@@ -260,6 +261,9 @@ func (s *Snapshot) Recognize(doc *model.Document) string {
 		var v string
 		json.Unmarshal(list[0][k], &v)
 		return strings.ToLower(v)
+	}
+	if f := recognizePIM(list[0]); f != "" {
+		return f
 	}
 	switch {
 	case has("principalId") && has("roleDefinitionId") && has("scope"):
@@ -476,6 +480,8 @@ func (s *Snapshot) Load(file, format string, doc *model.Document) error {
 			if e.Parent != nil && e.Parent.ID != "" {
 				s.parents[azure.NormalizeScope(e.ID)] = azure.NormalizeScope(e.Parent.ID)
 			}
+		case FormatEligibility, FormatRolePolicies:
+			s.loadPIM(file, where, format, it)
 		default:
 			return fmt.Errorf("unknown format %q", format)
 		}
@@ -796,8 +802,7 @@ func (s *Snapshot) target(r azure.Result, resource string, known, all bool) (mod
 	}
 	t := model.Target{Resource: resource, Known: known, All: all, Access: access}
 	for _, g := range r.Grants {
-		gr := model.Grant{PolicyType: "role_assignment", Policy: s.name(g.Assignment.Scope), Statement: g.Role.Name, Effect: "Allow",
-			Note: "assigned to " + g.Assignment.PrincipalID + " (" + g.Assignment.Principal + ")"}
+		gr := s.grantOf(&g.Assignment, g.Role)
 		if g.Match == tri.Unknown {
 			gr.Conditional = true
 			gr.Conditions = []string{g.Assignment.Condition}
@@ -810,6 +815,7 @@ func (s *Snapshot) target(r azure.Result, resource string, known, all bool) (mod
 // WhoCan decides one operation for every principal, on the scope given or
 // at every scope where the principal holds an assignment.
 func (s *Snapshot) WhoCan(op, resource string) []model.Answer {
+	s.resolvePIM()
 	data := isData(op)
 	var out []model.Answer
 	for _, p := range s.principalsToDecide() {

@@ -51,7 +51,7 @@ func (s *Snapshot) Evaluate(cat *catalog.Catalog) *model.Snapshot {
 		}
 	}
 	out.Warnings = append(out.Warnings, s.warnings...)
-	s.counts.Evaluated(itemAssignments, len(s.assignments))
+	s.counts.Evaluated(itemAssignments, len(s.assignments)-s.resolvePIM())
 	s.counts.Evaluated(itemDefinitions, len(s.definitions))
 	s.counts.Evaluated(itemDenyAssignments, len(s.denies))
 	out.Counts = s.counts.Counts(cloudName, itemAssignments, itemDefinitions, itemDenyAssignments)

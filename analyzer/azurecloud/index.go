@@ -147,6 +147,7 @@ func (s *Snapshot) compiled(cat *catalog.Catalog) *index {
 }
 
 func (s *Snapshot) buildIndex(cat *catalog.Catalog) *index {
+	s.resolvePIM()
 	ix := &index{s: s, cat: cat, scopeID: map[string]int32{}, opID: map[opKey]int{}, byPrincipal: map[string][]int32{},
 		resources: map[string]int32{}, contents: map[string]int32{}}
 	if cat != nil {
@@ -187,8 +188,7 @@ func (s *Snapshot) buildIndex(cat *catalog.Catalog) *index {
 			}
 			info.role = r
 			info.custom = !s.builtin[key]
-			info.grant = model.Grant{PolicyType: "role_assignment", Policy: s.name(a.Scope), Statement: role.Name, Effect: "Allow",
-				Note: "assigned to " + a.PrincipalID + " (" + a.Principal + ")"}
+			info.grant = s.grantOf(&s.assignments[i], role)
 			info.content = intern(ix.contents, info.grant.PolicyType+"\x00"+info.grant.Policy+"\x00"+info.grant.Statement+"\x00"+info.grant.Effect+"\x00"+info.grant.Note)
 		}
 		ix.assign[i] = info

@@ -76,9 +76,29 @@ else := narrow if any_allowed(targets)
 
 else := lower(narrow)
 
-describe_target(t) := sprintf("every resource %s", [t.resource]) if t.all
+describe_target(t) := sprintf("every resource %s%s", [t.resource, eligible_note(t)]) if t.all
 
-else := t.resource
+else := sprintf("%s%s", [t.resource, eligible_note(t)])
+
+# A target held only through eligible (PIM) role assignments (Azure): the
+# principal must activate the role first, and, when the role's policy says
+# so, an approver must agree (the target is then conditional, one level
+# lower like any conditional access).
+eligible_note(t) := " (eligible (PIM): activation required, approval required)" if {
+	only_eligible(t)
+	every g in t.via {
+		contains(g.note, "approval required")
+	}
+} else := " (eligible (PIM): activation required)" if {
+	only_eligible(t)
+} else := ""
+
+only_eligible(t) if {
+	count(t.via) > 0
+	every g in t.via {
+		g.policy_type == "role_eligibility"
+	}
+}
 
 describe(targets) := concat(", ", [describe_target(t) | some t in targets])
 
