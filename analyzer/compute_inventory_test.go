@@ -2,6 +2,9 @@ package analyzer
 
 import (
 	"context"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -9,7 +12,7 @@ import (
 )
 
 // TestDemoComputeInventory: the demo with an EC2 and a Lambda inventory of
-// the shared-services account. The EC2 compute there runs as legacy-jenkins
+// the shared-services account, complete (Region and EnabledRegions). The EC2 compute there runs as legacy-jenkins
 // only (exact, no edge to EC2ImageBuilderInstance, whose profile no instance
 // uses) and there is no Lambda function: the summary counts three assumed
 // edges fewer for EC2 (two runs-as, carol's takeover, now exact) and one for
@@ -52,5 +55,48 @@ func TestDemoComputeInventory(t *testing.T) {
 	// The other account's EC2 compute is not listed: still assumed.
 	if e, ok := found["arn:aws:iam::345678901234:user/henry "+model.ComputePrefix+"aws:345678901234:ec2.amazonaws.com"]; !ok || !e.Assumed {
 		t.Errorf("henry -> EC2 compute of 345678901234: %+v (present %v), want assumed", e, ok)
+	}
+}
+
+// TestDemoPartialComputeInventory: the same EC2 inventory as a plain
+// describe-instances export (no Region, no EnabledRegions) is partial: the
+// listed instance still makes its edges exact, but the edge to
+// EC2ImageBuilderInstance, which compute in an unlisted region may run as,
+// stays (assumed) instead of being dropped.
+func TestDemoPartialComputeInventory(t *testing.T) {
+	b, err := os.ReadFile("testdata/compute-inventory/ec2-instances-us-east-1.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain := strings.NewReplacer(`"Region": "us-east-1",`, "", `"EnabledRegions": ["us-east-1"],`, "").Replace(string(b))
+	if plain == string(b) {
+		t.Fatal("the fixture no longer carries Region and EnabledRegions")
+	}
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "ec2-instances.json"), []byte(plain), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Analyze(context.Background(), Options{Paths: []string{demoDir, dir}, Now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const (
+		ec2     = model.ComputePrefix + "aws:210987654321:ec2.amazonaws.com"
+		jenkins = "arn:aws:iam::210987654321:role/legacy-jenkins"
+		builder = "arn:aws:iam::210987654321:role/EC2ImageBuilderInstance"
+		carol   = "arn:aws:iam::210987654321:user/carol"
+	)
+	found := map[string]model.Edge{}
+	for _, e := range rep.Edges {
+		found[e.From+" "+e.To] = e
+	}
+	if e, ok := found[ec2+" "+jenkins]; !ok || e.Assumed {
+		t.Errorf("EC2 compute -> legacy-jenkins: %+v (present %v), want exact", e, ok)
+	}
+	if e, ok := found[carol+" "+ec2]; !ok || e.Assumed {
+		t.Errorf("carol -> EC2 compute: %+v (present %v), want exact (listed compute exists)", e, ok)
+	}
+	if e, ok := found[ec2+" "+builder]; !ok || !e.Assumed || !strings.Contains(e.Note, "names no region") {
+		t.Errorf("EC2 compute -> EC2ImageBuilderInstance: %+v (present %v), want assumed, the note saying the inventory names no region", e, ok)
 	}
 }

@@ -36,6 +36,9 @@ type computeInventory struct {
 	// list-instance-profiles (the authorization details' InstanceProfileList
 	// is on the roles).
 	profiles map[string][]string
+	// regions: which regions the files cover and which are enabled
+	// (compute_regions.go).
+	regions coverage
 }
 
 type listedInstance struct {
@@ -60,7 +63,8 @@ func (c *computeInventory) add(account, service, role, name string) {
 // instancesFile is the output of aws ec2 describe-instances, with an
 // optional Account naming the account an empty output is about.
 type instancesFile struct {
-	Account      string `json:"Account"`
+	Account string `json:"Account"`
+	regionFields
 	Reservations []struct {
 		OwnerID   string `json:"OwnerId"`
 		Instances []struct {
@@ -130,13 +134,15 @@ func (s *Snapshot) loadInstances(file string, doc *model.Document) error {
 	for a := range accounts {
 		c.listed[[2]string{a, serviceEC2}] = true
 	}
+	s.noteRegions(file, serviceEC2, accounts, f.regionFields)
 	return nil
 }
 
 // functionsFile is the output of aws lambda list-functions, with an
 // optional Account as for instances.
 type functionsFile struct {
-	Account   string `json:"Account"`
+	Account string `json:"Account"`
+	regionFields
 	Functions []struct {
 		FunctionName string `json:"FunctionName"`
 		FunctionArn  string `json:"FunctionArn"`
@@ -181,6 +187,7 @@ func (s *Snapshot) loadFunctions(file string, doc *model.Document) error {
 	for a := range accounts {
 		c.listed[[2]string{a, serviceLambda}] = true
 	}
+	s.noteRegions(file, serviceLambda, accounts, f.regionFields)
 	return nil
 }
 
@@ -219,11 +226,13 @@ func (s *Snapshot) loadInstanceProfiles(file string, doc *model.Document) error 
 }
 
 // computeRunsAs answers, for the compute of a service in an account,
-// whether the inputs settle which roles it runs as and, if so, the
-// compute running as each role. EC2 instances are mapped to roles through
-// their instance profile; an instance whose profile maps to no known
-// profile leaves the account's EC2 edges assumed.
-func (s *Snapshot) computeRunsAs() map[[2]string]map[string][]string {
+// what the inputs list: the compute running as each role, and whether the
+// listing covers every enabled region of the account (compute_regions.go).
+// EC2 instances are mapped to roles through their instance profile; an
+// instance whose profile maps to no known profile (or a function whose
+// role is not a role ARN) leaves the account's edges of that service
+// assumed, as without an inventory (no listing).
+func (s *Snapshot) computeRunsAs() map[[2]string]*listing {
 	c := &s.compute
 	if c.listed == nil {
 		return nil
@@ -239,50 +248,46 @@ func (s *Snapshot) computeRunsAs() map[[2]string]map[string][]string {
 			}
 		}
 	}
-	out := map[[2]string]map[string][]string{}
+	roles := map[[2]string]map[string][]string{}
 	unsettled := map[[2]string]bool{}
 	for k, m := range c.runsAs {
-		out[k] = map[string][]string{}
+		roles[k] = map[string][]string{}
 		for r, names := range m {
 			if r == "?" {
 				unsettled[k] = true
 				continue
 			}
-			out[k][r] = append(out[k][r], names...)
+			roles[k][r] = append(roles[k][r], names...)
 		}
 	}
 	for _, in := range c.instances {
 		k := [2]string{in.account, serviceEC2}
-		roles, known := profileRoles[in.profile]
+		rs, known := profileRoles[in.profile]
 		if !known {
 			unsettled[k] = true
 			continue
 		}
-		if out[k] == nil {
-			out[k] = map[string][]string{}
+		if roles[k] == nil {
+			roles[k] = map[string][]string{}
 		}
-		for _, r := range roles {
-			out[k][r] = append(out[k][r], "instance "+in.id)
+		for _, r := range rs {
+			roles[k][r] = append(roles[k][r], "instance "+in.id)
 		}
 	}
+	out := map[[2]string]*listing{}
 	for k := range c.listed {
 		if unsettled[k] {
-			delete(out, k)
 			continue
 		}
-		if out[k] == nil {
-			out[k] = map[string][]string{}
+		l := &listing{roles: roles[k]}
+		if l.roles == nil {
+			l.roles = map[string][]string{}
 		}
-	}
-	for k := range out {
-		if !c.listed[k] {
-			delete(out, k)
+		for r := range l.roles {
+			sort.Strings(l.roles[r])
 		}
-	}
-	for _, m := range out {
-		for r := range m {
-			sort.Strings(m[r])
-		}
+		l.complete, l.why = c.regions.completeness(k)
+		out[k] = l
 	}
 	return out
 }

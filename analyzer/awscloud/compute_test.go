@@ -4,6 +4,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/imagewarden/imagewarden/analyzer/model"
 )
 
 const computeAuth = `{
@@ -41,6 +43,24 @@ const (
 // " (assumed)" when assumed.
 func computeEdges(t *testing.T, files ...string) []string {
 	t.Helper()
+	_, edges := computeRun(t, files...)
+	var out []string
+	for _, e := range edges {
+		l := short(e.From) + " -> " + short(e.To) + " " + e.Kind
+		if e.Assumed {
+			l += " (assumed)"
+		}
+		out = append(out, l)
+	}
+	sort.Strings(out)
+	return dedupe(out)
+}
+
+// computeRun loads the inventory files (inv0.json, inv1.json...) and the
+// fixture, and returns the snapshot and its takeover and runs-as edges
+// into and out of compute nodes.
+func computeRun(t *testing.T, files ...string) (*Snapshot, []model.Edge) {
+	t.Helper()
 	s := New()
 	for i, f := range files {
 		if err := load(t, s, "inv"+string(rune('0'+i))+".json", f); err != nil {
@@ -50,19 +70,20 @@ func computeEdges(t *testing.T, files ...string) []string {
 	if err := load(t, s, "auth.json", computeAuth); err != nil {
 		t.Fatal(err)
 	}
-	var out []string
+	var out []model.Edge
 	for _, e := range s.Edges() {
 		if e.Kind != "takeover" && e.Kind != "runs-as" || !strings.HasPrefix(e.To, "compute:") && !strings.HasPrefix(e.From, "compute:") {
 			continue
 		}
-		l := short(e.From) + " -> " + short(e.To) + " " + e.Kind
-		if e.Assumed {
-			l += " (assumed)"
-		}
-		out = append(out, l)
+		out = append(out, e)
 	}
-	sort.Strings(out)
-	return dedupe(out)
+	return s, out
+}
+
+// whole makes an inventory file complete for its account: it lists
+// us-east-1, the only region enabled there.
+func whole(file string) string {
+	return `{"Region": "us-east-1", "EnabledRegions": ["us-east-1"],` + strings.TrimPrefix(strings.TrimSpace(file), "{")
 }
 
 func short(id string) string {
@@ -115,27 +136,27 @@ func TestComputeInventory(t *testing.T) {
 		want  []string
 	}{
 		{"absent", nil, join(assumedB, assumedEC2A, assumedLambdaA)},
-		{"instance with a profile", []string{webInstance},
+		{"instance with a profile", []string{whole(webInstance)},
 			join(assumedB, assumedLambdaA, []string{"ec2@A -> web runs-as", "ops -> ec2@A takeover"})},
-		{"no instance", []string{`{"Account": "111111111111", "Reservations": []}`},
+		{"no instance", []string{whole(`{"Account": "111111111111", "Reservations": []}`)},
 			join(assumedB, assumedLambdaA)},
-		{"instances without a profile", []string{`{"Reservations": [{"OwnerId": "111111111111", "Instances": [{"InstanceId": "i-1"}]}]}`},
+		{"instances without a profile", []string{whole(`{"Reservations": [{"OwnerId": "111111111111", "Instances": [{"InstanceId": "i-1"}]}]}`)},
 			join(assumedB, assumedLambdaA)}, // compute that runs as no role takes no one anywhere
-		{"unknown profile stays assumed", []string{`{"Reservations": [{"OwnerId": "111111111111", "Instances": [
-			{"InstanceId": "i-1", "IamInstanceProfile": {"Arn": "arn:aws:iam::111111111111:instance-profile/nowhere"}}]}]}`},
+		{"unknown profile stays assumed", []string{whole(`{"Reservations": [{"OwnerId": "111111111111", "Instances": [
+			{"InstanceId": "i-1", "IamInstanceProfile": {"Arn": "arn:aws:iam::111111111111:instance-profile/nowhere"}}]}]}`)},
 			join(assumedB, assumedEC2A, assumedLambdaA)},
-		{"profile from list-instance-profiles", []string{`{"Reservations": [{"OwnerId": "111111111111", "Instances": [
-			{"InstanceId": "i-1", "IamInstanceProfile": {"Arn": "arn:aws:iam::111111111111:instance-profile/spare-profile"}}]}]}`,
+		{"profile from list-instance-profiles", []string{whole(`{"Reservations": [{"OwnerId": "111111111111", "Instances": [
+			{"InstanceId": "i-1", "IamInstanceProfile": {"Arn": "arn:aws:iam::111111111111:instance-profile/spare-profile"}}]}]}`),
 			`{"InstanceProfiles": [{"InstanceProfileName": "spare-profile", "Arn": "arn:aws:iam::111111111111:instance-profile/spare-profile",
 			  "Roles": [{"RoleName": "spare", "Arn": "arn:aws:iam::111111111111:role/spare"}]}]}`},
 			join(assumedB, assumedLambdaA, []string{"ec2@A -> spare runs-as", "ops -> ec2@A takeover"})},
-		{"another account's inventory", []string{`{"Reservations": [{"OwnerId": "222222222222", "Instances": [
-			{"InstanceId": "i-2", "IamInstanceProfile": {"Arn": "arn:aws:iam::222222222222:instance-profile/other"}}]}]}`},
+		{"another account's inventory", []string{whole(`{"Reservations": [{"OwnerId": "222222222222", "Instances": [
+			{"InstanceId": "i-2", "IamInstanceProfile": {"Arn": "arn:aws:iam::222222222222:instance-profile/other"}}]}]}`)},
 			join(assumedEC2A, assumedLambdaA, []string{"ec2@B -> other runs-as", "ops2 -> ec2@B takeover"})},
-		{"function with a role", []string{`{"Functions": [{"FunctionName": "resize", "FunctionArn": "arn:aws:lambda:us-east-1:111111111111:function:resize",
-			"Role": "arn:aws:iam::111111111111:role/fn"}]}`},
+		{"function with a role", []string{whole(`{"Functions": [{"FunctionName": "resize", "FunctionArn": "arn:aws:lambda:us-east-1:111111111111:function:resize",
+			"Role": "arn:aws:iam::111111111111:role/fn"}]}`)},
 			join(assumedB, assumedEC2A, []string{"lambda@A -> fn runs-as", "ops -> lambda@A takeover"})},
-		{"no function", []string{`{"Account": "111111111111", "Functions": []}`},
+		{"no function", []string{whole(`{"Account": "111111111111", "Functions": []}`)},
 			join(assumedB, assumedEC2A)},
 	}
 	for _, c := range cases {

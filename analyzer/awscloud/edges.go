@@ -195,18 +195,13 @@ func (s *Snapshot) Edges() []model.Edge {
 			continue
 		}
 		for svc, sets := range serviceTakeovers {
-			listed, settled := runsAs[[2]string{p.account, svc}]
-			if settled && len(listed) == 0 {
-				continue // the inputs list no such compute in the account
-			}
 			for _, set := range sets {
 				if pw[i].takes[strings.Join(set, "+")] {
-					e := model.Edge{From: p.arn, To: computeNode(p.account, svc), Cloud: cloudName, Kind: "takeover", Permissions: set, Assumed: !settled,
+					e := model.Edge{From: p.arn, To: computeNode(p.account, svc), Cloud: cloudName, Kind: "takeover", Permissions: set,
 						Note: "can take over " + svc + " compute in the account"}
-					if settled {
-						e.Note += " (listed in the inputs)"
+					if e, ok := takeoverEdge(runsAs, e, p.account, svc); ok {
+						out = append(out, e)
 					}
-					out = append(out, e)
 				}
 			}
 		}
@@ -259,21 +254,16 @@ func (s *Snapshot) Edges() []model.Edge {
 		}
 		// Compute of a service the role trusts may run as it (assumed,
 		// until the inputs list that compute).
-		// When the inputs list the service's compute in the account, only
-		// the roles some of it runs as get an edge, exact.
+		// When the inputs list the service's compute in the account, the
+		// roles some of it runs as get an edge, exact; the others none when
+		// the listing covers every enabled region, assumed otherwise.
 		for _, svc := range trustedServices(r.trust) {
 			if _, ok := serviceTakeovers[svc]; !ok {
 				continue
 			}
-			if listed, settled := runsAs[[2]string{r.account, svc}]; settled {
-				if names := listed[r.arn]; len(names) > 0 {
-					edges = append(edges, model.Edge{From: computeNode(r.account, svc), To: r.arn, Cloud: cloudName, Kind: "runs-as",
-						Note: computeNote(svc, names)})
-				}
-				continue
+			if e, ok := runsAsEdge(runsAs, r.account, svc, r.arn); ok {
+				edges = append(edges, e)
 			}
-			edges = append(edges, model.Edge{From: computeNode(r.account, svc), To: r.arn, Cloud: cloudName, Kind: "runs-as", Assumed: true,
-				Note: svc + " compute may run as this role (the inputs list no such compute)"})
 		}
 		// PassRole to a service the role trusts.
 		for _, svc := range trustedServices(r.trust) {

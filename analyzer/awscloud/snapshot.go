@@ -202,6 +202,7 @@ func (s *Snapshot) resolve() {
 		p.ctx = principalContext(p, s.org)
 	}
 	s.addExternalPrincipals(loadedAccounts)
+	s.checkComputeRegions()
 	guards := s.guardsFunc()
 	for _, p := range s.principals {
 		info := iam.ParsePrincipal(p.arn)

@@ -174,10 +174,14 @@ func collectAccount(ctx context.Context, o Options, cfg aws.Config, account, dir
 		return // the role cannot be assumed or read: ECR would fail the same way
 	}
 	regions := o.Regions
+	var enabled []string // known only from DescribeRegions, not from --region
 	if len(regions) == 0 {
 		var sc Scope
 		regions, sc = enabledRegions(ctx, ao)
 		record(withPrefix(sc))
+		if sc.Error == "" {
+			enabled = regions
+		}
 	}
 	sem := make(chan struct{}, max(conc, 1))
 	var wg sync.WaitGroup
@@ -195,8 +199,8 @@ func collectAccount(ctx context.Context, o Options, cfg aws.Config, account, dir
 			for _, sc := range collectInventory(ctx, ao, account, region) {
 				record(withPrefix(sc))
 			}
-			record(withPrefix(collectInstances(ctx, ao, account, region)))
-			record(withPrefix(collectFunctions(ctx, ao, account, region)))
+			record(withPrefix(collectInstances(ctx, ao, account, region, enabled)))
+			record(withPrefix(collectFunctions(ctx, ao, account, region, enabled)))
 		}(region)
 	}
 	wg.Wait()

@@ -12,13 +12,28 @@ import (
 	"github.com/imagewarden/imagewarden/analyzer/collect"
 )
 
+// inventoryFile is a compute inventory file: the list under key, with the
+// account, the region it covers and, when the collector asked
+// ec2:DescribeRegions, the regions enabled in the account, so that analyze
+// can tell whether the files cover every region (docs/inputs.md, section
+// 8). With --region the enabled regions are not known and not written:
+// analyze then takes the inventory as partial.
+func inventoryFile(account, region string, enabled []string, key string, list []any) map[string]any {
+	m := map[string]any{"Account": account, "Region": region, key: list}
+	if len(enabled) > 0 {
+		m["EnabledRegions"] = enabled
+	}
+	return m
+}
+
 // collectInstances writes ec2-instances-REGION.json: the region's EC2
 // instances with their instance profile, in the shape of `aws ec2
-// describe-instances` (the fields analyze reads) with Account added, so
-// that an account without an instance says so (docs/inputs.md, section 8).
+// describe-instances` (the fields analyze reads) with Account, Region and
+// EnabledRegions (inventoryFile), so that an account without an instance
+// says so (docs/inputs.md, section 8).
 // With it, analyze draws the EC2 runs-as edges exactly: to the roles of
 // the profiles instances run with, not to every role EC2 is trusted by.
-func collectInstances(ctx context.Context, o Options, account, region string) Scope {
+func collectInstances(ctx context.Context, o Options, account, region string, enabled []string) Scope {
 	s := Scope{Name: "ec2-instances:" + region}
 	c := ec2.NewFromConfig(o.Config, func(opt *ec2.Options) { opt.Region = region })
 	reservations := []any{}
@@ -48,7 +63,7 @@ func collectInstances(ctx context.Context, o Options, account, region string) Sc
 		return reservations[i].(map[string]any)["ReservationId"].(string) < reservations[j].(map[string]any)["ReservationId"].(string)
 	})
 	name := "ec2-instances-" + region + ".json"
-	if err := collect.WriteJSON(filepath.Join(o.Out, name), map[string]any{"Account": account, "Region": region, "Reservations": reservations}); err != nil {
+	if err := collect.WriteJSON(filepath.Join(o.Out, name), inventoryFile(account, region, enabled, "Reservations", reservations)); err != nil {
 		s.Error = err.Error()
 		return s
 	}
@@ -58,9 +73,10 @@ func collectInstances(ctx context.Context, o Options, account, region string) Sc
 
 // collectFunctions writes lambda-functions-REGION.json: the region's
 // Lambda functions with their execution role, in the shape of `aws lambda
-// list-functions` (the fields analyze reads) with Account added, so that
-// the Lambda runs-as edges are exact (docs/inputs.md, section 8).
-func collectFunctions(ctx context.Context, o Options, account, region string) Scope {
+// list-functions` (the fields analyze reads) with Account, Region and
+// EnabledRegions (inventoryFile), so that the Lambda runs-as edges are
+// exact (docs/inputs.md, section 8).
+func collectFunctions(ctx context.Context, o Options, account, region string, enabled []string) Scope {
 	s := Scope{Name: "lambda-functions:" + region}
 	c := lambda.NewFromConfig(o.Config, func(opt *lambda.Options) { opt.Region = region })
 	functions := []any{}
@@ -79,7 +95,7 @@ func collectFunctions(ctx context.Context, o Options, account, region string) Sc
 		return functions[i].(map[string]any)["FunctionArn"].(string) < functions[j].(map[string]any)["FunctionArn"].(string)
 	})
 	name := "lambda-functions-" + region + ".json"
-	if err := collect.WriteJSON(filepath.Join(o.Out, name), map[string]any{"Account": account, "Region": region, "Functions": functions}); err != nil {
+	if err := collect.WriteJSON(filepath.Join(o.Out, name), inventoryFile(account, region, enabled, "Functions", functions)); err != nil {
 		s.Error = err.Error()
 		return s
 	}
