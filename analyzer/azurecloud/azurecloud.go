@@ -80,6 +80,7 @@ type Snapshot struct {
 	ix            *index              // compiled for Evaluate and Edges; dropped when the inputs change
 	memberOf      map[string][]string // object id -> the groups that list it as a member, made on first use
 	pim           *pimState           // eligible assignments and role management policies (pim.go)
+	federated     *federationState    // federated identity credentials (federation.go)
 }
 
 // The kinds of item counted in Snapshot.counts (model.Count.Item).
@@ -263,6 +264,9 @@ func (s *Snapshot) Recognize(doc *model.Document) string {
 		return strings.ToLower(v)
 	}
 	if f := recognizePIM(list[0]); f != "" {
+		return f
+	}
+	if f := recognizeFederated(list[0]); f != "" {
 		return f
 	}
 	switch {
@@ -482,6 +486,8 @@ func (s *Snapshot) Load(file, format string, doc *model.Document) error {
 			}
 		case FormatEligibility, FormatRolePolicies:
 			s.loadPIM(file, where, format, it)
+		case FormatFederatedCredentials:
+			s.loadFederated(file, where, it)
 		default:
 			return fmt.Errorf("unknown format %q", format)
 		}

@@ -51,6 +51,9 @@ func (s *Snapshot) Evaluate(cat *catalog.Catalog) *model.Snapshot {
 		}
 	}
 	out.Warnings = append(out.Warnings, s.warnings...)
+	trusts, fedWarnings := s.federatedTrusts()
+	out.Federation = trusts
+	out.Warnings = append(out.Warnings, fedWarnings...)
 	s.counts.Evaluated(itemAssignments, len(s.assignments)-s.resolvePIM())
 	s.counts.Evaluated(itemDefinitions, len(s.definitions))
 	s.counts.Evaluated(itemDenyAssignments, len(s.denies))

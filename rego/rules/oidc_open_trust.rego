@@ -1,7 +1,8 @@
 # METADATA
 # title: Any repository of a CI/CD provider can become a principal that writes images
 # description: >-
-#   A trust policy (AWS) or a workload identity pool binding (GCP) lets the
+#   A trust policy (AWS), a workload identity pool binding (GCP) or a
+#   federated identity credential of a managed identity (Azure) lets the
 #   tokens of an OIDC identity provider (GitHub Actions, GitLab, Terraform
 #   Cloud, a Kubernetes cluster) become a principal that can write images, or
 #   act as one, directly or through a chain, without pinning the token's
@@ -23,7 +24,11 @@
 #     workload identity provider an attribute condition that names the one
 #     repository and ref (assertion.repository == 'ORG/REPO' &&
 #     assertion.ref == 'refs/heads/main'), or bind the service account to the
-#     principalSet of that one repository instead of the whole pool.
+#     principalSet of that one repository instead of the whole pool. Azure:
+#     give the managed identity's federated identity credential the exact
+#     subject of the one repository and branch or environment
+#     (repo:ORG/REPO:environment:prod) instead of a pull_request subject or a
+#     claimsMatchingExpression with wildcards.
 package imagewarden.rules.oidc_open_trust
 
 import data.imagewarden.lib
@@ -103,13 +108,19 @@ step_kind("gcp", principal) := "impersonate" if startswith(principal, "serviceAc
 
 else := "federated-token" if true
 
-step_kind(cloud, _) := "assume-role" if cloud != "gcp"
+step_kind("azure", _) := "federated-credential"
+
+step_kind(cloud, _) := "assume-role" if not cloud in {"gcp", "azure"}
 
 step_permission("gcp", principal) := "iam.serviceAccounts.getAccessToken" if startswith(principal, "serviceAccount:")
 
 else := "sts.googleapis.com/token (token exchange)" if true
 
-step_permission(cloud, _) := "sts:AssumeRoleWithWebIdentity" if cloud != "gcp"
+# On Azure, Microsoft Entra ID exchanges the token for the managed
+# identity's when a federated identity credential of the identity matches.
+step_permission("azure", _) := "token exchange (federated identity credential)"
+
+step_permission(cloud, _) := "sts:AssumeRoleWithWebIdentity" if not cloud in {"gcp", "azure"}
 
 # On GCP every service account a pool member may impersonate has a trust of
 # its own (the analyzer lists one per account), so the member's chains that
