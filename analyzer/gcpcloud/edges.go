@@ -68,6 +68,7 @@ func (s *Snapshot) edges() []model.Edge {
 		}
 	}
 	cbCol := col("cloudbuild.builds.create")
+	inv := s.layoutRunners(ix)
 	type roleUse struct {
 		scope *node
 		b     *gcp.Binding
@@ -134,23 +135,25 @@ func (s *Snapshot) edges() []model.Edge {
 			r := decide(t, chain, "iam.serviceAccounts.actAs", &attrs)
 			if e, ok := gcpEdge(r, id.Member, sa.member, "act-as", "iam.serviceAccounts.actAs"); ok {
 				e.Note = "can run compute as the service account"
-				// Cloud Build is the one runner the offline role table can
-				// settle; other compute creation is assumed.
+				// Settled by the runners it may create in the account's
+				// project (compute.go).
+				keep := true
 				if proj := s.nodes[projectNode(sa.node)]; proj != nil {
 					p := ix.ids[proj.name]
-					b := decide(p, ix.chainOf(sc, v, p, true), "cloudbuild.builds.create", &gcp.ResourceAttrs{Service: "cloudbuild.googleapis.com"})
-					if b.Allowed != tri.False {
-						e.Permissions = append(e.Permissions, "cloudbuild.builds.create")
-					} else {
-						e.Assumed = true
-						e.Note += " (if it can also create compute there: not settled offline)"
-					}
+					pchain := append([]chainCover(nil), ix.chainOf(sc, v, p, true)...)
+					keep = s.settleActAs(&e, proj.name, func(perm string) gcp.Result {
+						return decide(p, pchain, perm, &gcp.ResourceAttrs{Service: serviceOf(perm)})
+					})
 				} else {
 					e.Assumed = true
 				}
-				out = append(out, e)
+				if keep {
+					out = append(out, e)
+				}
 			}
 		}
+		// Listed instances and build triggers it may take over.
+		out = append(out, inv.edges(ix, sc, v, id.Member)...)
 		// Custom roles it holds on a scope, decided below once their nodes
 		// exist (creating them changes the snapshot).
 		for _, n := range v.bound {
@@ -218,8 +221,8 @@ func (s *Snapshot) edges() []model.Edge {
 }
 
 // edgePermissions are the columns of the edges' index.
-var edgePermissions = append(append([]string{}, saEdgePermissions...), "cloudbuild.builds.create",
-	"resourcemanager.organizations.setIamPolicy", "resourcemanager.folders.setIamPolicy", "resourcemanager.projects.setIamPolicy")
+var edgePermissions = append(append(append([]string{}, saEdgePermissions...), "cloudbuild.builds.create",
+	"resourcemanager.organizations.setIamPolicy", "resourcemanager.folders.setIamPolicy", "resourcemanager.projects.setIamPolicy"), computePermissions...)
 
 // customRoleEdge: a member that holds a custom role at a node and can
 // update that role can add any permission to it there.

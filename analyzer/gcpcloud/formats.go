@@ -66,6 +66,8 @@ func (s *Snapshot) Recognize(doc *model.Document) string {
 		return FormatRepositories
 	case doc.Object == nil && has("projectId") && has("projectNumber"):
 		return FormatProjects
+	case recognizeCompute(doc) != "":
+		return recognizeCompute(doc)
 	}
 	return recognizeFederation(doc)
 }
@@ -77,6 +79,10 @@ func (s *Snapshot) Load(file, format string, doc *model.Document) error {
 		items = []map[string]json.RawMessage{doc.Object}
 	}
 	switch format {
+	case FormatInstances:
+		return s.loadInstances(file, doc)
+	case FormatTriggers:
+		return s.loadTriggers(file, doc)
 	case FormatPolicySearch:
 		if doc.Object != nil {
 			var results []map[string]json.RawMessage

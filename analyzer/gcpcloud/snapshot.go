@@ -40,6 +40,7 @@ type Snapshot struct {
 	chains       map[string]chainEntry
 	probe        *probes // Universe's and Holds' index; nil until they run, reset by Apply
 	probeMu      sync.Mutex
+	compute      computeInventory // instances and build triggers (compute.go)
 	roleDups     model.Duplicates // custom roles read twice (formats.go, noteRole)
 	// resolved: the ancestor sets are closed; whatever adds a node or an
 	// ancestor clears it, so that resolveAncestors runs again only then.
@@ -62,6 +63,9 @@ func New() *Snapshot {
 		denies: map[string][]gcp.DenyRule{}, roles: gcp.NewRoles(), definedRoles: map[string]bool{},
 		conds: gcp.NewConditions(), groupMembers: map[string][]string{}}
 	s.builtinErr = loadPredefinedRoles(s.roles)
+	if s.builtinErr == nil {
+		addRunnerRoles(s.roles)
+	}
 	s.roleDups.Kind = "custom roles"
 	return s
 }
