@@ -66,8 +66,9 @@ func (s *Snapshot) Recognize(doc *model.Document) string {
 		return FormatRepositories
 	case doc.Object == nil && has("projectId") && has("projectNumber"):
 		return FormatProjects
-	case recognizeCompute(doc) != "":
-		return recognizeCompute(doc)
+	}
+	if f := recognizePAB(doc); f != "" {
+		return f
 	}
 	return recognizeFederation(doc)
 }
@@ -79,10 +80,6 @@ func (s *Snapshot) Load(file, format string, doc *model.Document) error {
 		items = []map[string]json.RawMessage{doc.Object}
 	}
 	switch format {
-	case FormatInstances:
-		return s.loadInstances(file, doc)
-	case FormatTriggers:
-		return s.loadTriggers(file, doc)
 	case FormatPolicySearch:
 		if doc.Object != nil {
 			var results []map[string]json.RawMessage
@@ -151,6 +148,8 @@ func (s *Snapshot) Load(file, format string, doc *model.Document) error {
 		}
 	case FormatWIFProviders, FormatWIFPools:
 		s.loadFederation(file, format, items)
+	case FormatPABPolicies, FormatPolicyBindings:
+		s.loadPAB(file, format, items)
 	default:
 		return fmt.Errorf("unknown format %q", format)
 	}
