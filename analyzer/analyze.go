@@ -82,6 +82,9 @@ type Summary struct {
 	// may run as a role, since the inputs do not list that compute. Absent
 	// when none is.
 	AssumedEdges int `json:"assumed_edges,omitempty"`
+	// Assumed says which edges those are, grouped by the inventory that
+	// would settle them (assumed.go). Absent when none is.
+	Assumed []AssumedEdges `json:"assumed,omitempty"`
 }
 
 // SkippedItems counts the items inside input files that the analysis
@@ -325,6 +328,10 @@ func summarize(r *Report) Summary {
 		if e.Assumed {
 			s.AssumedEdges++
 		}
+	}
+	s.Assumed = groupAssumed(r.Edges)
+	if len(s.Assumed) == 0 {
+		s.Assumed = nil
 	}
 	return s
 }

@@ -64,7 +64,66 @@ func completeness(r *analyzer.Report) string {
 func writeCoverage(w io.Writer, r *analyzer.Report) {
 	fmt.Fprintf(w, "Evaluated: %s.\n", coverageLine(r))
 	fmt.Fprintf(w, "Scope: %s.\n", completeness(r))
+	if a := assumedLine(r); a != "" {
+		inert.Fprintf(w, "Assumed: %s.\n", a)
+	}
 	for _, s := range r.Summary.Skipped {
 		inert.Fprintf(w, "  SKIPPED %s\n", s)
 	}
+}
+
+// assumedLine says which "can act as" edges were drawn without the
+// inventory that would settle them, by service and scope; "" when none
+// was. It bounds its length: an organization can miss the inventory of
+// many services in thousands of accounts.
+func assumedLine(r *analyzer.Report) string {
+	s := r.Summary
+	if s.AssumedEdges == 0 {
+		return ""
+	}
+	const most = 6
+	var clouds []string
+	var cur string
+	var parts []string
+	flush := func() {
+		if cur != "" {
+			clouds = append(clouds, cur+": "+strings.Join(parts, ", "))
+		}
+	}
+	for i, g := range s.Assumed {
+		if i == most {
+			flush()
+			cur = ""
+			clouds = append(clouds, fmt.Sprintf("and %d more", len(s.Assumed)-most))
+			break
+		}
+		if g.Cloud != cur {
+			flush()
+			cur, parts = g.Cloud, nil
+		}
+		var in []string
+		if len(g.Scopes) == 1 {
+			in = append(in, g.Scopes[0])
+		} else if len(g.Scopes) > 1 {
+			in = append(in, plural(len(g.Scopes), scopeWord[g.Cloud]))
+		}
+		in = append(in, plural(g.Edges, "edge"))
+		parts = append(parts, g.What+" ("+strings.Join(in, ", ")+")")
+	}
+	flush()
+	return fmt.Sprintf("%s drawn without the inventory that would settle them; chains through them may not exist (docs/inputs.md says which input settles them): %s",
+		plural(s.AssumedEdges, "edge"), strings.Join(clouds, "; "))
+}
+
+// scopeWord names a cloud's unit of scope, for counts.
+var scopeWord = map[string]string{"aws": "account", "gcp": "project", "azure": "subscription"}
+
+func plural(n int, word string) string {
+	if word == "" {
+		word = "scope"
+	}
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
 }

@@ -16,7 +16,7 @@ var CSVColumns = []string{
 	"finding_id", "cloud", "account", "principal", "principal_type",
 	"capability", "permissions", "resource", "access", "condition", "path",
 	"source", "severity", "rule_id", "remediation", "suppressed",
-	"suppression_reason", "suppression_expiry",
+	"suppression_reason", "suppression_expiry", "assumed",
 }
 
 // CSV writes one row per finding, resource and grant: the evidence an
@@ -67,6 +67,14 @@ func csvRows(f model.Finding, rules map[string]model.Rule) [][]string {
 			reason += " (owner: " + s.Owner + ")"
 		}
 	}
+	// assumed: the chain has a step drawn without the inventory that
+	// would settle it (summary.assumed in the JSON report says which).
+	assumed := "false"
+	for _, e := range f.Path {
+		if e.Assumed {
+			assumed = "true"
+		}
+	}
 	row := func(perms []string, resource string, access model.Access, g *model.Grant) []string {
 		acct, cond, src := account, "", ""
 		if acct == "" {
@@ -77,7 +85,7 @@ func csvRows(f model.Finding, rules map[string]model.Rule) [][]string {
 		}
 		return []string{f.ID, cloud, acct, principalName(f), kind, f.Capability,
 			strings.Join(perms, ";"), resource, string(access), cond, chain(f), src,
-			f.Severity, f.RuleID, remediation(f, rules), sup, reason, expiry}
+			f.Severity, f.RuleID, remediation(f, rules), sup, reason, expiry, assumed}
 	}
 	var rows [][]string
 	if len(f.Path) > 0 {

@@ -31,7 +31,7 @@ func TestCSVGolden(t *testing.T) { goldenCompare(t, "csv", "demo-report.csv") }
 
 // The column order is a contract with auditors' spreadsheets: this list
 // is spelled out again, not taken from CSVColumns, so a reorder fails.
-var wantColumns = []string{"finding_id", "cloud", "account", "principal", "principal_type", "capability", "permissions", "resource", "access", "condition", "path", "source", "severity", "rule_id", "remediation", "suppressed", "suppression_reason", "suppression_expiry"}
+var wantColumns = []string{"finding_id", "cloud", "account", "principal", "principal_type", "capability", "permissions", "resource", "access", "condition", "path", "source", "severity", "rule_id", "remediation", "suppressed", "suppression_reason", "suppression_expiry", "assumed"}
 
 func readCSV(t *testing.T, r *analyzer.Report) ([]string, []map[string]string) {
 	t.Helper()
@@ -89,6 +89,27 @@ func TestCSVColumnsAndRows(t *testing.T) {
 		if strings.Contains(r["resource"], "admin:") && !strings.Contains(r["path"], " -> ") {
 			t.Errorf("a chain's row lacks its path: %v", r)
 		}
+	}
+	// assumed: true exactly on the rows of findings whose chain has an
+	// assumed step (the demo has some and some exact ones).
+	assumed := map[string]string{}
+	for _, f := range rep.Findings {
+		assumed[f.ID] = "false"
+		for _, e := range f.Path {
+			if e.Assumed {
+				assumed[f.ID] = "true"
+			}
+		}
+	}
+	seen := map[string]bool{}
+	for _, r := range rows {
+		seen[r["assumed"]] = true
+		if r["assumed"] != assumed[r["finding_id"]] {
+			t.Errorf("finding %s: assumed %q, want %q", r["finding_id"], r["assumed"], assumed[r["finding_id"]])
+		}
+	}
+	if !seen["true"] || !seen["false"] {
+		t.Errorf("the demo should have rows with and without assumed steps: %v", seen)
 	}
 	for id, n := range want {
 		if got[id] != n {

@@ -62,7 +62,7 @@ func HTML(w io.Writer, r *analyzer.Report) error {
 	}
 	page.Suppressed, page.WithFixes, page.WithPaths = countMarks(r.Findings)
 	page.Collections, page.FilesRead, page.FilesSkipped, page.KindsRead = scopeOf(r.Inputs)
-	page.Coverage, page.Completeness = coverageLine(r), completeness(r)
+	page.Coverage, page.Completeness, page.Assumed = coverageLine(r), completeness(r), assumedLine(r)
 	for _, c := range page.Collections {
 		page.ScopesCollected += len(c.Collection.Collected)
 		page.ScopesSkipped += len(c.Collection.Skipped)
@@ -89,6 +89,8 @@ type htmlPage struct {
 	KindsRead                      []htmlCount
 	ScopesCollected, ScopesSkipped int
 	Coverage, Completeness         string
+	// Assumed names the edges drawn without an inventory ("" for none).
+	Assumed string
 }
 
 type htmlCollection struct {

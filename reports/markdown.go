@@ -50,6 +50,9 @@ func Markdown(w io.Writer, r *analyzer.Report) error {
 	fmt.Fprintf(&b, "; %d suppressed; %d inputs read, %d skipped; %d principals, %d resources.\n",
 		len(suppressed), r.Summary.FilesRead, r.Summary.FilesSkipped, r.Summary.Principals, r.Summary.Resources)
 	fmt.Fprintf(&b, "\nEvaluated: %s.\n", mdCell(coverageLine(r), mdBudget/4))
+	if a := assumedLine(r); a != "" {
+		fmt.Fprintf(&b, "\nAssumed: %s.\n", mdCell(a, mdBudget/4))
+	}
 
 	if len(r.Warnings) > 0 || !r.Summary.Complete {
 		// Findings can only be missing, never wrong, when scope is

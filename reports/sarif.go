@@ -223,6 +223,9 @@ func sarifWith(w io.Writer, r *analyzer.Report, place func(f model.Finding, foun
 	// What was read, so that a run with no results can be told from a run
 	// that read nothing.
 	inv.ToolExecutionNotifications = append(inv.ToolExecutionNotifications, sarifNotification{Level: "note", Message: sarifText{Text: "evaluated: " + coverageLine(r) + "; scope " + completeness(r)}})
+	if a := assumedLine(r); a != "" {
+		inv.ToolExecutionNotifications = append(inv.ToolExecutionNotifications, sarifNotification{Level: "note", Message: sarifText{Text: "assumed: " + a}})
+	}
 	run.Invocations = []sarifInvocation{inv}
 
 	for _, f := range ordered(r.Findings) {

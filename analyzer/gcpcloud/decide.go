@@ -83,11 +83,6 @@ func (ev *evaluation) facts(sc *scratch, id *gcp.Identity) []model.Fact {
 			scopes = append(scopes, tgt{n, chain, ix.mask(chain)})
 		}
 	}
-	below := len(scopes) // the scopes from here are below one outside its boundary
-	for _, n := range ix.pabScopeIDs(v) {
-		chain := append([]chainCover(nil), ix.chainOf(sc, v, n, true)...)
-		scopes = append(scopes, tgt{n, chain, ix.mask(chain)})
-	}
 	var res []int32
 	for _, g := range v.groups {
 		if !g.bound || !ev.grants(g) {
@@ -119,8 +114,8 @@ func (ev *evaluation) facts(sc *scratch, id *gcp.Identity) []model.Fact {
 	}
 	for i, a := range ev.actions {
 		c := ev.cols[i]
-		for k, t := range scopes {
-			if !hasCol(t.mask, c) || k >= below && !ix.pab.blocksAny(v.pab, ix.pabPerms[c]) {
+		for _, t := range scopes {
+			if !hasCol(t.mask, c) {
 				continue
 			}
 			n := ix.nodes[t.node]

@@ -66,9 +66,8 @@ func (s *Snapshot) Recognize(doc *model.Document) string {
 		return FormatRepositories
 	case doc.Object == nil && has("projectId") && has("projectNumber"):
 		return FormatProjects
-	}
-	if f := recognizePAB(doc); f != "" {
-		return f
+	case recognizeCompute(doc) != "":
+		return recognizeCompute(doc)
 	}
 	return recognizeFederation(doc)
 }
@@ -80,6 +79,10 @@ func (s *Snapshot) Load(file, format string, doc *model.Document) error {
 		items = []map[string]json.RawMessage{doc.Object}
 	}
 	switch format {
+	case FormatInstances:
+		return s.loadInstances(file, doc)
+	case FormatTriggers:
+		return s.loadTriggers(file, doc)
 	case FormatPolicySearch:
 		if doc.Object != nil {
 			var results []map[string]json.RawMessage
@@ -148,8 +151,6 @@ func (s *Snapshot) Load(file, format string, doc *model.Document) error {
 		}
 	case FormatWIFProviders, FormatWIFPools:
 		s.loadFederation(file, format, items)
-	case FormatPABPolicies, FormatPolicyBindings:
-		s.loadPAB(file, format, items)
 	default:
 		return fmt.Errorf("unknown format %q", format)
 	}

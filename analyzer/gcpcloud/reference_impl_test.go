@@ -61,17 +61,6 @@ func (s *Snapshot) evaluateIdentity(id *gcp.Identity, actions []action, resource
 	chainFor := chains.get
 	bound := chains.bound
 	scopes := s.scopes(id)
-	pv := s.pabView() // principal access boundaries
-	var pb []pabBound
-	var below map[*node]bool // scopes below one outside the boundary
-	if pv != nil {
-		pb = pv.bound(id)
-		below = map[*node]bool{}
-		for _, n := range pv.pabScopes(pb, scopes) {
-			below[n] = true
-			scopes = append(scopes, n)
-		}
-	}
 	var reached []*node
 	for _, r := range resources {
 		if reaches(r, bound) {
@@ -81,13 +70,10 @@ func (s *Snapshot) evaluateIdentity(id *gcp.Identity, actions []action, resource
 	for _, a := range actions {
 		req := &gcp.Request{Identity: id, Permission: a.entry.Action}
 		for _, n := range scopes {
-			if below[n] && !pv.blocksAny(pb, a.entry.Action) {
-				continue
-			}
 			attrs := a.attrs
 			req.Resource = &attrs
 			chain, denies := chainFor(n)
-			r := s.pabDecide(pv, id, a.entry.Action, n, gcp.Decide(req, chain, denies, s.roles, s.conds))
+			r := gcp.Decide(req, chain, denies, s.roles, s.conds)
 			if t, ok := target(r, crm+n.name, false, true); ok && !onlyThroughAllUsers(id, r) {
 				t.Except = s.deniesBelow(n, req)
 				add(a.entry.Capability, a.entry.Action, t)
@@ -101,7 +87,7 @@ func (s *Snapshot) evaluateIdentity(id *gcp.Identity, actions []action, resource
 			attrs := n.attrs
 			req.Resource = &attrs
 			chain, denies := chainFor(n)
-			r := s.pabDecide(pv, id, a.entry.Action, n, gcp.Decide(req, chain, denies, s.roles, s.conds))
+			r := gcp.Decide(req, chain, denies, s.roles, s.conds)
 			if t, ok := target(r, full, true, false); ok && !onlyThroughAllUsers(id, r) {
 				add(a.entry.Capability, a.entry.Action, t)
 			}
@@ -226,6 +212,15 @@ func (s *Snapshot) referenceEdges() []model.Edge {
 	ids := s.identities()
 	sas := s.serviceAccounts()
 	ref(s).idChains, ref(s).denyList = nil, nil // serviceAccounts may add nodes
+	runNames := make([]string, 0, len(s.nodes))
+	for _, n := range s.sortedNodes() {
+		runNames = append(runNames, n.name)
+	}
+	runIDs := map[string]int32{}
+	for i, n := range runNames {
+		runIDs[n] = int32(i)
+	}
+	runs := s.runners(runIDs)
 	// The service accounts at or below each node, so that each identity
 	// visits only the accounts its bindings reach.
 	under := map[string][]int{}
@@ -279,23 +274,21 @@ func (s *Snapshot) referenceEdges() []model.Edge {
 			r := gcp.Decide(&gcp.Request{Identity: id, Permission: "iam.serviceAccounts.actAs", Resource: &attrs}, chain, denies, s.roles, s.conds)
 			if e, ok := gcpEdge(r, id.Member, sa.member, "act-as", "iam.serviceAccounts.actAs"); ok {
 				e.Note = "can run compute as the service account"
-				// Cloud Build is the one runner the offline role table can
-				// settle; other compute creation is assumed.
+				keep := true
 				if proj := s.nodes[projectNode(sa.node)]; proj != nil {
 					pc, pd := chains.get(proj)
-					b := gcp.Decide(&gcp.Request{Identity: id, Permission: "cloudbuild.builds.create", Resource: &gcp.ResourceAttrs{Service: "cloudbuild.googleapis.com"}}, pc, pd, s.roles, s.conds)
-					if b.Allowed != tri.False {
-						e.Permissions = append(e.Permissions, "cloudbuild.builds.create")
-					} else {
-						e.Assumed = true
-						e.Note += " (if it can also create compute there: not settled offline)"
-					}
+					keep = s.settleActAs(&e, proj.name, func(perm string) gcp.Result {
+						return gcp.Decide(&gcp.Request{Identity: id, Permission: perm, Resource: &gcp.ResourceAttrs{Service: serviceOf(perm)}}, pc, pd, s.roles, s.conds)
+					})
 				} else {
 					e.Assumed = true
 				}
-				out = append(out, e)
+				if keep {
+					out = append(out, e)
+				}
 			}
 		}
+		out = append(out, s.referenceRunnerEdges(id, chains, runNames, runs)...)
 		out = append(out, s.referenceCustomRoleEdges(id)...)
 		for _, n := range s.scopes(id) {
 			perm, ok := setIamPolicy[n.kind]
@@ -568,7 +561,6 @@ func (s *Snapshot) referenceHolds(member string, perm remediate.Permission) bool
 	// The chain reduced to the member's own bindings decides as the whole
 	// chain does: the others cannot grant it anything.
 	r := gcp.Decide(&gcp.Request{Identity: id, Permission: perm.Action, Resource: &attrs}, held.chain, denies, roles, s.conds)
-	r = s.pabDecide(s.pabView(), id, perm.Action, n, r)
 	return r.Allowed != tri.False
 }
 
@@ -596,4 +588,25 @@ func (s *Snapshot) refHoldsCache() *refHolds {
 		c.holds = &refHolds{ids: map[string]*gcp.Identity{}, roles: map[string]*heldRoles{}}
 	}
 	return c.holds
+}
+
+// referenceRunnerEdges: the edges to the listed instances' and triggers'
+// service accounts, every runner decided with gcp.Decide.
+func (s *Snapshot) referenceRunnerEdges(id *gcp.Identity, chains *identityChains, names []string, runs []runner) []model.Edge {
+	var out []model.Edge
+	for k := range runs {
+		r := &runs[k]
+		out = append(out, runnerEdges(r, id.Member, func(node int32, perm string, attrs *gcp.ResourceAttrs) gcp.Result {
+			chain, denies := chains.get(s.nodes[names[node]])
+			return gcp.Decide(&gcp.Request{Identity: id, Permission: perm, Resource: attrs}, chain, denies, s.roles, s.conds)
+		}, func(email string) gcp.Result {
+			name, attrs, ok := s.saDecisionNode(email, names[r.project], func(n string) bool { _, ok := s.nodes[n]; return ok })
+			if !ok {
+				return gcp.Result{}
+			}
+			chain, denies := chains.get(s.nodes[name])
+			return gcp.Decide(&gcp.Request{Identity: id, Permission: permActAs, Resource: &attrs}, chain, denies, s.roles, s.conds)
+		})...)
+	}
+	return out
 }

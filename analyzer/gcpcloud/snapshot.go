@@ -40,6 +40,7 @@ type Snapshot struct {
 	chains       map[string]chainEntry
 	probe        *probes // Universe's and Holds' index; nil until they run, reset by Apply
 	probeMu      sync.Mutex
+	compute      computeInventory // instances and build triggers (compute.go)
 	roleDups     model.Duplicates // custom roles read twice (formats.go, noteRole)
 	// resolved: the ancestor sets are closed; whatever adds a node or an
 	// ancestor clears it, so that resolveAncestors runs again only then.
@@ -49,7 +50,6 @@ type Snapshot struct {
 	referrers  map[string][]*node         // project name -> nodes that have had it as ancestor (addAncestor)
 	looseOf    []string                   // groups with a non-ASCII member, which EqualFold may match beyond lower case
 	wif        *wifState                  // workload identity pools and providers (federation.go); nil when not given
-	pab        *pabState                  // principal access boundary policies and bindings (pab.go); nil when not given
 }
 
 type chainEntry struct {
@@ -63,6 +63,9 @@ func New() *Snapshot {
 		denies: map[string][]gcp.DenyRule{}, roles: gcp.NewRoles(), definedRoles: map[string]bool{},
 		conds: gcp.NewConditions(), groupMembers: map[string][]string{}}
 	s.builtinErr = loadPredefinedRoles(s.roles)
+	if s.builtinErr == nil {
+		addRunnerRoles(s.roles)
+	}
 	s.roleDups.Kind = "custom roles"
 	return s
 }
