@@ -77,6 +77,10 @@ func (s *Snapshot) Apply(c remediate.Change) error {
 		}
 		s.byPrincipal, s.ancestorCache = nil, nil
 		return nil
+	case KindEligibleRemove:
+		return s.applyEligibleRemove(c)
+	case KindFederatedPin:
+		return s.applyFederatedPin(c)
 	}
 	return fmt.Errorf("unknown change kind %q", c.Kind)
 }

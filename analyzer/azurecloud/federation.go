@@ -227,16 +227,7 @@ func (s *Snapshot) federatedTrusts() ([]model.FederatedTrust, []model.Warning) {
 				"federated identity credential %s: the managed identity %s is not in the inputs (az identity list, A7): who its tokens become is not known, the credential is not analysed", c.name, c.identityDisplay)})
 			continue
 		}
-		host := issuerHost(c.issuer)
-		t := model.FederatedTrust{Cloud: cloudName, Provider: model.FederatedPrefix + c.issuer, Issuer: host, Platform: federatedPlatform(host),
-			Principal: principal, Statement: c.name, Audiences: c.audiences}
-		if c.expression != "" {
-			t.Subjects, t.Scope, t.Note = expressionScope(t.Platform, c.expression)
-		} else {
-			t.Subjects = []string{c.subject}
-			t.Scope, t.Note = exactSubjectScope(t.Platform, c.subject)
-		}
-		out = append(out, t)
+		out = append(out, s.trustOf(c, principal))
 	}
 	sort.SliceStable(out, func(i, j int) bool {
 		if out[i].Principal != out[j].Principal {

@@ -149,7 +149,8 @@ func (s *Snapshot) Plan(findings []*model.Finding, env *remediate.Env) []remedia
 		}
 		out = append(out, *c)
 	}
-	return out
+	out = append(out, s.eligibleChanges(findings)...)
+	return append(out, s.federatedPinChanges(findings)...)
 }
 
 // customizable: a role with one permission block without a condition can
