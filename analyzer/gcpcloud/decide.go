@@ -83,6 +83,11 @@ func (ev *evaluation) facts(sc *scratch, id *gcp.Identity) []model.Fact {
 			scopes = append(scopes, tgt{n, chain, ix.mask(chain)})
 		}
 	}
+	below := len(scopes) // the scopes from here are below one outside its boundary
+	for _, n := range ix.pabScopeIDs(v) {
+		chain := append([]chainCover(nil), ix.chainOf(sc, v, n, true)...)
+		scopes = append(scopes, tgt{n, chain, ix.mask(chain)})
+	}
 	var res []int32
 	for _, g := range v.groups {
 		if !g.bound || !ev.grants(g) {
@@ -114,8 +119,8 @@ func (ev *evaluation) facts(sc *scratch, id *gcp.Identity) []model.Fact {
 	}
 	for i, a := range ev.actions {
 		c := ev.cols[i]
-		for _, t := range scopes {
-			if !hasCol(t.mask, c) {
+		for k, t := range scopes {
+			if !hasCol(t.mask, c) || k >= below && !ix.pab.blocksAny(v.pab, ix.pabPerms[c]) {
 				continue
 			}
 			n := ix.nodes[t.node]

@@ -270,6 +270,9 @@ func target(r gcp.Result, resource string, known, all bool) (model.Target, bool)
 	}
 	for _, d := range r.Denies {
 		gr := model.Grant{PolicyType: "deny_policy", Policy: d.Rule.Policy, Statement: d.Node, Effect: "Deny", Conditional: d.Match == tri.Unknown}
+		if strings.HasPrefix(d.Rule.Policy, pabVia) {
+			gr.PolicyType = "principal_access_boundary"
+		}
 		if d.Rule.Condition != nil {
 			gr.Conditions = []string{d.Rule.Condition.Expression}
 		}

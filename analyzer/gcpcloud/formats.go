@@ -69,6 +69,9 @@ func (s *Snapshot) Recognize(doc *model.Document) string {
 	case recognizeCompute(doc) != "":
 		return recognizeCompute(doc)
 	}
+	if f := recognizePAB(doc); f != "" {
+		return f
+	}
 	return recognizeFederation(doc)
 }
 
@@ -151,6 +154,8 @@ func (s *Snapshot) Load(file, format string, doc *model.Document) error {
 		}
 	case FormatWIFProviders, FormatWIFPools:
 		s.loadFederation(file, format, items)
+	case FormatPABPolicies, FormatPolicyBindings:
+		s.loadPAB(file, format, items)
 	default:
 		return fmt.Errorf("unknown format %q", format)
 	}

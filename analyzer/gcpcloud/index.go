@@ -44,6 +44,9 @@ type evalIndex struct {
 	// probed: the permissions of each role as the remediation probes see
 	// them (permsOf), instead of the snapshot's table; nil in evaluation.
 	probed map[string][]string
+
+	pab      *pabView // principal access boundaries (pab.go); nil without
+	pabPerms []string // column -> permission, when pab is set
 }
 
 type ibinding struct {
@@ -167,6 +170,7 @@ func (s *Snapshot) buildIndexOf(perms []string, probed map[string][]string) *eva
 			ix.bind = append(ix.bind, ib)
 		}
 	}
+	ix.initPAB()
 	return ix
 }
 
@@ -246,6 +250,7 @@ type view struct {
 	p      gcp.PreparedIdentity
 	bound  []int32 // boundNodes, in name order
 	groups []coverGroup
+	pab    []pabBound // the principal access boundary policies bound to it
 }
 
 // chainCover is a covering binding on a chain.
@@ -315,7 +320,7 @@ func boundKeys(id *gcp.Identity) []string {
 // forms, except EqualFold on groups beyond ASCII, kept apart).
 func (ix *evalIndex) view(sc *scratch, id *gcp.Identity) *view {
 	sc.gen++
-	v := &view{id: id, p: gcp.PrepareIdentity(id)}
+	v := &view{id: id, p: gcp.PrepareIdentity(id), pab: ix.boundPAB(id)}
 	for _, k := range boundKeys(id) {
 		for _, b := range ix.byKey[k] {
 			if n := ix.bind[b].node; sc.bstamp[n] != sc.gen {
@@ -459,6 +464,7 @@ func (ix *evalIndex) decide(sc *scratch, v *view, chain []chainCover, col int, t
 		}
 	}
 	res.Allowed = allow.And(deny.Not())
+	ix.applyPAB(v, col, t, &res)
 	return res
 }
 

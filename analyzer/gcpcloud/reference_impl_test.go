@@ -61,6 +61,17 @@ func (s *Snapshot) evaluateIdentity(id *gcp.Identity, actions []action, resource
 	chainFor := chains.get
 	bound := chains.bound
 	scopes := s.scopes(id)
+	pv := s.pabView() // principal access boundaries
+	var pb []pabBound
+	var below map[*node]bool // scopes below one outside the boundary
+	if pv != nil {
+		pb = pv.bound(id)
+		below = map[*node]bool{}
+		for _, n := range pv.pabScopes(pb, scopes) {
+			below[n] = true
+			scopes = append(scopes, n)
+		}
+	}
 	var reached []*node
 	for _, r := range resources {
 		if reaches(r, bound) {
@@ -70,10 +81,13 @@ func (s *Snapshot) evaluateIdentity(id *gcp.Identity, actions []action, resource
 	for _, a := range actions {
 		req := &gcp.Request{Identity: id, Permission: a.entry.Action}
 		for _, n := range scopes {
+			if below[n] && !pv.blocksAny(pb, a.entry.Action) {
+				continue
+			}
 			attrs := a.attrs
 			req.Resource = &attrs
 			chain, denies := chainFor(n)
-			r := gcp.Decide(req, chain, denies, s.roles, s.conds)
+			r := s.pabDecide(pv, id, a.entry.Action, n, gcp.Decide(req, chain, denies, s.roles, s.conds))
 			if t, ok := target(r, crm+n.name, false, true); ok && !onlyThroughAllUsers(id, r) {
 				t.Except = s.deniesBelow(n, req)
 				add(a.entry.Capability, a.entry.Action, t)
@@ -87,7 +101,7 @@ func (s *Snapshot) evaluateIdentity(id *gcp.Identity, actions []action, resource
 			attrs := n.attrs
 			req.Resource = &attrs
 			chain, denies := chainFor(n)
-			r := gcp.Decide(req, chain, denies, s.roles, s.conds)
+			r := s.pabDecide(pv, id, a.entry.Action, n, gcp.Decide(req, chain, denies, s.roles, s.conds))
 			if t, ok := target(r, full, true, false); ok && !onlyThroughAllUsers(id, r) {
 				add(a.entry.Capability, a.entry.Action, t)
 			}
@@ -561,6 +575,7 @@ func (s *Snapshot) referenceHolds(member string, perm remediate.Permission) bool
 	// The chain reduced to the member's own bindings decides as the whole
 	// chain does: the others cannot grant it anything.
 	r := gcp.Decide(&gcp.Request{Identity: id, Permission: perm.Action, Resource: &attrs}, held.chain, denies, roles, s.conds)
+	r = s.pabDecide(s.pabView(), id, perm.Action, n, r)
 	return r.Allowed != tri.False
 }
 

@@ -50,6 +50,7 @@ type Snapshot struct {
 	referrers  map[string][]*node         // project name -> nodes that have had it as ancestor (addAncestor)
 	looseOf    []string                   // groups with a non-ASCII member, which EqualFold may match beyond lower case
 	wif        *wifState                  // workload identity pools and providers (federation.go); nil when not given
+	pab        *pabState                  // principal access boundary policies and bindings (pab.go); nil when not given
 }
 
 type chainEntry struct {

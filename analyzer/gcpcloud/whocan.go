@@ -41,6 +41,7 @@ func (s *Snapshot) WhoCan(permission, resource string) []model.Answer {
 		}
 	}
 	var out []model.Answer
+	pv := s.pabView()
 	for _, id := range s.identities() {
 		req := &gcp.Request{Identity: id, Permission: permission}
 		var best *model.Answer
@@ -51,7 +52,7 @@ func (s *Snapshot) WhoCan(permission, resource string) []model.Answer {
 			}
 			req.Resource = &ra
 			chain, denies := s.chain(n)
-			r := gcp.Decide(req, chain, denies, s.roles, s.conds)
+			r := s.pabDecide(pv, id, permission, n, gcp.Decide(req, chain, denies, s.roles, s.conds))
 			t, ok := target(r, res, n.kind == "resource", all)
 			if !ok {
 				return
@@ -63,7 +64,16 @@ func (s *Snapshot) WhoCan(permission, resource string) []model.Answer {
 		if at != nil {
 			consider(at, resource, false)
 		} else {
-			for _, n := range s.scopes(id) {
+			scopes := s.scopes(id)
+			if pv != nil {
+				bound := pv.bound(id)
+				for _, n := range pv.pabScopes(bound, scopes) {
+					if pv.blocksAny(bound, permission) {
+						scopes = append(scopes, n)
+					}
+				}
+			}
+			for _, n := range scopes {
 				consider(n, crm+n.name, true)
 			}
 		}
