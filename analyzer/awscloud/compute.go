@@ -285,7 +285,11 @@ func (s *Snapshot) computeRunsAs() map[[2]string]*listing {
 		}
 		for r := range l.roles {
 			sort.Strings(l.roles[r])
+			l.roles[r] = slices.Compact(l.roles[r])
+			l.names = append(l.names, l.roles[r]...)
 		}
+		sort.Strings(l.names)
+		l.names = slices.Compact(l.names)
 		l.complete, l.why = c.regions.completeness(k)
 		out[k] = l
 	}
@@ -294,6 +298,11 @@ func (s *Snapshot) computeRunsAs() map[[2]string]*listing {
 
 // computeNote names the compute that runs as a role, for the edge's note.
 func computeNote(svc string, names []string) string {
+	return svc + " compute listed in the inputs runs as this role: " + fewNames(names)
+}
+
+// fewNames lists the first names, saying how many more there are.
+func fewNames(names []string) string {
 	const most = 5
 	shown := names
 	more := ""
@@ -301,5 +310,5 @@ func computeNote(svc string, names []string) string {
 		shown = names[:most]
 		more = fmt.Sprintf(" and %d more", len(names)-most)
 	}
-	return svc + " compute listed in the inputs runs as this role: " + strings.Join(shown, ", ") + more
+	return strings.Join(shown, ", ") + more
 }

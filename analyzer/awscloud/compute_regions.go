@@ -163,6 +163,7 @@ func (cv *coverage) completeness(k [2]string) (bool, string) {
 // covers every enabled region (why says what it misses otherwise).
 type listing struct {
 	roles    map[string][]string
+	names    []string // all the compute running as some role, sorted
 	complete bool
 	why      string
 }
@@ -176,7 +177,7 @@ func takeoverEdge(runsAs map[[2]string]*listing, e model.Edge, account, svc stri
 	case l == nil:
 		e.Assumed = true
 	case len(l.roles) > 0:
-		e.Note += " (listed in the inputs)"
+		e.Note += " (listed in the inputs: " + fewNames(l.names) + ")"
 	case l.complete:
 		return e, false
 	default:

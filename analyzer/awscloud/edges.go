@@ -67,7 +67,7 @@ var serviceRunners = map[string][]string{
 var serviceTakeovers = map[string][][]string{
 	"lambda.amazonaws.com":            {{"lambda:UpdateFunctionCode"}},
 	"ec2.amazonaws.com":               {{"ssm:SendCommand"}, {"ssm:StartSession"}, {"ec2-instance-connect:SendSSHPublicKey"}, {"ec2:CreateLaunchTemplateVersion", "ec2:ModifyLaunchTemplate"}, {"ec2:ModifyInstanceAttribute", "ec2:StopInstances", "ec2:StartInstances"}},
-	"codebuild.amazonaws.com":         {{"codebuild:StartBuild"}, {"codebuild:StartBuildBatch"}},
+	"codebuild.amazonaws.com":         {{"codebuild:StartBuild"}, {"codebuild:StartBuildBatch"}, {"codebuild:UpdateProject"}},
 	"cloudformation.amazonaws.com":    {{"cloudformation:UpdateStack"}, {"cloudformation:CreateChangeSet", "cloudformation:ExecuteChangeSet"}},
 	"glue.amazonaws.com":              {{"glue:UpdateDevEndpoint"}},
 	"sagemaker.amazonaws.com":         {{"sagemaker:CreatePresignedNotebookInstanceUrl"}, {"sagemaker:CreateNotebookInstanceLifecycleConfig", "sagemaker:StopNotebookInstance", "sagemaker:UpdateNotebookInstance", "sagemaker:StartNotebookInstance"}},

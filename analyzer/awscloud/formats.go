@@ -61,6 +61,8 @@ func (s *Snapshot) Recognize(doc *model.Document) string {
 		return FormatFunctions
 	case has("InstanceProfiles"):
 		return FormatInstanceProfiles
+	case has("projects") && (has("projectsNotFound") || has("Account") || strings.Contains(string(doc.Object["projects"]), `"serviceRole"`)):
+		return FormatCodeBuildProjects
 	}
 	return ""
 }
@@ -93,6 +95,8 @@ func (s *Snapshot) Load(file, format string, doc *model.Document) error {
 		return s.loadFunctions(file, doc)
 	case FormatInstanceProfiles:
 		return s.loadInstanceProfiles(file, doc)
+	case FormatCodeBuildProjects:
+		return s.loadProjects(file, doc)
 	}
 	return fmt.Errorf("unknown format %q", format)
 }

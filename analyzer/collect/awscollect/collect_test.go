@@ -36,7 +36,8 @@ var readOnly = map[string]bool{
 	"ecr-public:DescribeRepositories": true, "ecr-public:GetRepositoryPolicy": true,
 	"ec2:DescribeRegions": true, "ec2:DescribeImages": true, "ec2:DescribeImageAttribute": true,
 	"ec2:DescribeLaunchTemplates": true, "ec2:DescribeLaunchTemplateVersions": true, "ec2:DescribeInstances": true,
-	"lambda:ListFunctions":            true,
+	"lambda:ListFunctions":   true,
+	"codebuild:ListProjects": true, "codebuild:BatchGetProjects": true,
 	"imagebuilder:ListImagePipelines": true, "imagebuilder:ListImageRecipes": true,
 	"imagebuilder:ListInfrastructureConfigurations": true, "imagebuilder:GetInfrastructureConfiguration": true,
 	"ssm:DescribeParameters": true, "ssm:GetParameters": true,
@@ -343,6 +344,9 @@ func (f *fakeAWS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	case "lambda":
 		f.serveLambda(w, r, op)
+		return
+	case "codebuild":
+		f.serveCodeBuild(w, r, op, in)
 		return
 	}
 	switch op {
@@ -887,7 +891,7 @@ func TestAnalyzeCollectedSnapshot(t *testing.T) {
 			t.Errorf("%s skipped: %s", s.Path, s.Error)
 		}
 	}
-	for _, k := range []string{"aws-ecr-registry", "aws-image-inventory", "aws-ec2-instances", "aws-lambda-functions"} {
+	for _, k := range []string{"aws-ecr-registry", "aws-image-inventory", "aws-ec2-instances", "aws-lambda-functions", "aws-codebuild-projects"} {
 		if !kinds[k] {
 			t.Errorf("no input read as %s: %v", k, kinds)
 		}

@@ -3,6 +3,8 @@ package awscollect
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -34,7 +36,7 @@ func TestComputeEnabledRegions(t *testing.T) {
 			if _, err := Collect(context.Background(), Options{Out: out, Regions: c.regions, Config: testConfig(srv.URL)}); err != nil {
 				t.Fatal(err)
 			}
-			for _, name := range []string{"ec2-instances-us-east-1.json", "lambda-functions-us-east-1.json"} {
+			for _, name := range []string{"ec2-instances-us-east-1.json", "lambda-functions-us-east-1.json", "codebuild-projects-us-east-1.json"} {
 				b, err := os.ReadFile(filepath.Join(out, name))
 				if err != nil {
 					t.Fatal(err)
@@ -56,5 +58,88 @@ func TestComputeEnabledRegions(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestCollectProjects: every project ListProjects names (over its pages)
+// is described by BatchGetProjects and written with the role its builds
+// run as and, when set, the role of its batch builds.
+func TestCollectProjects(t *testing.T) {
+	f := &fakeAWS{throttled: map[string]bool{}}
+	srv := httptest.NewServer(f)
+	defer srv.Close()
+	out := t.TempDir()
+	if _, err := Collect(context.Background(), Options{Out: out, Regions: []string{"eu-west-1"}, Config: testConfig(srv.URL)}); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(out, "codebuild-projects-eu-west-1.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var file struct {
+		Account, Region string
+		Projects        []struct {
+			Name, Arn, ServiceRole string
+			BuildBatchConfig       *struct{ ServiceRole string }
+		} `json:"projects"`
+	}
+	if err := json.Unmarshal(b, &file); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, p := range file.Projects {
+		l := p.Name + " " + p.Arn + " " + p.ServiceRole
+		if p.BuildBatchConfig != nil {
+			l += " batch " + p.BuildBatchConfig.ServiceRole
+		}
+		got = append(got, l)
+	}
+	want := []string{
+		"app arn:aws:codebuild:eu-west-1:111122223333:project/app arn:aws:iam::111122223333:role/builder",
+		"release arn:aws:codebuild:eu-west-1:111122223333:project/release arn:aws:iam::111122223333:role/releaser batch arn:aws:iam::111122223333:role/builder",
+	}
+	if file.Account != "111122223333" || file.Region != "eu-west-1" || strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("Account %q, Region %q, projects:\n%s\nwant:\n%s", file.Account, file.Region, strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// serveCodeBuild: two projects listed over two pages (ListProjects returns
+// names only), then described by BatchGetProjects, in JSON 1.1: "app"
+// builds as the builder, "release" as the releaser with batch builds as
+// the builder.
+func (f *fakeAWS) serveCodeBuild(w http.ResponseWriter, r *http.Request, op string, in map[string]any) {
+	reg := region(r)
+	project := func(name, role, batch string) string {
+		b := ""
+		if batch != "" {
+			b = `,"buildBatchConfig":{"serviceRole":"arn:aws:iam::111122223333:role/` + batch + `","combineArtifacts":false,"timeoutInMins":60}`
+		}
+		return fmt.Sprintf(`{"name":%q,"arn":"arn:aws:codebuild:%s:111122223333:project/%s","source":{"type":"CODECOMMIT","location":"https://git-codecommit.%s.amazonaws.com/v1/repos/%s","buildspec":"buildspec.yml"},`+
+			`"serviceRole":"arn:aws:iam::111122223333:role/%s","timeoutInMinutes":60,"created":1.7e9,"lastModified":1.7e9%s}`, name, reg, name, reg, name, role, b)
+	}
+	switch op {
+	case "codebuild:ListProjects":
+		if in["nextToken"] == nil {
+			reply(w, 200, `{"projects":["release"],"nextToken":"p2"}`)
+			return
+		}
+		reply(w, 200, `{"projects":["app"]}`)
+	case "codebuild:BatchGetProjects":
+		var found []string
+		var missing []string
+		names, _ := in["names"].([]any)
+		for _, n := range names {
+			switch n {
+			case "app":
+				found = append(found, project("app", "builder", ""))
+			case "release":
+				found = append(found, project("release", "releaser", "builder"))
+			default:
+				missing = append(missing, fmt.Sprintf("%q", n))
+			}
+		}
+		reply(w, 200, `{"projects":[`+strings.Join(found, ",")+`],"projectsNotFound":[`+strings.Join(missing, ",")+`]}`)
+	default:
+		reply(w, 400, `{"__type":"InvalidInputException","message":"unexpected operation"}`)
 	}
 }
