@@ -545,7 +545,7 @@ func (s *Snapshot) AdminHolds(admin, action, resource string) model.Access {
 		}
 	}
 	r := iam.Decide(&iam.Request{Principal: p.arn, Caller: p.caller, Action: action, Resource: resource, ResourcePattern: pattern, ResourceAccount: resourceAccount, Context: p.ctx},
-		&iam.Policies{Identity: externalAdmin, Boundary: p.bound, SCPs: p.scps, Resource: resourcePolicy})
+		&iam.Policies{Identity: externalAdmin, Boundary: p.bound, SCPs: p.scps, Resource: resourcePolicy, Guards: adminGuards(p.guards, account)})
 	switch r.Decision {
 	case iam.Allowed:
 		return model.Allowed

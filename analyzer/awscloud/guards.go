@@ -90,3 +90,23 @@ func (s *Snapshot) registryClass(k *knownResource) string {
 	}
 	return ""
 }
+
+// adminGuards are the guards of a request made by an administrator of
+// account (a principal that granted itself everything there, AdminHolds):
+// the resource control policies still apply, since only the
+// organization's management account can change them, but the registry
+// policy of the admin's own account does not hold it back, since the
+// admin can rewrite it. g is the snapshot's guards (guardsFunc, kept on
+// every principal); nil when the inputs have no guardrail.
+func adminGuards(g func(action, account, resource string, pattern bool) ([][]iam.NamedPolicy, *iam.NamedPolicy), account string) func(action, account, resource string, pattern bool) ([][]iam.NamedPolicy, *iam.NamedPolicy) {
+	if g == nil {
+		return nil
+	}
+	return func(action, resourceAccount, resource string, pattern bool) ([][]iam.NamedPolicy, *iam.NamedPolicy) {
+		rcps, registry := g(action, resourceAccount, resource, pattern)
+		if resourceAccount == account {
+			registry = nil
+		}
+		return rcps, registry
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/imagewarden/imagewarden/analyzer/catalog"
+	"github.com/imagewarden/imagewarden/analyzer/model"
 )
 
 // The RCP and registry-policy guardrails in the analysis (guards.go): each
@@ -176,5 +177,34 @@ func TestDocumentedOrganizationRCPs(t *testing.T) {
 	}
 	if l := s.org.rcpLevels("210987654321"); l != nil {
 		t.Errorf("the management account's resources have RCPs %v; RCPs do not apply to them", l)
+	}
+}
+
+// A principal that made itself administrator of its account is still held
+// back by the organization's RCPs (only the management account changes
+// them), but not by its own account's registry policy (it can rewrite
+// it). Without the RCPs in AdminHolds, every escalation path ended in a
+// push that the RCP forbids.
+func TestAdminNodeGuards(t *testing.T) {
+	memberRepo := "arn:aws:ecr:us-east-1:" + gMember + ":repository/app"
+	dev := "arn:aws:iam::" + gMember + ":user/dev"
+	admin := model.AdminNode("aws", gMember, dev)
+	denyAll := `{"Version":"2012-10-17","Statement":[{"Sid":"NoPush","Effect":"Deny","Principal":"*","Action":"ecr:PutImage","Resource":"*"}]}`
+	for _, c := range []struct {
+		name, rcp, registry string
+		want                model.Access
+	}{
+		{"no guardrail", "", "", model.Allowed},
+		{"RCP deny", denyAll, "", ""},
+		{"own registry policy deny", "", denyAll, model.Allowed},
+	} {
+		s := guardSnapshot(t, c.rcp, c.registry)
+		s.Edges() // resolves the snapshot
+		if got := s.AdminHolds(admin, "ecr:PutImage", memberRepo); got != c.want {
+			t.Errorf("%s: admin of %s pushes to %s: %q, want %q", c.name, gMember, memberRepo, got, c.want)
+		}
+		if c.name == "no guardrail" && s.AdminHolds(admin, "ecr:InitiateLayerUpload", memberRepo) != model.Allowed {
+			t.Errorf("baseline: the admin should upload layers")
+		}
 	}
 }
