@@ -33,6 +33,8 @@ func (s *Snapshot) Apply(c remediate.Change) error {
 		cond = &gcp.Condition{Expression: e}
 	}
 	switch c.Kind {
+	case KindWIFPin: // wif_remediate.go: the provider's attribute condition
+		return s.applyWIFPin(c)
 	case KindRoleNarrow:
 		var w wrappedPolicy
 		if err := strictJSON(c.After, &w); err != nil {

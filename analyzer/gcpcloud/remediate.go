@@ -234,6 +234,7 @@ func (s *Snapshot) Plan(findings []*model.Finding, env *remediate.Env) []remedia
 		}
 		out = append(out, *c)
 	}
+	out = append(out, s.wifPinChanges(findings)...) // wif_remediate.go
 	return append(out, s.orgGuardrails(findings, env)...)
 }
 
