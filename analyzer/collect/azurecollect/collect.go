@@ -91,6 +91,7 @@ type collector struct {
 	// workers start.
 	builtin map[string]string
 	tenant  tenantSet
+	listed  identitySet // the user-assigned identities listed, for their federated credentials (pim.go)
 }
 
 // tenantSet gathers, from every worker, what is written once for the

@@ -68,6 +68,9 @@ var readOnly = []struct {
 	{"registries.list", "GET", regexp.MustCompile(`^/subscriptions/[^/]+/providers/Microsoft\.ContainerRegistry/registries$`)},
 	{"galleries.list", "GET", regexp.MustCompile(`^/subscriptions/[^/]+/providers/Microsoft\.Compute/galleries$`)},
 	{"userAssignedIdentities.listBySubscription", "GET", regexp.MustCompile(`^/subscriptions/[^/]+/providers/Microsoft\.ManagedIdentity/userAssignedIdentities$`)},
+	{"roleEligibilityScheduleInstances.listForScope", "GET", regexp.MustCompile(`^/subscriptions/[^/]+/providers/Microsoft\.Authorization/roleEligibilityScheduleInstances$`)},
+	{"roleManagementPolicyAssignments.listForScope", "GET", regexp.MustCompile(`^/subscriptions/[^/]+(/.+)?/providers/Microsoft\.Authorization/roleManagementPolicyAssignments$`)},
+	{"federatedIdentityCredentials.list", "GET", regexp.MustCompile(`^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.ManagedIdentity/userAssignedIdentities/[^/]+/federatedIdentityCredentials$`)},
 	{"graph.groups.get", "GET", regexp.MustCompile(`^/v1\.0/groups/[^/]+$`)},
 	{"graph.groups.listMembers", "GET", regexp.MustCompile(`^/v1\.0/groups/[^/]+/members$`)},
 }
@@ -236,6 +239,11 @@ func (f *fakeAzure) serve(w http.ResponseWriter, r *http.Request) int {
 		return list(w, r, base, galleriesIn(scope), 1)
 	case "ManagedIdentity/userAssignedIdentities":
 		return list(w, r, base, identitiesIn(scope), 1)
+	case "Authorization/roleEligibilityScheduleInstances", "Authorization/roleManagementPolicyAssignments":
+		return pimList(w, r, base, scope, resource)
+	}
+	if strings.HasSuffix(resource, "/federatedIdentityCredentials") {
+		return federatedList(w, r, base, scope+"/providers/Microsoft."+strings.TrimSuffix(resource, "/federatedIdentityCredentials"))
 	}
 	return apiError(w, http.StatusNotFound, "InvalidResourceType", "no such resource type "+resource)
 }

@@ -24,6 +24,9 @@ var calls = []struct {
 	{"registries.list", "Microsoft.ContainerRegistry/registries/read", false},
 	{"galleries.list", "Microsoft.Compute/galleries/read", false},
 	{"userAssignedIdentities.listBySubscription", "Microsoft.ManagedIdentity/userAssignedIdentities/read", false},
+	{"roleEligibilityScheduleInstances.listForScope", "Microsoft.Authorization/roleEligibilityScheduleInstances/read", false},
+	{"roleManagementPolicyAssignments.listForScope", "Microsoft.Authorization/roleManagementPolicyAssignments/read", false},
+	{"federatedIdentityCredentials.list", "Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials/read", false},
 	{"graph.groups.get", "GroupMember.Read.All", true},
 	{"graph.groups.listMembers", "GroupMember.Read.All", true},
 }

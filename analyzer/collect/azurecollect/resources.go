@@ -37,6 +37,7 @@ func (c *collector) subscription(ctx context.Context, sub string) {
 		}
 		c.rec.Record(step.collect(ctx, sub))
 	}
+	c.pimSteps(ctx, sub)
 }
 
 // registry is one item of `az acr list` (A6).
@@ -232,6 +233,7 @@ func (c *collector) identities(ctx context.Context, sub string) Scope {
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return strings.ToLower(out[i].ID) < strings.ToLower(out[j].ID) })
+	c.noteIdentities(sub, out)
 	return c.writeScope(s, "subscriptions/"+sub+"/managed-identities.json", out)
 }
 
