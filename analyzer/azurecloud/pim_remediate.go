@@ -53,6 +53,7 @@ func (s *Snapshot) eligibleChanges(findings []*model.Finding) []remediate.Change
 	if s.pim == nil || len(s.pim.eligible) == 0 {
 		return nil
 	}
+	ix := s.eligibleIndex()
 	byID := map[string][]string{} // eligible assignment id (lower) -> findings it alone gives
 	seen := map[string]bool{}
 	var order []string
@@ -66,7 +67,7 @@ func (s *Snapshot) eligibleChanges(findings []*model.Finding) []remediate.Change
 		}
 		behind := map[string]bool{}
 		for _, g := range elig {
-			for _, a := range s.eligibleFor(g) {
+			for _, a := range ix.of(g) {
 				behind[strings.ToLower(a.ID)] = true
 			}
 		}
@@ -83,9 +84,15 @@ func (s *Snapshot) eligibleChanges(findings []*model.Finding) []remediate.Change
 		}
 	}
 	sort.Strings(order)
+	byLowerID := map[string]*azure.Assignment{}
+	for _, l := range ix {
+		for _, a := range l {
+			byLowerID[strings.ToLower(a.ID)] = a
+		}
+	}
 	var out []remediate.Change
 	for _, id := range order {
-		a := s.eligibleAssignment(id)
+		a := byLowerID[id]
 		if a == nil {
 			continue
 		}
@@ -94,36 +101,34 @@ func (s *Snapshot) eligibleChanges(findings []*model.Finding) []remediate.Change
 	return out
 }
 
-// eligibleFor finds the eligible assignments behind a grant: at its scope,
-// of its role, to the principal its note names.
-func (s *Snapshot) eligibleFor(g model.Grant) []*azure.Assignment {
+// eligibleIndex files the eligible assignments by principal, scope and
+// role name, the three a grant names: built once per plan.
+type eligibleIndex map[[3]string][]*azure.Assignment
+
+func (s *Snapshot) eligibleIndex() eligibleIndex {
+	ix := eligibleIndex{}
+	for i := range s.assignments {
+		a := &s.assignments[i]
+		if s.eligibilityOf(a) == nil {
+			continue
+		}
+		if r := s.roles[azure.RoleKey(a.RoleID)]; r != nil {
+			k := [3]string{a.PrincipalID, a.Scope, r.Name}
+			ix[k] = append(ix[k], a)
+		}
+	}
+	return ix
+}
+
+// of finds the eligible assignments behind a grant: at its scope, of its
+// role, to the principal its note names.
+func (ix eligibleIndex) of(g model.Grant) []*azure.Assignment {
 	_, who, ok := strings.Cut(g.Note, "; eligible: ")
 	if !ok {
 		return nil
 	}
 	who, _, _ = strings.Cut(who, " ")
-	role := strings.TrimSuffix(g.Statement, " (eligible)")
-	scope := azure.NormalizeScope(g.Policy)
-	var out []*azure.Assignment
-	for i := range s.assignments {
-		a := &s.assignments[i]
-		if s.eligibilityOf(a) == nil || a.PrincipalID != strings.ToLower(who) || a.Scope != scope {
-			continue
-		}
-		if r := s.roles[azure.RoleKey(a.RoleID)]; r != nil && r.Name == role {
-			out = append(out, a)
-		}
-	}
-	return out
-}
-
-func (s *Snapshot) eligibleAssignment(id string) *azure.Assignment {
-	for i := range s.assignments {
-		if strings.ToLower(s.assignments[i].ID) == id && s.eligibilityOf(&s.assignments[i]) != nil {
-			return &s.assignments[i]
-		}
-	}
-	return nil
+	return ix[[3]string{strings.ToLower(who), azure.NormalizeScope(g.Policy), strings.TrimSuffix(g.Statement, " (eligible)")}]
 }
 
 // requestName is the name of a schedule request: a GUID made from what it

@@ -94,6 +94,7 @@ eligible_note(t) := " (eligible (PIM): activation required, approval required)" 
 } else := ""
 
 only_eligible(t) if {
+	is_array(t.via)
 	count(t.via) > 0
 	every g in t.via {
 		g.policy_type == "role_eligibility"

@@ -57,3 +57,10 @@ test_active_beside_eligible_is_not_marked if {
 	some f in fs
 	endswith(f.message, resource)
 }
+
+# The analyzer writes null for a target without grants.
+test_target_without_grants_is_not_marked if {
+	fs := findings_for(target("allowed", null))
+	some f in fs
+	endswith(f.message, resource)
+}
