@@ -212,3 +212,32 @@ func TestEligibleInputErrors(t *testing.T) {
 		t.Errorf("%d eligible assignments, want 2 (the bad date kept, the duplicate once)", n)
 	}
 }
+
+// TestEligibleRemoveQuoting: the removal of an eligibility whose scope is
+// not a real scope has no command, and says which value was refused; a
+// real one gets one az rest command whose arguments are the values as
+// they are.
+func TestEligibleRemoveQuoting(t *testing.T) {
+	for _, tc := range []struct {
+		scope    string
+		commands int
+	}{
+		{pimRegistry, 1},
+		{pimSub + "/resourceGroups/rg$(touch pwned)/providers/Microsoft.ContainerRegistry/registries/acr", 0},
+	} {
+		s := New()
+		doc := strings.ReplaceAll(eligibilityDoc(""), pimRegistry, tc.scope)
+		loadObject(t, s, "eligible.json", doc, FormatEligibility)
+		s.resolvePIM()
+		c := s.eligibleRemoveChange(&s.assignments[0], []string{"iw-1"})
+		if len(c.Commands) != tc.commands {
+			t.Errorf("%s: commands %q, want %d", tc.scope, c.Commands, tc.commands)
+		}
+		if tc.commands == 0 && !strings.Contains(strings.Join(c.Notes, "\n"), "scope") {
+			t.Errorf("%s: notes %q do not name the refused scope", tc.scope, c.Notes)
+		}
+		if tc.commands == 1 && (len(c.Args[0]) != 8 || !strings.HasPrefix(c.Args[0][5], "https://management.azure.com"+tc.scope+"/providers/")) {
+			t.Errorf("%s: args %q", tc.scope, c.Args)
+		}
+	}
+}
