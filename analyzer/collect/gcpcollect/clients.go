@@ -30,6 +30,11 @@ type clients struct {
 	iamv2 *iamv2.Service
 	ar    *artifactregistry.Service
 	ci    *cloudidentity.Service // only with Groups
+
+	// hc and iamBase call the IAM v3 API, which has no client library
+	// here (boundaries.go).
+	hc      *http.Client
+	iamBase string
 }
 
 // Cloud Platform covers Cloud Asset, Resource Manager, IAM and Artifact
@@ -68,7 +73,10 @@ func newClients(ctx context.Context, o Options) (*clients, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &clients{}
+	c := &clients{hc: hc, iamBase: "https://iam.googleapis.com/"}
+	if o.Endpoint != "" {
+		c.iamBase = strings.TrimSuffix(o.Endpoint, "/") + "/"
+	}
 	var errs []error
 	var e error
 	c.asset, e = cloudasset.NewService(ctx, svcOpts(hc)...)

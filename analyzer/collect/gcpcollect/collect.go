@@ -170,6 +170,7 @@ func (r *run) collect(ctx context.Context) {
 	if !strings.HasPrefix(r.root, "projects/") {
 		units = append(units, unit{name: r.root + "/deny-policies", work: func(ctx context.Context) { r.rec.Record(r.denyPolicies(ctx, r.root)) }})
 	}
+	units = append(units, r.boundaryUnits(t)...) // boundaries.go
 	for _, f := range t.folderNames() {
 		if f == r.root || t.isAncestor(f) {
 			continue
@@ -199,6 +200,8 @@ func (r *run) collectProject(ctx context.Context, p project) {
 	r.rec.Record(r.customRoles(ctx, node))
 	r.rec.Record(r.denyPolicies(ctx, node))
 	r.rec.Record(r.repositories(ctx, p.ID))
+	r.rec.Record(r.workloadIdentity(ctx, p.ID))
+	r.rec.Record(r.policyBindings(ctx, node))
 }
 
 // unit is work for the pool, named for the manifest when it cannot start.

@@ -103,6 +103,12 @@ var readOnly = []struct {
 	{"iam.policies.get", "GET", regexp.MustCompile(`^/v2/policies/[^/]+/denypolicies/[^/]+$`)},
 	{"artifactregistry.projects.locations.list", "GET", regexp.MustCompile(`^/v1/projects/[^/]+/locations$`)},
 	{"artifactregistry.projects.locations.repositories.list", "GET", regexp.MustCompile(`^/v1/projects/[^/]+/locations/[^/]+/repositories$`)},
+	{"iam.projects.locations.workloadIdentityPools.list", "GET", regexp.MustCompile(`^/v1/projects/[^/]+/locations/global/workloadIdentityPools$`)},
+	{"iam.projects.locations.workloadIdentityPools.providers.list", "GET", regexp.MustCompile(`^/v1/projects/[^/]+/locations/global/workloadIdentityPools/[^/]+/providers$`)},
+	{"iam.organizations.locations.principalAccessBoundaryPolicies.list", "GET", regexp.MustCompile(`^/v3/organizations/[0-9]+/locations/global/principalAccessBoundaryPolicies$`)},
+	{"iam.organizations.locations.policyBindings.list", "GET", regexp.MustCompile(`^/v3/organizations/[0-9]+/locations/global/policyBindings$`)},
+	{"iam.folders.locations.policyBindings.list", "GET", regexp.MustCompile(`^/v3/folders/[0-9]+/locations/global/policyBindings$`)},
+	{"iam.projects.locations.policyBindings.list", "GET", regexp.MustCompile(`^/v3/projects/[^/]+/locations/global/policyBindings$`)},
 	{"cloudidentity.groups.lookup", "GET", regexp.MustCompile(`^/v1/groups:lookup$`)},
 	{"cloudidentity.groups.memberships.list", "GET", regexp.MustCompile(`^/v1/groups/[^/]+/memberships$`)},
 }
@@ -230,6 +236,10 @@ func (f *fakeGCP) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		page(w, q, "roles", customRoles(parent), 10)
 	case "iam.policies.listPolicies", "iam.policies.get":
 		f.serveDeny(w, op, path)
+	case "iam.projects.locations.workloadIdentityPools.list", "iam.projects.locations.workloadIdentityPools.providers.list",
+		"iam.organizations.locations.principalAccessBoundaryPolicies.list", "iam.organizations.locations.policyBindings.list",
+		"iam.folders.locations.policyBindings.list", "iam.projects.locations.policyBindings.list":
+		serveFederation(w, op, path, q) // fake_federation_test.go
 	case "artifactregistry.projects.locations.list":
 		id := strings.Split(path, "/")[3]
 		if id == deniedProj {

@@ -40,6 +40,17 @@ var calls = []struct {
 	// repositories of each.
 	{"artifactregistry.projects.locations.list", []string{"artifactregistry.locations.list"}},
 	{"artifactregistry.projects.locations.repositories.list", []string{"artifactregistry.repositories.list"}},
+	// Workload identity federation: each project's pools, then the
+	// providers of each (federation.go).
+	{"iam.projects.locations.workloadIdentityPools.list", []string{"iam.workloadIdentityPools.list"}},
+	{"iam.projects.locations.workloadIdentityPools.providers.list", []string{"iam.workloadIdentityPoolProviders.list"}},
+	// Principal access boundary policies of the organization, and the
+	// policy bindings of the organization, folders and projects (IAM v3,
+	// boundaries.go).
+	{"iam.organizations.locations.principalAccessBoundaryPolicies.list", []string{"iam.principalaccessboundarypolicies.list"}},
+	{"iam.organizations.locations.policyBindings.list", []string{"iam.policybindings.list"}},
+	{"iam.folders.locations.policyBindings.list", []string{"iam.policybindings.list"}},
+	{"iam.projects.locations.policyBindings.list", []string{"iam.policybindings.list"}},
 	// Cloud Identity is governed by Workspace or Cloud Identity admin
 	// roles and group settings, not by Cloud IAM.
 	{"cloudidentity.groups.lookup", nil},
