@@ -637,8 +637,3 @@ func (l *runnerLayout) edges(ix *evalIndex, sc *scratch, v *view, member string)
 	}
 	return out
 }
-
-// crossProjectSAUsageDisabled reports whether the organization policy
-// iam.disableCrossProjectServiceAccountUsage is enforced on a project.
-// No organization policy input is read yet: it is never known to be.
-func (s *Snapshot) crossProjectSAUsageDisabled(project string) bool { return false }

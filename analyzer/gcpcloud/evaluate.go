@@ -106,6 +106,7 @@ func (s *Snapshot) Evaluate(cat *catalog.Catalog) *model.Snapshot {
 	ev := ix.evaluation(actions)
 	facts := make([][]model.Fact, len(ids))
 	ix.eachIdentity(len(ids), func(sc *scratch, i int) { facts[i] = ev.facts(sc, ids[i]) })
+	s.markUnusable(facts)
 	for i, id := range ids {
 		out.Principals = append(out.Principals, s.principal(id, domains))
 		out.Facts = append(out.Facts, facts[i]...)

@@ -68,6 +68,8 @@ func (s *Snapshot) Recognize(doc *model.Document) string {
 		return FormatProjects
 	case recognizeCompute(doc) != "":
 		return recognizeCompute(doc)
+	case recognizeOrgPolicies(doc) != "":
+		return FormatOrgPolicies
 	}
 	if f := recognizePAB(doc); f != "" {
 		return f
@@ -86,6 +88,8 @@ func (s *Snapshot) Load(file, format string, doc *model.Document) error {
 		return s.loadInstances(file, doc)
 	case FormatTriggers:
 		return s.loadTriggers(file, doc)
+	case FormatOrgPolicies:
+		return s.loadOrgPolicies(file, doc)
 	case FormatPolicySearch:
 		if doc.Object != nil {
 			var results []map[string]json.RawMessage

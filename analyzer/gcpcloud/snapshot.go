@@ -41,6 +41,7 @@ type Snapshot struct {
 	probe        *probes // Universe's and Holds' index; nil until they run, reset by Apply
 	probeMu      sync.Mutex
 	compute      computeInventory // instances and build triggers (compute.go)
+	orgPolicies  *orgPolicies     // organization policies (orgpolicy.go); nil when not given
 	roleDups     model.Duplicates // custom roles read twice (formats.go, noteRole)
 	// resolved: the ancestor sets are closed; whatever adds a node or an
 	// ancestor clears it, so that resolveAncestors runs again only then.

@@ -81,6 +81,9 @@ type Target struct {
 	// PublicOnly: the access comes only from a resource policy that allows
 	// everyone, so it is the public-access finding, not this principal's.
 	PublicOnly bool `json:"public_only,omitempty"`
+	// Unusable says why the images or snapshots written here cannot reach
+	// running compute (organization policies: no project may use them).
+	Unusable string `json:"unusable,omitempty"`
 }
 
 // Fact is what one principal can do for one capability.
@@ -338,6 +341,9 @@ func (t *Target) Merge(o Target) {
 		}
 	}
 	t.PublicOnly = t.PublicOnly && o.PublicOnly
+	if t.Unusable != o.Unusable {
+		t.Unusable = ""
+	}
 }
 
 // FactBuilder gathers one principal's targets by capability, merging the

@@ -58,6 +58,7 @@ var (
 	kResources   = ast.StringTerm("resources")
 	kScope       = ast.StringTerm("scope")
 	kStatement   = ast.StringTerm("statement")
+	kUnusable    = ast.StringTerm("unusable")
 	kSteps       = ast.StringTerm("steps")
 	kSubjects    = ast.StringTerm("subjects")
 	kTags        = ast.StringTerm("tags")
@@ -229,7 +230,7 @@ func (b *builder) grant(g *model.Grant) *ast.Term {
 }
 
 func (b *builder) target(t *model.Target) *ast.Term {
-	o := make(obj, 0, 8)
+	o := make(obj, 0, 9)
 	o.put(kResource, b.str(t.Resource))
 	o.put(kKnown, boolTerm(t.Known))
 	putBool(&o, kAll, t.All)
@@ -238,6 +239,7 @@ func (b *builder) target(t *model.Target) *ast.Term {
 	o.put(kVia, list(t.Via, b.grant))
 	b.putStrings(&o, kExcept, t.Except)
 	putBool(&o, kPublicOnly, t.PublicOnly)
+	b.putStr(&o, kUnusable, t.Unusable)
 	return o.term()
 }
 

@@ -64,8 +64,23 @@ any_all(targets) if {
 }
 
 # Severity: wide when some target is every resource of its type, narrow
-# otherwise; one level lower when every target is conditional.
-severity_for(targets, wide, narrow) := wide if {
+# otherwise; one level lower when every target is conditional; one more
+# level lower when every target is unusable (GCP: images or snapshots of a
+# project that no project may use, by organization policy).
+severity_for(targets, wide, narrow) := lower(access_severity(targets, wide, narrow)) if {
+	all_unusable(targets)
+}
+
+else := access_severity(targets, wide, narrow)
+
+all_unusable(targets) if {
+	count(targets) > 0
+	every t in targets {
+		t.unusable != ""
+	}
+}
+
+access_severity(targets, wide, narrow) := wide if {
 	any_all(targets)
 	any_allowed(targets)
 }
@@ -76,9 +91,13 @@ else := narrow if any_allowed(targets)
 
 else := lower(narrow)
 
-describe_target(t) := sprintf("every resource %s%s", [t.resource, eligible_note(t)]) if t.all
+describe_target(t) := sprintf("every resource %s%s%s", [t.resource, eligible_note(t), unusable_note(t)]) if t.all
 
-else := sprintf("%s%s", [t.resource, eligible_note(t)])
+else := sprintf("%s%s%s", [t.resource, eligible_note(t), unusable_note(t)])
+
+unusable_note(t) := sprintf(" (lower: %s)", [t.unusable]) if t.unusable
+
+else := ""
 
 # A target held only through eligible (PIM) role assignments (Azure): the
 # principal must activate the role first, and, when the role's policy says
