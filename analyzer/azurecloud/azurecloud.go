@@ -65,6 +65,7 @@ type Snapshot struct {
 	groupNames    map[string]string
 	principals    map[string]*principal
 	registries    map[string]*registry
+	compute       computeInventory // compute that runs as managed identities (compute.go)
 	warnings      []model.Warning
 	cat           *catalog.Catalog
 	builtinErr    error
@@ -113,6 +114,7 @@ func New() *Snapshot {
 	s := &Snapshot{roles: make(map[string]*azure.Role, 1024), parents: map[string]string{}, members: map[string][]string{},
 		groupNames: map[string]string{}, principals: map[string]*principal{}, registries: map[string]*registry{}, identities: map[string]string{}}
 	s.builtinErr = s.loadBuiltinRoles()
+	s.addComputeRoles()
 	s.defDups.Kind = "role definitions"
 	return s
 }
@@ -253,6 +255,9 @@ func items(doc *model.Document) []map[string]json.RawMessage {
 
 // Recognize names the format of a document, or "".
 func (s *Snapshot) Recognize(doc *model.Document) string {
+	if isComputeObject(doc) {
+		return FormatCompute
+	}
 	list := items(doc)
 	if len(list) == 0 {
 		return ""
@@ -284,6 +289,8 @@ func (s *Snapshot) Recognize(doc *model.Document) string {
 		return FormatRegistries
 	case strings.HasSuffix(str("type"), "microsoft.compute/galleries"):
 		return FormatGalleries
+	case computeKindOf(str("type")) != nil:
+		return FormatCompute
 	case has("parent") && (strings.Contains(str("type"), "managementgroups") || str("type") == "/subscriptions"):
 		return FormatManagementGroups
 	}
@@ -338,6 +345,9 @@ func appendKey(b []byte, k string) []byte {
 // Load reads a recognised document.
 func (s *Snapshot) Load(file, format string, doc *model.Document) error {
 	s.ix, s.memberOf = nil, nil
+	if format == FormatCompute {
+		return s.loadCompute(file, doc)
+	}
 	for i, it := range items(doc) {
 		where := fmt.Sprintf("[%d]", i)
 		switch format {

@@ -20,15 +20,17 @@ func (s *Snapshot) edges() []model.Edge {
 	assignments := make([][]model.Edge, len(ix.subjects))
 	identities := make([][]model.Edge, len(ix.subjects))
 	definitions := make([][]model.Edge, len(ix.subjects))
+	takeovers := make([][]model.Edge, len(ix.subjects))
 	par.For(len(ix.subjects), func(i int) {
 		sub := ix.subjects[i]
 		assignments[i] = ix.roleAssignmentEdges(sub)
 		identities[i] = ix.identityEdges(sub)
 		definitions[i] = ix.roleDefinitionEdges(sub)
+		takeovers[i] = ix.takeoverEdges(sub)
 		sub.views = nil
 	})
 	var out []model.Edge
-	for _, l := range [][][]model.Edge{assignments, identities, definitions} {
+	for _, l := range [][][]model.Edge{assignments, identities, definitions, takeovers} {
 		for _, e := range l {
 			out = append(out, e...)
 		}

@@ -51,6 +51,7 @@ func (s *Snapshot) Evaluate(cat *catalog.Catalog) *model.Snapshot {
 		}
 	}
 	out.Warnings = append(out.Warnings, s.warnings...)
+	out.Warnings = append(out.Warnings, s.computeWarnings()...)
 	trusts, fedWarnings := s.federatedTrusts()
 	out.Federation = trusts
 	out.Warnings = append(out.Warnings, fedWarnings...)

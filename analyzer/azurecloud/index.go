@@ -76,6 +76,9 @@ type index struct {
 	// in idents, ascending).
 	identsUnder map[int32][]int32
 
+	compute      []computeInfo     // listed compute that runs as identities, by resource id (compute.go)
+	computeUnder map[int32][]int32 // scope -> positions in compute at or below it, ascending
+
 	subjectsOnce sync.Once
 	subjects     []*subject // principalsToDecide, in that order
 	subjectOf    map[string]*subject
@@ -167,6 +170,7 @@ func (s *Snapshot) buildIndex(cat *catalog.Catalog) *index {
 	for _, op := range append([]string{opRoleAssignmentsWrite, opRoleDefinitionsWrite, opAssignIdentity}, computeWrites...) {
 		ix.op(op, false)
 	}
+	ix.registerTakeoverOps()
 
 	// Roles: one row per role the assignments name.
 	roleRow := map[string]int32{}
@@ -256,6 +260,7 @@ func (s *Snapshot) buildIndex(cat *catalog.Catalog) *index {
 			ix.identsUnder[a] = append(ix.identsUnder[a], int32(i))
 		}
 	}
+	ix.indexCompute()
 	s.membership() // made here: subjects are made in parallel
 	ix.regsOf = make([][]int, len(ix.actions))
 	for i, a := range ix.actions {

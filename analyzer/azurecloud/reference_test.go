@@ -55,6 +55,7 @@ func (s *Snapshot) referenceEvaluate(cat *catalog.Catalog) *model.Snapshot {
 		out.Facts = append(out.Facts, facts...)
 	}
 	out.Warnings = append(out.Warnings, s.warnings...)
+	out.Warnings = append(out.Warnings, s.computeWarnings()...)
 	s.counts.Evaluated(itemAssignments, len(s.assignments))
 	s.counts.Evaluated(itemDefinitions, len(s.definitions))
 	s.counts.Evaluated(itemDenyAssignments, len(s.denies))
@@ -170,6 +171,7 @@ func (s *Snapshot) referenceEdges() []model.Edge {
 	}
 	out = append(out, s.referenceIdentityEdges()...)
 	out = append(out, s.referenceRoleDefinitionEdges()...)
+	out = append(out, s.referenceTakeoverEdges()...)
 	out = append(out, s.referenceAdminBridgeEdges(out)...)
 	return model.MergeEdges(out)
 }
@@ -319,6 +321,7 @@ type tenantGen struct {
 	// pools the assignments and deny assignments draw from
 	scopes, principals, roles []string
 	ops                       []string
+	identityResources         []string // user-assigned identities, by resource id
 }
 
 func (g *tenantGen) pick(l []string) string { return l[g.r.Intn(len(l))] }
@@ -416,7 +419,9 @@ func newTenant(seed int64, cat *catalog.Catalog) *tenantGen {
 		g.add(FormatIdentities, map[string]any{"id": g.spell(id), "name": fmt.Sprintf("mi%d", i), "principalId": pid, "clientId": "c", "type": "Microsoft.ManagedIdentity/userAssignedIdentities"})
 		identities = append(identities, pid)
 		resources = append(resources, id)
+		g.identityResources = append(g.identityResources, id)
 	}
+	identities = append(identities, g.addCompute(rgs, identities)...)
 	resources = append(resources, g.pick(rgs)+"/providers/Microsoft.Compute/virtualMachines/vm", g.pick(rgs)+"/providers/Microsoft.Compute/images/image")
 	g.scopes = append(g.scopes, resources...)
 	// Nested groups: a group lists users, identities and earlier groups.
@@ -571,11 +576,14 @@ func TestIndexMatchesReference(t *testing.T) {
 		}
 		for _, e := range haveEdges {
 			seen["edge "+e.Kind]++
+			if e.Kind == "takeover" && e.Conditional {
+				seen["conditional takeover"]++
+			}
 		}
 		seen["denied"] += deniedDecisions(ref, cat)
 	}
 	for _, k := range []string{"deny below", "conditional", "admin denied", "resource", "undefined role", "denied",
-		"edge role-assignment", "edge role-definition", "edge assign-identity", "edge admin-takeover"} {
+		"edge role-assignment", "edge role-definition", "edge assign-identity", "edge admin-takeover", "edge takeover", "conditional takeover"} {
 		if seen[k] == 0 {
 			t.Errorf("no generated tenant has a %s: the comparison does not cover it", k)
 		}

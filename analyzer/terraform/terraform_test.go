@@ -34,6 +34,9 @@ func analyse(t *testing.T, side string, paths []string) *analyzer.Report {
 		}
 	}
 	for _, w := range rep.Warnings {
+		if strings.Contains(w.Message, "with no compute inventory") {
+			continue // a plan lists no compute: the note that its takeover was not assessed is expected
+		}
 		t.Errorf("%s: warning at %s: %s", side, w.Where, w.Message)
 	}
 	return rep
