@@ -171,6 +171,7 @@ func (r *run) collect(ctx context.Context) {
 		units = append(units, unit{name: r.root + "/deny-policies", work: func(ctx context.Context) { r.rec.Record(r.denyPolicies(ctx, r.root)) }})
 	}
 	units = append(units, r.boundaryUnits(t)...) // boundaries.go
+	units = append(units, r.orgPolicyUnits(t)...)
 	for _, f := range t.folderNames() {
 		if f == r.root || t.isAncestor(f) {
 			continue
@@ -202,6 +203,9 @@ func (r *run) collectProject(ctx context.Context, p project) {
 	r.rec.Record(r.repositories(ctx, p.ID))
 	r.rec.Record(r.workloadIdentity(ctx, p.ID))
 	r.rec.Record(r.policyBindings(ctx, node))
+	r.rec.Record(r.computeInstances(ctx, p.ID)) // compute.go
+	r.rec.Record(r.buildTriggers(ctx, p.ID))
+	r.rec.Record(r.orgPolicies(ctx, node))
 }
 
 // unit is work for the pool, named for the manifest when it cannot start.

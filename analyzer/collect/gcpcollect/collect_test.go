@@ -112,8 +112,9 @@ func TestCollect(t *testing.T) {
 			t.Errorf("%s: error %q should name %s on one line", sc.Name, sc.Error, want)
 		}
 	}
-	wantSkipped := []string{"projects/nw-legacy/artifact-repositories", "projects/nw-secret-lab/artifact-repositories",
-		"projects/nw-secret-lab/deny-policies", "projects/nw-secret-lab/policy-bindings", "projects/nw-secret-lab/roles",
+	wantSkipped := []string{"projects/nw-legacy/artifact-repositories", "projects/nw-legacy/compute-instances", "projects/nw-secret-lab/artifact-repositories",
+		"projects/nw-secret-lab/build-triggers", "projects/nw-secret-lab/compute-instances",
+		"projects/nw-secret-lab/deny-policies", "projects/nw-secret-lab/org-policies", "projects/nw-secret-lab/policy-bindings", "projects/nw-secret-lab/roles",
 		"projects/nw-secret-lab/workload-identity-pools"}
 	if strings.Join(skipped, " ") != strings.Join(wantSkipped, " ") {
 		t.Errorf("skipped %v, want %v", skipped, wantSkipped)
@@ -437,11 +438,12 @@ func TestCollectProject(t *testing.T) {
 	})
 	sort.Strings(got)
 	want := []string{"collection.json", "folder-hierarchy.json", "folders/211400100002/allow-policy.json", "folders/211400100002/deny-policies.json",
-		"folders/211400100002/policy-bindings.json",
+		"folders/211400100002/org-policies.json", "folders/211400100002/policy-bindings.json",
 		"iam-policies.json", "organizations/480113921003/allow-policy.json", "organizations/480113921003/deny-policies.json",
-		"organizations/480113921003/pab-policies.json", "organizations/480113921003/policy-bindings.json",
+		"organizations/480113921003/org-policies.json", "organizations/480113921003/pab-policies.json", "organizations/480113921003/policy-bindings.json",
 		"organizations/480113921003/roles.json", "projects.json", "projects/nw-shop-prod/artifact-repositories.json",
-		"projects/nw-shop-prod/deny-policies.json", "projects/nw-shop-prod/policy-bindings.json", "projects/nw-shop-prod/roles.json",
+		"projects/nw-shop-prod/build-triggers.json", "projects/nw-shop-prod/compute-instances.json",
+		"projects/nw-shop-prod/deny-policies.json", "projects/nw-shop-prod/org-policies.json", "projects/nw-shop-prod/policy-bindings.json", "projects/nw-shop-prod/roles.json",
 		"projects/nw-shop-prod/wif-pools.json", "projects/nw-shop-prod/wif-providers.json", "roles-predefined.json"}
 	if strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Errorf("files:\n%v\nwant\n%v", got, want)

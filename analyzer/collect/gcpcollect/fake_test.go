@@ -109,6 +109,11 @@ var readOnly = []struct {
 	{"iam.organizations.locations.policyBindings.list", "GET", regexp.MustCompile(`^/v3/organizations/[0-9]+/locations/global/policyBindings$`)},
 	{"iam.folders.locations.policyBindings.list", "GET", regexp.MustCompile(`^/v3/folders/[0-9]+/locations/global/policyBindings$`)},
 	{"iam.projects.locations.policyBindings.list", "GET", regexp.MustCompile(`^/v3/projects/[^/]+/locations/global/policyBindings$`)},
+	{"compute.instances.aggregatedList", "GET", regexp.MustCompile(`^/compute/v1/projects/[^/]+/aggregated/instances$`)},
+	{"cloudbuild.projects.triggers.list", "GET", regexp.MustCompile(`^/v1/projects/[^/]+/triggers$`)},
+	{"orgpolicy.organizations.policies.list", "GET", regexp.MustCompile(`^/v2/organizations/[0-9]+/policies$`)},
+	{"orgpolicy.folders.policies.list", "GET", regexp.MustCompile(`^/v2/folders/[0-9]+/policies$`)},
+	{"orgpolicy.projects.policies.list", "GET", regexp.MustCompile(`^/v2/projects/[^/]+/policies$`)},
 	{"cloudidentity.groups.lookup", "GET", regexp.MustCompile(`^/v1/groups:lookup$`)},
 	{"cloudidentity.groups.memberships.list", "GET", regexp.MustCompile(`^/v1/groups/[^/]+/memberships$`)},
 }
@@ -240,6 +245,9 @@ func (f *fakeGCP) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		"iam.organizations.locations.principalAccessBoundaryPolicies.list", "iam.organizations.locations.policyBindings.list",
 		"iam.folders.locations.policyBindings.list", "iam.projects.locations.policyBindings.list":
 		serveFederation(w, op, path, q) // fake_federation_test.go
+	case "compute.instances.aggregatedList", "cloudbuild.projects.triggers.list",
+		"orgpolicy.organizations.policies.list", "orgpolicy.folders.policies.list", "orgpolicy.projects.policies.list":
+		serveCompute(w, op, path, q) // fake_compute_test.go
 	case "artifactregistry.projects.locations.list":
 		id := strings.Split(path, "/")[3]
 		if id == deniedProj {
@@ -491,7 +499,7 @@ func predefinedRoles() []any {
 			"artifactregistry.repositories.uploadArtifacts", "artifactregistry.rules.create", "artifactregistry.rules.delete", "artifactregistry.rules.update",
 			"artifactregistry.tags.create", "artifactregistry.tags.delete", "artifactregistry.tags.update", "artifactregistry.versions.delete"),
 		roleOf("roles/editor", "Editor", "artifactregistry.repositories.create", "artifactregistry.repositories.uploadArtifacts", "artifactregistry.tags.create",
-			"artifactregistry.tags.update", "compute.images.create", "compute.images.delete", "iam.serviceAccounts.actAs", "resourcemanager.projects.get"),
+			"artifactregistry.tags.update", "compute.images.create", "compute.images.delete", "compute.instances.setMetadata", "iam.serviceAccounts.actAs", "resourcemanager.projects.get"),
 		roleOf("roles/owner", "Owner", "artifactregistry.repositories.uploadArtifacts", "compute.images.create", "resourcemanager.projects.setIamPolicy"),
 		roleOf("roles/resourcemanager.organizationAdmin", "Organization Administrator", "resourcemanager.folders.setIamPolicy",
 			"resourcemanager.organizations.setIamPolicy", "resourcemanager.projects.setIamPolicy"),

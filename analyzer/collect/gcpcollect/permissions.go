@@ -51,6 +51,13 @@ var calls = []struct {
 	{"iam.organizations.locations.policyBindings.list", []string{"iam.policybindings.list"}},
 	{"iam.folders.locations.policyBindings.list", []string{"iam.policybindings.list"}},
 	{"iam.projects.locations.policyBindings.list", []string{"iam.policybindings.list"}},
+	// The compute inventory of each project, and the organization
+	// policies of every node (compute.go).
+	{"compute.instances.aggregatedList", []string{"compute.instances.list"}},
+	{"cloudbuild.projects.triggers.list", []string{"cloudbuild.builds.list"}},
+	{"orgpolicy.organizations.policies.list", []string{"orgpolicy.policies.list"}},
+	{"orgpolicy.folders.policies.list", []string{"orgpolicy.policies.list"}},
+	{"orgpolicy.projects.policies.list", []string{"orgpolicy.policies.list"}},
 	// Cloud Identity is governed by Workspace or Cloud Identity admin
 	// roles and group settings, not by Cloud IAM.
 	{"cloudidentity.groups.lookup", nil},
@@ -65,7 +72,7 @@ const quotaPermission = "serviceusage.services.use"
 // apis are the services the collector calls (Cloud Identity with
 // --groups only).
 var apis = []string{"cloudasset.googleapis.com", "cloudresourcemanager.googleapis.com", "iam.googleapis.com",
-	"artifactregistry.googleapis.com", "cloudidentity.googleapis.com"}
+	"artifactregistry.googleapis.com", "cloudidentity.googleapis.com", "compute.googleapis.com", "cloudbuild.googleapis.com", "orgpolicy.googleapis.com"}
 
 // permissionsOf are the permissions a method needs (TestCallsInTable
 // checks that every method the collector names is in calls).
