@@ -280,9 +280,9 @@ func TestCollectManagementGroup(t *testing.T) {
 		names = append(names, s.Name)
 	}
 	want := "management-group-tree managementGroups/mg-platform role-definitions/built-in subscriptions/" + subPlatform + " subscriptions/" + subPlatform +
-		"/federated-credentials subscriptions/" + subPlatform +
+		"/compute subscriptions/" + subPlatform + "/federated-credentials subscriptions/" + subPlatform +
 		"/galleries subscriptions/" + subPlatform + "/managed-identities subscriptions/" + subPlatform + "/registries subscriptions/" + subPlatform + "/role-eligibility subscriptions/" + subShop +
-		" subscriptions/" + subShop + "/federated-credentials subscriptions/" + subShop + "/galleries subscriptions/" + subShop + "/managed-identities subscriptions/" + subShop + "/registries" +
+		" subscriptions/" + subShop + "/compute subscriptions/" + subShop + "/federated-credentials subscriptions/" + subShop + "/galleries subscriptions/" + subShop + "/managed-identities subscriptions/" + subShop + "/registries" +
 		" subscriptions/" + subShop + "/role-eligibility"
 	if strings.Join(names, " ") != want {
 		t.Errorf("collected\n%s\nwant\n%s", strings.Join(names, " "), want)
@@ -380,7 +380,7 @@ func TestCollectSubscriptions(t *testing.T) {
 		skipped = append(skipped, s.Name+": "+s.Error)
 	}
 	want := "management-group-tree managementGroups/" + tenantID + " managementGroups/mg-platform role-definitions/built-in subscriptions/" + subShop +
-		" subscriptions/" + subShop + "/federated-credentials subscriptions/" + subShop + "/galleries subscriptions/" + subShop + "/managed-identities subscriptions/" + subShop + "/registries" +
+		" subscriptions/" + subShop + "/compute subscriptions/" + subShop + "/federated-credentials subscriptions/" + subShop + "/galleries subscriptions/" + subShop + "/managed-identities subscriptions/" + subShop + "/registries" +
 		" subscriptions/" + subShop + "/role-eligibility"
 	if strings.Join(collected, " ") != want {
 		t.Errorf("collected\n%s\nwant\n%s", strings.Join(collected, " "), want)

@@ -71,6 +71,13 @@ var readOnly = []struct {
 	{"roleEligibilityScheduleInstances.listForScope", "GET", regexp.MustCompile(`^/subscriptions/[^/]+/providers/Microsoft\.Authorization/roleEligibilityScheduleInstances$`)},
 	{"roleManagementPolicyAssignments.listForScope", "GET", regexp.MustCompile(`^/subscriptions/[^/]+(/.+)?/providers/Microsoft\.Authorization/roleManagementPolicyAssignments$`)},
 	{"federatedIdentityCredentials.list", "GET", regexp.MustCompile(`^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.ManagedIdentity/userAssignedIdentities/[^/]+/federatedIdentityCredentials$`)},
+	{"virtualMachines.listAll", "GET", regexp.MustCompile(`^/subscriptions/[^/]+/providers/Microsoft\.Compute/virtualMachines$`)},
+	{"virtualMachineScaleSets.listAll", "GET", regexp.MustCompile(`^/subscriptions/[^/]+/providers/Microsoft\.Compute/virtualMachineScaleSets$`)},
+	{"automationAccounts.list", "GET", regexp.MustCompile(`^/subscriptions/[^/]+/providers/Microsoft\.Automation/automationAccounts$`)},
+	{"webApps.list", "GET", regexp.MustCompile(`^/subscriptions/[^/]+/providers/Microsoft\.Web/sites$`)},
+	{"containerApps.listBySubscription", "GET", regexp.MustCompile(`^/subscriptions/[^/]+/providers/Microsoft\.App/containerApps$`)},
+	{"containerGroups.list", "GET", regexp.MustCompile(`^/subscriptions/[^/]+/providers/Microsoft\.ContainerInstance/containerGroups$`)},
+	{"workflows.listBySubscription", "GET", regexp.MustCompile(`^/subscriptions/[^/]+/providers/Microsoft\.Logic/workflows$`)},
 	{"graph.groups.get", "GET", regexp.MustCompile(`^/v1\.0/groups/[^/]+$`)},
 	{"graph.groups.listMembers", "GET", regexp.MustCompile(`^/v1\.0/groups/[^/]+/members$`)},
 }
@@ -241,6 +248,9 @@ func (f *fakeAzure) serve(w http.ResponseWriter, r *http.Request) int {
 		return list(w, r, base, identitiesIn(scope), 1)
 	case "Authorization/roleEligibilityScheduleInstances", "Authorization/roleManagementPolicyAssignments":
 		return pimList(w, r, base, scope, resource)
+	}
+	if n := computeList(w, r, base, scope, resource); n != 0 {
+		return n
 	}
 	if strings.HasSuffix(resource, "/federatedIdentityCredentials") {
 		return federatedList(w, r, base, scope+"/providers/Microsoft."+strings.TrimSuffix(resource, "/federatedIdentityCredentials"))

@@ -27,6 +27,13 @@ var calls = []struct {
 	{"roleEligibilityScheduleInstances.listForScope", "Microsoft.Authorization/roleEligibilityScheduleInstances/read", false},
 	{"roleManagementPolicyAssignments.listForScope", "Microsoft.Authorization/roleManagementPolicyAssignments/read", false},
 	{"federatedIdentityCredentials.list", "Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials/read", false},
+	{"virtualMachines.listAll", "Microsoft.Compute/virtualMachines/read", false},
+	{"virtualMachineScaleSets.listAll", "Microsoft.Compute/virtualMachineScaleSets/read", false},
+	{"automationAccounts.list", "Microsoft.Automation/automationAccounts/read", false},
+	{"webApps.list", "Microsoft.Web/sites/read", false},
+	{"containerApps.listBySubscription", "Microsoft.App/containerApps/read", false},
+	{"containerGroups.list", "Microsoft.ContainerInstance/containerGroups/read", false},
+	{"workflows.listBySubscription", "Microsoft.Logic/workflows/read", false},
 	{"graph.groups.get", "GroupMember.Read.All", true},
 	{"graph.groups.listMembers", "GroupMember.Read.All", true},
 }

@@ -30,7 +30,7 @@ func (c *collector) subscription(ctx context.Context, sub string) {
 	for _, step := range []struct {
 		name    string
 		collect func(context.Context, string) Scope
-	}{{"registries", c.registries}, {"galleries", c.galleries}, {"managed-identities", c.identities}} {
+	}{{"registries", c.registries}, {"galleries", c.galleries}, {"managed-identities", c.identities}, {"compute", c.compute}} {
 		if ctx.Err() != nil {
 			c.rec.Record(Scope{Name: "subscriptions/" + sub + "/" + step.name, Error: notCollected(ctx)})
 			continue
