@@ -568,3 +568,70 @@ func takeoverNote(k *computeKind, w *takeoverWay, r *computeResource, resource s
 	}
 	return n
 }
+
+// adminComputeEdges: an admin node (a principal that can assign itself
+// any role at a scope) can also run code on the listed compute under the
+// scope, and so act as the managed identities it runs as; as for
+// adminBridgeEdges, only identities that hold a role assignment outside
+// the scope are a way out, and the deny assignments that still apply to
+// the admin decide.
+func (ix *index) adminComputeEdges(edges []model.Edge) []model.Edge {
+	if len(ix.compute) == 0 {
+		return nil
+	}
+	var out []model.Edge
+	for _, admin := range model.AdminTargets(edges) {
+		_, scope, principal, _ := model.ParseAdminNode(admin)
+		norm, ok := ix.scopeID[azure.NormalizeScope(scope)]
+		if !ok {
+			continue
+		}
+		sub := ix.subjectFor(principal)
+		for _, i := range ix.computeUnder[norm] {
+			ci := &ix.compute[i]
+			k := ci.r.kind
+			best, bw := tri.False, -1
+			for wi := range k.ways {
+				w := &k.ways[wi]
+				d := tri.True
+				for _, o := range w.ops {
+					d = d.And(ix.adminAllowed(sub, norm, ci.scope, ix.opID[opKey{o.op, o.data}], true))
+				}
+				if w.login {
+					d = d.And(ci.r.entraLogin)
+				}
+				if w.capped {
+					d = d.And(tri.Unknown)
+				}
+				if d == tri.True {
+					best, bw = d, wi
+					break
+				}
+				if d == tri.Unknown && best == tri.False {
+					best, bw = d, wi
+				}
+			}
+			if best == tri.False {
+				continue
+			}
+			w := &k.ways[bw]
+			var perms []string
+			for _, o := range w.ops {
+				perms = append(perms, o.op)
+			}
+			for _, p := range ci.runs {
+				if p == strings.ToLower(principal) || !ix.assignedOutside(p, norm) {
+					continue
+				}
+				out = append(out, model.Edge{From: admin, To: p, Cloud: cloudName, Kind: "admin-takeover", Permissions: perms,
+					Conditional: best == tri.Unknown, Note: adminTakeoverNote(k, w, scope, ix.scopes[ci.scope].name)})
+			}
+		}
+	}
+	return out
+}
+
+func adminTakeoverNote(k *computeKind, w *takeoverWay, scope, resource string) string {
+	return "as an administrator of " + scope + ", can run code on the " + k.label + " " + resource + " through " + w.how +
+		"; the managed identity it runs as holds roles outside " + scope
+}

@@ -3,8 +3,10 @@ package azurecloud
 import (
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/imagewarden/imagewarden/analyzer/model"
+	"github.com/imagewarden/imagewarden/policies/azure"
 	"github.com/imagewarden/imagewarden/policies/tri"
 )
 
@@ -113,4 +115,65 @@ func (g *tenantGen) addCompute(rgs, userAssigned []string) []string {
 		g.add(FormatCompute, it)
 	}
 	return runs
+}
+
+// referenceAdminComputeEdges are adminComputeEdges with azure.Decide: the
+// admin holds any role at its scope, the deny assignments still apply.
+func (s *Snapshot) referenceAdminComputeEdges(edges []model.Edge) []model.Edge {
+	keys := make([]string, 0, len(s.compute.resources))
+	for k := range s.compute.resources {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	anyRole := map[string]*azure.Role{"any": {Permissions: []azure.Permission{{Actions: []string{"*"}, DataActions: []string{"*"}}}}}
+	var out []model.Edge
+	for _, admin := range model.AdminTargets(edges) {
+		_, scope, principal, _ := model.ParseAdminNode(admin)
+		norm := azure.NormalizeScope(scope)
+		id := s.identity(principal)
+		grant := []azure.Assignment{{PrincipalID: id.ID, RoleID: "any", Scope: norm}}
+		for _, k := range keys {
+			r := s.compute.resources[k]
+			if !s.referenceWithin(r.norm, norm) {
+				continue
+			}
+			runs, _ := s.runsAs(r)
+			best, bw := tri.False, -1
+			for wi, w := range r.kind.ways {
+				d := tri.True
+				for _, o := range w.ops {
+					d = d.And(azure.Decide(&azure.Request{Identity: id, Operation: o.op, Data: o.data, Scope: r.norm, Ancestors: s.ancestors(r.norm)}, grant, anyRole, s.denies).Allowed)
+				}
+				if w.login {
+					d = d.And(r.entraLogin)
+				}
+				if w.capped {
+					d = d.And(tri.Unknown)
+				}
+				if d == tri.True {
+					best, bw = d, wi
+					break
+				}
+				if d == tri.Unknown && best == tri.False {
+					best, bw = d, wi
+				}
+			}
+			if best == tri.False {
+				continue
+			}
+			w := &r.kind.ways[bw]
+			var perms []string
+			for _, o := range w.ops {
+				perms = append(perms, o.op)
+			}
+			for _, p := range runs {
+				if p == strings.ToLower(principal) || !s.referenceAssignedOutside(p, norm) {
+					continue
+				}
+				out = append(out, model.Edge{From: admin, To: p, Cloud: cloudName, Kind: "admin-takeover", Permissions: perms,
+					Conditional: best == tri.Unknown, Note: adminTakeoverNote(r.kind, w, scope, s.name(r.norm))})
+			}
+		}
+	}
+	return out
 }

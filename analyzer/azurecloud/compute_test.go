@@ -318,3 +318,44 @@ func TestComputeInventoryWarnings(t *testing.T) {
 		}
 	})
 }
+
+// TestAdminComputeTakeover: a principal that can only assign roles (User
+// Access Administrator) on a resource group becomes its admin node, which
+// can run code on the VM there and so act as its identity, when that
+// identity holds a role outside the resource group; not when all its
+// roles are inside, and not when a deny assignment takes the compute
+// operations from the admin.
+func TestAdminComputeTakeover(t *testing.T) {
+	const uaa = "/providers/Microsoft.Authorization/roleDefinitions/18d7d88d-d35e-4fb5-a5c3-7773c20a72d9"
+	const acrPush = "/providers/Microsoft.Authorization/roleDefinitions/8311e382-0749-4cb8-b61a-304f252e45ec"
+	admin := model.AdminNode(cloudName, computeRG, "ursula")
+	deny := `[{"id": "d1", "denyAssignmentName": "no compute", "scope": "` + computeRG + `", "permissions": [{"actions": ["Microsoft.Compute/*"], "notActions": [], "dataActions": ["Microsoft.Compute/*"], "notDataActions": []}], "principals": [{"id": "00000000-0000-0000-0000-000000000000", "type": "SystemDefined"}], "excludePrincipals": []}]`
+	for _, c := range []struct {
+		name     string
+		identity string // scope of the identity's AcrPush
+		deny     bool
+		want     bool
+	}{
+		{"identity holds a role outside the resource group", computeOtherRG, false, true},
+		{"identity's roles are all inside", computeRG, false, false},
+		{"a deny assignment takes the compute operations", computeOtherRG, true, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			s := New()
+			loadDoc(t, s, "a.json", "["+assignment("ursula", uaa, computeRG, "")+","+assignment("mi-system", acrPush, c.identity, "")+"]")
+			loadDoc(t, s, "vms.json", "["+vmItem(computeVM, systemIdentity, "")+"]")
+			if c.deny {
+				loadDoc(t, s, "deny.json", deny)
+			}
+			got := false
+			for _, e := range s.Edges() {
+				if e.From == admin && e.To == "mi-system" && e.Kind == "admin-takeover" && strings.Contains(e.Note, "virtual machine") {
+					got = true
+				}
+			}
+			if got != c.want {
+				t.Errorf("admin-takeover %s -> mi-system: %v, want %v (edges %+v)", admin, got, c.want, s.Edges())
+			}
+		})
+	}
+}

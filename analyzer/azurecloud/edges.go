@@ -36,6 +36,7 @@ func (s *Snapshot) edges() []model.Edge {
 		}
 	}
 	out = append(out, ix.adminBridgeEdges(out)...)
+	out = append(out, ix.adminComputeEdges(out)...)
 	out = append(out, s.federationEdges()...)
 	return model.MergeEdges(out)
 }

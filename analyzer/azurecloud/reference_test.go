@@ -173,6 +173,7 @@ func (s *Snapshot) referenceEdges() []model.Edge {
 	out = append(out, s.referenceRoleDefinitionEdges()...)
 	out = append(out, s.referenceTakeoverEdges()...)
 	out = append(out, s.referenceAdminBridgeEdges(out)...)
+	out = append(out, s.referenceAdminComputeEdges(out)...)
 	return model.MergeEdges(out)
 }
 func (s *Snapshot) referenceRoleDefinitionEdges() []model.Edge {
@@ -579,11 +580,14 @@ func TestIndexMatchesReference(t *testing.T) {
 			if e.Kind == "takeover" && e.Conditional {
 				seen["conditional takeover"]++
 			}
+			if e.Kind == "admin-takeover" && strings.Contains(e.Note, "can run code on") {
+				seen["admin compute takeover"]++
+			}
 		}
 		seen["denied"] += deniedDecisions(ref, cat)
 	}
 	for _, k := range []string{"deny below", "conditional", "admin denied", "resource", "undefined role", "denied",
-		"edge role-assignment", "edge role-definition", "edge assign-identity", "edge admin-takeover", "edge takeover", "conditional takeover"} {
+		"edge role-assignment", "edge role-definition", "edge assign-identity", "edge admin-takeover", "edge takeover", "conditional takeover", "admin compute takeover"} {
 		if seen[k] == 0 {
 			t.Errorf("no generated tenant has a %s: the comparison does not cover it", k)
 		}
