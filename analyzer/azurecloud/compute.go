@@ -406,10 +406,10 @@ func (s *Snapshot) computeWarnings() []model.Warning {
 	sort.Strings(partial)
 	if len(none) > 0 {
 		out = append(out, model.Warning{Message: fmt.Sprintf("compute takeover (run command on a VM, a runbook, an App Service deployment, ...) was not assessed for %d subscription(s) with no compute inventory (docs/inputs.md A9: az vm list, az vmss list, az automation account list, az webapp list ...): no edge to the managed identities their compute runs as: %s",
-			len(none), strings.Join(none, ", "))})
+			len(none), capped(none, ", "))})
 	}
 	if len(partial) > 0 {
-		out = append(out, model.Warning{Message: "compute takeover was not assessed for the resource types the compute inventory (docs/inputs.md A9) does not list in these subscriptions: " + strings.Join(partial, "; ")})
+		out = append(out, model.Warning{Message: "compute takeover was not assessed for the resource types the compute inventory (docs/inputs.md A9) does not list in these subscriptions: " + capped(partial, "; ")})
 	}
 	keys := make([]string, 0, len(s.compute.resources))
 	for k := range s.compute.resources {
@@ -424,6 +424,16 @@ func (s *Snapshot) computeWarnings() []model.Warning {
 		}
 	}
 	return out
+}
+
+// capped joins at most 20 items, saying how many more there are: an
+// organization may have thousands of subscriptions without an inventory.
+func capped(items []string, sep string) string {
+	const most = 20
+	if len(items) <= most {
+		return strings.Join(items, sep)
+	}
+	return strings.Join(items[:most], sep) + fmt.Sprintf("%s and %d more", sep, len(items)-most)
 }
 
 // computeInfo is a listed resource as the index decides it.

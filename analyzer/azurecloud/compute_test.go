@@ -359,3 +359,27 @@ func TestAdminComputeTakeover(t *testing.T) {
 		})
 	}
 }
+
+// TestComputeWarningCapped: the subscriptions not assessed are named up to
+// 20, then counted.
+func TestComputeWarningCapped(t *testing.T) {
+	var as []string
+	for i := 0; i < 25; i++ {
+		as = append(as, assignment("alice", roleReader, fmt.Sprintf("/subscriptions/%08d-0000-0000-0000-000000000000", i), ""))
+	}
+	s := New()
+	loadDoc(t, s, "a.json", "["+strings.Join(as, ",")+"]")
+	cat, err := catalog.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range s.Evaluate(cat).Warnings {
+		if strings.Contains(w.Message, "not assessed for 25 subscription(s)") {
+			if !strings.Contains(w.Message, "00000019-") || strings.Contains(w.Message, "00000020-") || !strings.HasSuffix(w.Message, "and 5 more") {
+				t.Errorf("warning %q: want the first 20 named and 5 more counted", w.Message)
+			}
+			return
+		}
+	}
+	t.Error("no warning for the 25 subscriptions")
+}
