@@ -39,6 +39,12 @@ type computeInventory struct {
 	// regions: which regions the files cover and which are enabled
 	// (compute_regions.go).
 	regions coverage
+	// infra: the Image Builder infrastructure configurations
+	// (compute_imagebuilder.go).
+	infra []listedInfra
+	// partialWhy: (account, service) pairs whose inputs cannot be
+	// complete whatever regions they cover, and why (compute_ecs.go).
+	partialWhy map[[2]string]string
 }
 
 type listedInstance struct {
@@ -274,6 +280,7 @@ func (s *Snapshot) computeRunsAs() map[[2]string]*listing {
 			roles[k][r] = append(roles[k][r], "instance "+in.id)
 		}
 	}
+	s.addInfrastructure(roles, unsettled)
 	out := map[[2]string]*listing{}
 	for k := range c.listed {
 		if unsettled[k] {
@@ -291,6 +298,9 @@ func (s *Snapshot) computeRunsAs() map[[2]string]*listing {
 		sort.Strings(l.names)
 		l.names = slices.Compact(l.names)
 		l.complete, l.why = c.regions.completeness(k)
+		if why := c.partialWhy[k]; why != "" && l.complete {
+			l.complete, l.why = false, why
+		}
 		out[k] = l
 	}
 	return out

@@ -58,7 +58,8 @@ func computeEdges(t *testing.T, files ...string) []string {
 
 // computeRun loads the inventory files (inv0.json, inv1.json...) and the
 // fixture, and returns the snapshot and its takeover and runs-as edges
-// into and out of compute nodes.
+// into and out of compute nodes, but Image Builder's (its compute runs as
+// the same EC2 roles; compute_imagebuilder_test.go tests it).
 func computeRun(t *testing.T, files ...string) (*Snapshot, []model.Edge) {
 	t.Helper()
 	s := New()
@@ -72,7 +73,8 @@ func computeRun(t *testing.T, files ...string) (*Snapshot, []model.Edge) {
 	}
 	var out []model.Edge
 	for _, e := range s.Edges() {
-		if e.Kind != "takeover" && e.Kind != "runs-as" || !strings.HasPrefix(e.To, "compute:") && !strings.HasPrefix(e.From, "compute:") {
+		if e.Kind != "takeover" && e.Kind != "runs-as" || !strings.HasPrefix(e.To, "compute:") && !strings.HasPrefix(e.From, "compute:") ||
+			strings.HasSuffix(e.From, ":"+serviceImageBuilder) || strings.HasSuffix(e.To, ":"+serviceImageBuilder) {
 			continue
 		}
 		out = append(out, e)

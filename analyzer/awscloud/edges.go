@@ -73,6 +73,14 @@ var serviceTakeovers = map[string][][]string{
 	"sagemaker.amazonaws.com":         {{"sagemaker:CreatePresignedNotebookInstanceUrl"}, {"sagemaker:CreateNotebookInstanceLifecycleConfig", "sagemaker:StopNotebookInstance", "sagemaker:UpdateNotebookInstance", "sagemaker:StartNotebookInstance"}},
 	"tasks.apprunner.amazonaws.com":   {{"apprunner:UpdateService"}},
 	"bedrock-agentcore.amazonaws.com": {{"bedrock-agentcore:StartCodeInterpreterSession", "bedrock-agentcore:InvokeCodeInterpreter"}},
+	// Image Builder builds run as the instance profile of their
+	// infrastructure configuration: roles that trust EC2
+	// (compute_imagebuilder.go).
+	"imagebuilder.amazonaws.com": {{"imagebuilder:StartImagePipelineExecution"}, {"imagebuilder:UpdateInfrastructureConfiguration"}},
+	// A task of an existing definition with a command override, a service
+	// switched to another existing definition, a shell in a running task
+	// (compute_ecs.go).
+	"ecs-tasks.amazonaws.com": {{"ecs:RunTask"}, {"ecs:UpdateService"}, {"ecs:ExecuteCommand"}},
 }
 
 // Edges are the "can act as" edges among AWS principals, decided with the
@@ -258,11 +266,10 @@ func (s *Snapshot) Edges() []model.Edge {
 		// roles some of it runs as get an edge, exact; the others none when
 		// the listing covers every enabled region, assumed otherwise.
 		for _, svc := range trustedServices(r.trust) {
-			if _, ok := serviceTakeovers[svc]; !ok {
-				continue
-			}
-			if e, ok := runsAsEdge(runsAs, r.account, svc, r.arn); ok {
-				edges = append(edges, e)
+			for _, node := range computeServices(svc) {
+				if e, ok := runsAsEdge(runsAs, r.account, node, r.arn); ok {
+					edges = append(edges, e)
+				}
 			}
 		}
 		// PassRole to a service the role trusts.

@@ -63,6 +63,8 @@ func (s *Snapshot) Recognize(doc *model.Document) string {
 		return FormatInstanceProfiles
 	case has("projects") && (has("projectsNotFound") || has("Account") || strings.Contains(string(doc.Object["projects"]), `"serviceRole"`)):
 		return FormatCodeBuildProjects
+	case has("taskDefinitions"):
+		return FormatECS
 	}
 	return ""
 }
@@ -88,7 +90,10 @@ func (s *Snapshot) Load(file, format string, doc *model.Document) error {
 	case FormatRegistry:
 		return s.loadRegistry(file, doc)
 	case FormatImageInventory:
-		return s.loadImageInventory(file, doc)
+		if err := s.loadImageInventory(file, doc); err != nil {
+			return err
+		}
+		return s.loadImageBuilderCompute(file, doc)
 	case FormatInstances:
 		return s.loadInstances(file, doc)
 	case FormatFunctions:
@@ -97,6 +102,8 @@ func (s *Snapshot) Load(file, format string, doc *model.Document) error {
 		return s.loadInstanceProfiles(file, doc)
 	case FormatCodeBuildProjects:
 		return s.loadProjects(file, doc)
+	case FormatECS:
+		return s.loadECS(file, doc)
 	}
 	return fmt.Errorf("unknown format %q", format)
 }

@@ -139,10 +139,18 @@ func (s *Snapshot) referenceEdges() []model.Edge {
 		}
 		// Compute of a service the role trusts may run as it (assumed,
 		// until the inputs list that compute).
+		// Image Builder compute runs as roles that trust EC2.
 		for _, svc := range trustedServices(r.trust) {
-			if _, ok := serviceTakeovers[svc]; ok {
-				out = append(out, model.Edge{From: computeNode(r.account, svc), To: r.arn, Cloud: cloudName, Kind: "runs-as", Assumed: true,
-					Note: svc + " compute may run as this role (the inputs list no such compute)"})
+			nodes := []string{}
+			if _, ok := serviceTakeovers[svc]; ok && svc != "imagebuilder.amazonaws.com" {
+				nodes = append(nodes, svc)
+			}
+			if svc == "ec2.amazonaws.com" {
+				nodes = append(nodes, "imagebuilder.amazonaws.com")
+			}
+			for _, node := range nodes {
+				out = append(out, model.Edge{From: computeNode(r.account, node), To: r.arn, Cloud: cloudName, Kind: "runs-as", Assumed: true,
+					Note: node + " compute may run as this role (the inputs list no such compute)"})
 			}
 		}
 		// PassRole to a service the role trusts.

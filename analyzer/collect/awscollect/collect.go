@@ -202,6 +202,7 @@ func collectAccount(ctx context.Context, o Options, cfg aws.Config, account, dir
 			record(withPrefix(collectInstances(ctx, ao, account, region, enabled)))
 			record(withPrefix(collectFunctions(ctx, ao, account, region, enabled)))
 			record(withPrefix(collectProjects(ctx, ao, account, region, enabled)))
+			record(withPrefix(collectECS(ctx, ao, account, region, enabled)))
 		}(region)
 	}
 	wg.Wait()

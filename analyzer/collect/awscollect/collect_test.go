@@ -38,6 +38,8 @@ var readOnly = map[string]bool{
 	"ec2:DescribeLaunchTemplates": true, "ec2:DescribeLaunchTemplateVersions": true, "ec2:DescribeInstances": true,
 	"lambda:ListFunctions":   true,
 	"codebuild:ListProjects": true, "codebuild:BatchGetProjects": true,
+	"ecs:ListTaskDefinitions": true, "ecs:DescribeTaskDefinition": true, "ecs:ListClusters": true, "ecs:ListServices": true,
+	"ecs:DescribeServices": true, "ecs:ListTasks": true, "ecs:DescribeTasks": true,
 	"imagebuilder:ListImagePipelines": true, "imagebuilder:ListImageRecipes": true,
 	"imagebuilder:ListInfrastructureConfigurations": true, "imagebuilder:GetInfrastructureConfiguration": true,
 	"ssm:DescribeParameters": true, "ssm:GetParameters": true,
@@ -347,6 +349,9 @@ func (f *fakeAWS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	case "codebuild":
 		f.serveCodeBuild(w, r, op, in)
+		return
+	case "ecs":
+		f.serveECS(w, r, op, in)
 		return
 	}
 	switch op {
@@ -891,7 +896,7 @@ func TestAnalyzeCollectedSnapshot(t *testing.T) {
 			t.Errorf("%s skipped: %s", s.Path, s.Error)
 		}
 	}
-	for _, k := range []string{"aws-ecr-registry", "aws-image-inventory", "aws-ec2-instances", "aws-lambda-functions", "aws-codebuild-projects"} {
+	for _, k := range []string{"aws-ecr-registry", "aws-image-inventory", "aws-ec2-instances", "aws-lambda-functions", "aws-codebuild-projects", "aws-ecs"} {
 		if !kinds[k] {
 			t.Errorf("no input read as %s: %v", k, kinds)
 		}
