@@ -100,6 +100,7 @@ func (s *Snapshot) Evaluate(cat *catalog.Catalog) *model.Snapshot {
 		out.Resources = append(out.Resources, k.model)
 	}
 	pl := s.newPlan(actions, known)
+	pl.trusts = s.newTrustIndex()
 	facts := make([][]model.Fact, len(s.principals))
 	par.For(len(s.principals), func(i int) { facts[i] = s.evaluatePrincipal(s.principals[i], pl) })
 	for i, p := range s.principals {

@@ -42,6 +42,8 @@ type plan struct {
 	bit   []int       // the bit of each action in allow's masks
 	// patterns[account][a]: action a's resource type in the account.
 	patterns map[string][]string
+	// trusts files roles by whom their trust may admit (assume_facts.go).
+	trusts *trustIndex
 }
 
 func (s *Snapshot) newPlan(actions []action, known []knownResource) *plan {
@@ -316,7 +318,11 @@ func (s *Snapshot) evaluatePrincipal(p *principal, pl *plan) []model.Fact {
 		if p.external || !canAllow {
 			continue // patternTargets: no identity grant, no access
 		}
-		for _, t := range s.patternTargetsOn(p, a, pl.patterns[p.account][i]) {
+		ts := s.patternTargetsOn(p, a, pl.patterns[p.account][i])
+		if e.Action == assumeRoleAction && len(ts) > 0 {
+			ts = s.assumableRoles(p, pl.trusts) // assume_facts.go
+		}
+		for _, t := range ts {
 			b.Add(e.Capability, e.Action, t)
 		}
 	}

@@ -51,7 +51,11 @@ func referenceFacts(s *Snapshot, cat *catalog.Catalog) []model.Fact {
 			if p.external {
 				continue
 			}
-			for _, t := range s.referencePatternTargets(p, a) {
+			ts := s.referencePatternTargets(p, a)
+			if e.Action == assumeRoleAction && len(ts) > 0 {
+				ts = s.assumableRoles(p, s.newTrustIndex())
+			}
+			for _, t := range ts {
 				b.Add(e.Capability, e.Action, t)
 			}
 		}
