@@ -86,8 +86,10 @@ func TestManagedPoliciesAnalysis(t *testing.T) {
 		{"AdministratorAccess", "iam.escalate", true},
 		{"AdministratorAccess", "image.create", true},
 		{"PowerUserAccess", "image.push", true},
-		// NotAction iam:* still leaves sts:AssumeRole on every role.
-		{"PowerUserAccess", "iam.escalate", true},
+		// NotAction iam:* still leaves sts:AssumeRole on every role, but
+		// a role is assumed only when its trust admits the caller: every
+		// role here trusts ec2.amazonaws.com alone, so none can be.
+		{"PowerUserAccess", "iam.escalate", false},
 		{"AmazonEC2ContainerRegistryPowerUser", "iam.escalate", false},
 		{"ReadOnlyAccess", "image.push", false},
 		{"ReadOnlyAccess", "image.create", false},
