@@ -19,11 +19,11 @@ import (
 // Lambda (carol's takeover, now gone).
 func TestDemoComputeInventory(t *testing.T) {
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	base, err := Analyze(context.Background(), Options{Paths: []string{demoDir}, Now: now})
+	base, err := Analyze(context.Background(), Options{Paths: demoWithoutComputeInventory(t), Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err := Analyze(context.Background(), Options{Paths: []string{demoDir, "testdata/compute-inventory"}, Now: now})
+	rep, err := Analyze(context.Background(), Options{Paths: append(demoWithoutComputeInventory(t), "testdata/compute-inventory"), Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,7 +76,7 @@ func TestDemoPartialComputeInventory(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "ec2-instances.json"), []byte(plain), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	rep, err := Analyze(context.Background(), Options{Paths: []string{demoDir, dir}, Now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)})
+	rep, err := Analyze(context.Background(), Options{Paths: append(demoWithoutComputeInventory(t), dir), Now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,5 +98,90 @@ func TestDemoPartialComputeInventory(t *testing.T) {
 	}
 	if e, ok := found[ec2+" "+builder]; !ok || !e.Assumed || !strings.Contains(e.Note, "names no region") {
 		t.Errorf("EC2 compute -> EC2ImageBuilderInstance: %+v (present %v), want assumed, the note saying the inventory names no region", e, ok)
+	}
+}
+
+// awsComputeInventory names the demo's AWS compute inventory files
+// (docs/inputs.md section 8).
+var awsComputeInventory = []string{"ec2-instances-", "lambda-functions-", "codebuild-projects-", "ecs-"}
+
+// demoWithoutComputeInventory is the demo's inputs without its AWS compute
+// inventory: the tests above add an inventory of their own to it.
+func demoWithoutComputeInventory(t *testing.T) []string {
+	t.Helper()
+	entries, err := os.ReadDir(demoDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var paths []string
+	dropped := 0
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), ".") {
+			continue // the demo's configuration: not an input
+		}
+		inventory := false
+		for _, p := range awsComputeInventory {
+			inventory = inventory || strings.HasPrefix(e.Name(), p)
+		}
+		if inventory {
+			dropped++
+			continue
+		}
+		paths = append(paths, filepath.Join(demoDir, e.Name()))
+	}
+	if dropped == 0 {
+		t.Fatal("the demo has no AWS compute inventory any more: the tests that take it out prove nothing new")
+	}
+	return paths
+}
+
+// TestDemoComputeInventoryIsExact: the demo's own inventory (complete, every
+// enabled region) settles every EC2, Lambda, CodeBuild and ECS edge; only
+// services without an inventory keep assumed edges, and the summary counts
+// them by service.
+func TestDemoComputeInventoryIsExact(t *testing.T) {
+	rep, err := Analyze(context.Background(), Options{Paths: []string{demoDir}, Now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	settled := map[string]bool{"ec2.amazonaws.com": true, "lambda.amazonaws.com": true, "codebuild.amazonaws.com": true, "ecs-tasks.amazonaws.com": true}
+	n := 0
+	for _, e := range rep.Edges {
+		if !e.Assumed || e.Cloud != "aws" {
+			continue
+		}
+		n++
+		for _, node := range []string{e.From, e.To} {
+			for svc := range settled {
+				if strings.HasPrefix(node, model.ComputePrefix) && strings.HasSuffix(node, ":"+svc) {
+					t.Errorf("%s -> %s is assumed, but the demo lists the %s compute of every enabled region", e.From, e.To, svc)
+				}
+			}
+		}
+	}
+	if n == 0 || rep.Summary.AssumedEdges < n {
+		t.Errorf("summary counts %d assumed edges; the AWS ones alone are %d", rep.Summary.AssumedEdges, n)
+	}
+	for _, g := range rep.Summary.Assumed {
+		if settled[g.What] {
+			t.Errorf("summary groups assumed edges under %s, which the demo's inventory settles: %+v", g.What, g)
+		}
+	}
+	// The exact edges name the compute.
+	want := map[string]string{
+		model.ComputePrefix + "aws:210987654321:ec2.amazonaws.com arn:aws:iam::210987654321:role/legacy-jenkins":       "i-0a1b2c3d4e5f60718",
+		model.ComputePrefix + "aws:210987654321:codebuild.amazonaws.com arn:aws:iam::210987654321:role/image-pipeline": "golden-images",
+		model.ComputePrefix + "aws:345678901234:ecs-tasks.amazonaws.com arn:aws:iam::345678901234:role/app-runtime":    "checkout",
+	}
+	for _, e := range rep.Edges {
+		if w, ok := want[e.From+" "+e.To]; ok {
+			if e.Assumed || !strings.Contains(e.Note, w) {
+				t.Errorf("%s -> %s: assumed %v, note %q; want exact, naming %s", e.From, e.To, e.Assumed, e.Note, w)
+			}
+			delete(want, e.From+" "+e.To)
+		}
+	}
+	for k := range want {
+		t.Errorf("no edge %s", k)
 	}
 }
