@@ -15,11 +15,13 @@ const pabPolicies = `[
  {"name": "organizations/1/locations/global/principalAccessBoundaryPolicies/images-only",
   "uid": "u1", "etag": "e", "displayName": "images only",
   "details": {"rules": [{"description": "the image project", "resources": ["//cloudresourcemanager.googleapis.com/projects/images"], "effect": "ALLOW"}],
-   "enforcementVersion": "1"}},
+   "enforcementVersion": "3"}},
  {"name": "organizations/1/locations/global/principalAccessBoundaryPolicies/other-too",
   "details": {"rules": [{"resources": ["//cloudresourcemanager.googleapis.com/projects/other"], "effect": "ALLOW"}], "enforcementVersion": "latest"}},
  {"name": "organizations/1/locations/global/principalAccessBoundaryPolicies/odd",
-  "details": {"rules": [{"resources": ["//cloudresourcemanager.googleapis.com/projects/other"], "effect": "ALLOW"}], "enforcementVersion": "v-next"}}
+  "details": {"rules": [{"resources": ["//cloudresourcemanager.googleapis.com/projects/other"], "effect": "ALLOW"}], "enforcementVersion": "v-next"}},
+ {"name": "organizations/1/locations/global/principalAccessBoundaryPolicies/images-v2",
+  "details": {"rules": [{"resources": ["//cloudresourcemanager.googleapis.com/projects/images"], "effect": "ALLOW"}], "enforcementVersion": "2"}}
 ]`
 
 // binding binds a PAB policy to a principal set.
@@ -131,6 +133,10 @@ func TestPrincipalAccessBoundary(t *testing.T) {
 			bindings: []map[string]any{pabBindingDoc("b1", crmP+"projects/other", "images-only", "")},
 			push:     []string{repoImages + " allowed", repoOther + " allowed", crmP + "organizations/1 allowed"},
 			create:   []string{crmP + "organizations/1 allowed"}},
+		{name: "enforcement version 2 does not limit Artifact Registry", member: ciSA,
+			bindings: []map[string]any{pabBindingDoc("b1", crmP+"projects/build", "images-v2", "")},
+			push:     []string{repoImages + " allowed", repoOther + " allowed", crmP + "organizations/1 allowed"},
+			create:   []string{crmP + "organizations/1 allowed"}},
 		{name: "a policy with an unreadable version limits nothing", member: ciSA,
 			bindings: []map[string]any{pabBindingDoc("b1", crmP+"projects/build", "odd", "")},
 			push:     []string{repoImages + " allowed", repoOther + " allowed", crmP + "organizations/1 allowed"},
@@ -150,6 +156,50 @@ func TestPrincipalAccessBoundary(t *testing.T) {
 				t.Errorf("image.create:\n got %q\nwant %q", got, c.create)
 			}
 		})
+	}
+}
+
+// TestPABEnforcementVersions: what each enforcement version blocks, as
+// read on "Permissions that principal access boundary policies block"
+// (iam/docs/pab-blocked-permissions, versions 1 to 4): Artifact Registry
+// from version 3 only; of Cloud Storage, version 1 blocks named bucket and
+// object permissions (not objects.create), version 2 all of objects.* and
+// buckets.*; Artifact Analysis from version 2; Compute Engine's image
+// permissions in no version; "latest" is the default version, 3.
+func TestPABEnforcementVersions(t *testing.T) {
+	cases := []struct {
+		permission string
+		from       int // first version that blocks it; 0: none of 1 to 4
+	}{
+		{"artifactregistry.repositories.uploadArtifacts", 3},
+		{"artifactregistry.tags.create", 3},
+		{"artifactregistry.repositories.setIamPolicy", 3},
+		{"artifactregistry.versions.delete", 3},
+		{"storage.objects.create", 2},
+		{"storage.objects.delete", 1},
+		{"storage.objects.get", 1},
+		{"storage.buckets.setIamPolicy", 1},
+		{"storage.buckets.create", 2},
+		{"containeranalysis.occurrences.create", 2},
+		{"compute.images.create", 0},
+		{"compute.images.setIamPolicy", 0},
+		{"compute.machineImages.create", 0},
+		{"compute.snapshots.create", 0},
+		{"compute.instanceTemplates.create", 0},
+	}
+	for _, c := range cases {
+		for v := 1; v <= 4; v++ {
+			want := c.from != 0 && v >= c.from
+			if got := (&pabPol{version: v}).blocks(c.permission); got != want {
+				t.Errorf("version %d blocks %s: got %v, want %v", v, c.permission, got, want)
+			}
+		}
+	}
+	if v, ok := pabVersion("latest"); !ok || v != 3 {
+		t.Errorf("latest: %d %v, want 3", v, ok)
+	}
+	if v, ok := pabVersion(""); !ok || v != 3 {
+		t.Errorf("no version: %d %v, want 3", v, ok)
 	}
 }
 
