@@ -192,7 +192,8 @@ func (s *Snapshot) memberNodes() map[string]map[string]bool {
 }
 
 // boundNodes are the nodes with a binding that may cover the identity:
-// bindings naming it, its groups, its domain, or everyone.
+// bindings naming it, its groups, its domain, its pool's /* set (a
+// federated subject principal), or everyone.
 func (s *Snapshot) boundNodes(id *gcp.Identity) map[string]bool {
 	idx := s.memberNodes()
 	keys := []string{strings.ToLower(id.Member), "allusers", "allauthenticatedusers"}
@@ -203,6 +204,9 @@ func (s *Snapshot) boundNodes(id *gcp.Identity) map[string]bool {
 		if _, d, ok := strings.Cut(e, "@"); ok {
 			keys = append(keys, "domain:"+strings.ToLower(d))
 		}
+	}
+	if ps, ok := gcp.PoolSet(id.Member); ok {
+		keys = append(keys, strings.ToLower(ps))
 	}
 	out := map[string]bool{}
 	for _, k := range keys {

@@ -311,11 +311,15 @@ func boundKeys(id *gcp.Identity) []string {
 			keys = append(keys, "domain:"+strings.ToLower(d))
 		}
 	}
+	if ps, ok := gcp.PoolSet(id.Member); ok {
+		keys = append(keys, strings.ToLower(ps))
+	}
 	return keys
 }
 
 // view finds the bindings that cover the identity: those naming it, its
-// groups, a domain its email is in, or everyone (every key under which a
+// groups, a domain its email is in, its pool's /* set (a federated
+// subject principal), or everyone (every key under which a
 // member that covers it is indexed; MemberMatches compares the lower-case
 // forms, except EqualFold on groups beyond ASCII, kept apart).
 func (ix *evalIndex) view(sc *scratch, id *gcp.Identity) *view {
@@ -340,6 +344,10 @@ func (ix *evalIndex) view(sc *scratch, id *gcp.Identity) *view {
 		keys := []string{strings.ToLower(id.Member), "allusers", "allauthenticatedusers"}
 		for g := range id.Groups {
 			keys = append(keys, "group:"+g)
+		}
+		if v.p.PoolSet != "" {
+			// a federated subject: bindings to its pool's /* set
+			keys = append(keys, strings.ToLower(v.p.PoolSet))
 		}
 		if v.p.Kind == "user" || v.p.Kind == "group" {
 			for i := 0; i < len(v.p.Email); i++ {

@@ -133,7 +133,11 @@ func generatedOrg(seed int64) map[string]string {
 	}
 	others := []string{"domain:corp.example", "domain:b@corp.example", "allUsers", "allAuthenticatedUsers", "deleted:user:old@corp.example?uid=1",
 		"principalSet://iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/gh/attribute.repository/corp/app", "group:ghost@corp.example", "group:DEVS@corp.example",
-		"group:ſeniors@corp.example", "group:seniors@corp.example"}
+		"group:ſeniors@corp.example", "group:seniors@corp.example",
+		"principalSet://iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/gh/*",
+		"principal://iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/gh/subject/repo:corp/app:ref:refs/heads/main",
+		"principalSet://iam.googleapis.com/locations/global/workforcePools/staff/*",
+		"principal://iam.googleapis.com/locations/global/workforcePools/staff/subject/ana@corp.example"}
 	members := func() []string {
 		var out []string
 		for n := 1 + rng.Intn(3); n > 0; n-- {

@@ -80,8 +80,61 @@ func MemberMatches(member string, id *Identity) bool {
 		return false
 	case "user", "serviceAccount":
 		return Kind(id.Member) == Kind(member) && email(id.Member) == email(member)
+	case "principalSet":
+		if ps, ok := PoolSet(id.Member); ok && member == ps {
+			return true
+		}
 	}
 	return member == id.Member
+}
+
+// PoolSet is the principal set of every identity of the pool a
+// federated subject principal belongs to:
+//
+//	principal://iam.googleapis.com/projects/N/locations/L/workloadIdentityPools/POOL/subject/S
+//	  -> principalSet://iam.googleapis.com/projects/N/locations/L/workloadIdentityPools/POOL/*
+//	principal://iam.googleapis.com/locations/L/workforcePools/POOL/subject/S
+//	  -> principalSet://iam.googleapis.com/locations/L/workforcePools/POOL/*
+//
+// ok is false for any other member. Only the pool's /* set is derived:
+// attribute sets (.../POOL/attribute.NAME/VALUE), group sets
+// (.../POOL/group/G) and the like depend on the attributes of the
+// identity's token, which the inputs do not hold, so MemberMatches does
+// not take them as covering the subject (it compares them exactly, as any
+// other principal set). Like the other principal identifiers, the set is
+// compared as spelled: pool ids and project numbers are lower case and
+// digits in IAM, and the subject S is case-sensitive.
+func PoolSet(member string) (string, bool) {
+	const pre = "principal://iam.googleapis.com/"
+	rest, ok := strings.CutPrefix(member, pre)
+	if !ok {
+		return "", false
+	}
+	var n int
+	switch {
+	case strings.HasPrefix(rest, "projects/"):
+		// projects/N/locations/L/workloadIdentityPools/POOL/subject/S
+		n = 8
+	case strings.HasPrefix(rest, "locations/"):
+		// locations/L/workforcePools/POOL/subject/S
+		n = 6
+	default:
+		return "", false
+	}
+	parts := strings.SplitN(rest, "/", n)
+	if len(parts) != n || parts[n-2] != "subject" || parts[n-1] == "" {
+		return "", false
+	}
+	for _, x := range parts[:n-2] {
+		if x == "" {
+			return "", false
+		}
+	}
+	if n == 8 && (parts[2] != "locations" || parts[4] != "workloadIdentityPools") ||
+		n == 6 && parts[2] != "workforcePools" {
+		return "", false
+	}
+	return "principalSet://iam.googleapis.com/" + strings.Join(parts[:n-2], "/") + "/*", true
 }
 
 // DeniedPrincipalMatches reports whether a principal identifier of a deny

@@ -28,13 +28,15 @@ func PrepareMember(m string) PreparedMember {
 // PreparedIdentity is an identity parsed and case-folded once.
 type PreparedIdentity struct {
 	*Identity
-	Kind  string // Kind(Member)
-	Email string // the lower-case part after the first ':'
+	Kind    string // Kind(Member)
+	Email   string // the lower-case part after the first ':'
+	PoolSet string // PoolSet(Member) for a federated subject principal, else ""
 }
 
 // PrepareIdentity parses an identity.
 func PrepareIdentity(id *Identity) PreparedIdentity {
-	return PreparedIdentity{Identity: id, Kind: Kind(id.Member), Email: email(id.Member)}
+	ps, _ := PoolSet(id.Member)
+	return PreparedIdentity{Identity: id, Kind: Kind(id.Member), Email: email(id.Member), PoolSet: ps}
 }
 
 // Covers is MemberMatches(m.Raw, p.Identity) on the prepared forms.
@@ -58,6 +60,10 @@ func (p *PreparedIdentity) Covers(m *PreparedMember) bool {
 		return false
 	case "user", "serviceAccount":
 		return p.Kind == m.Kind && p.Email == m.Email
+	case "principalSet":
+		if p.PoolSet != "" && m.Raw == p.PoolSet {
+			return true
+		}
 	}
 	return m.Raw == p.Member
 }

@@ -24,7 +24,12 @@ func preparedCorpus() (members []string, ids []*Identity) {
 		members = append(members, "domain:"+d)
 	}
 	members = append(members, "allUsers", "allAuthenticatedUsers", "allusers", "principal://goog/subject/ana@corp.example",
-		"principalSet://goog/group/ana@corp.example", "deleted:user:ana@corp.example?uid=1", "")
+		"principalSet://goog/group/ana@corp.example", "deleted:user:ana@corp.example?uid=1", "",
+		"principal://iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/gh/subject/repo:corp/app",
+		"principalSet://iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/gh/*",
+		"principalSet://iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/gh/attribute.repository/corp/app",
+		"principal://iam.googleapis.com/locations/global/workforcePools/staff/subject/ana",
+		"principalSet://iam.googleapis.com/locations/global/workforcePools/staff/*")
 	groups := []map[string]bool{nil, {"ana@corp.example": true}, {"sam@corp.example": true, "kim@corp.example": true}}
 	for i, m := range members {
 		ids = append(ids, &Identity{Member: m, Groups: groups[i%len(groups)]})
