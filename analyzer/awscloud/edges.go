@@ -133,12 +133,18 @@ func (s *Snapshot) Edges() []model.Edge {
 			if d := iam.DecisionOf(whole, p.policies(nil)); d == iam.Allowed || d == iam.Conditional {
 				w.passAll = true
 			}
+			allowed := func(a string) bool {
+				return d.allowedOn(a, "*", false) || d.allowedOn(a, "arn:aws:"+serviceOf(a)+":*:"+p.account+":*", true)
+			}
 			for svc, acts := range serviceRunners {
 				for _, a := range acts {
-					if d.allowedOn(a, "*", false) || d.allowedOn(a, "arn:aws:"+strings.SplitN(a, ":", 2)[0]+":*:"+p.account+":*", true) {
+					if allowed(a) {
 						w.runs[svc] = true
 						break
 					}
+				}
+				if _, ok := runsBySet(svc, allowed); ok && !w.runs[svc] { // runner_sets.go
+					w.runs[svc] = true
 				}
 			}
 		}

@@ -59,6 +59,11 @@ func (s *Snapshot) referenceEdges() []model.Edge {
 						break
 					}
 				}
+				if _, ok := runsBySet(svc, func(a string) bool {
+					return s.allowedOn(p, a, "*", false) || s.allowedOn(p, a, "arn:aws:"+strings.SplitN(a, ":", 2)[0]+":*:"+p.account+":*", true)
+				}); ok {
+					w.runs[svc] = true
+				}
 			}
 		}
 		pw[p.arn] = w
