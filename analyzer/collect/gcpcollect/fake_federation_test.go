@@ -60,7 +60,7 @@ func serveFederation(w http.ResponseWriter, op, path string, q url.Values) {
 		page(w, q, "principalAccessBoundaryPolicies", []any{
 			map[string]any{"name": "organizations/" + orgNum + "/locations/global/principalAccessBoundaryPolicies/images-only",
 				"uid": "puid-1", "etag": "W/\"1\"", "displayName": "image projects only", "createTime": "2026-06-01T09:00:00Z",
-				"details": map[string]any{"enforcementVersion": "1", "rules": []any{map[string]any{"description": "the image factory",
+				"details": map[string]any{"enforcementVersion": "3", "rules": []any{map[string]any{"description": "the image factory",
 					"resources": []any{"//cloudresourcemanager.googleapis.com/projects/nw-image-factory"}, "effect": "ALLOW"}}}},
 		}, 1)
 	case "iam.organizations.locations.policyBindings.list":
