@@ -25,6 +25,10 @@ type Options struct {
 	// summary), and stays proportional to them: on a large organisation
 	// the edges alone are most of the bytes.
 	IncludeFacts bool
+	// Width fits the table report to this many columns (TableWith); 0
+	// draws it at full width, every text whole (analyze --wide). The other
+	// formats ignore it.
+	Width int
 }
 
 // Render writes the report in a format, with the default Options.
@@ -36,7 +40,7 @@ func Render(w io.Writer, format string, r *analyzer.Report) error {
 func RenderWith(w io.Writer, format string, r *analyzer.Report, o Options) error {
 	switch format {
 	case "table", "":
-		return Table(w, r)
+		return TableWith(w, r, o)
 	case "json":
 		return JSONReport(w, r, o)
 	case "csv":

@@ -18,7 +18,8 @@ import (
 const maxTargets = 4
 
 // Table writes the findings as a terminal table, then what was read and
-// skipped, and the warnings.
+// skipped, and the warnings, at full width (TableWith with Options.Width
+// 0: analyze --wide).
 //
 // Every text from the inputs is inert (internal/inert): each value is
 // escaped on its own line by line (so a name's newline cannot start a line
@@ -26,32 +27,64 @@ const maxTargets = 4
 // marked inert.Multi) and every line under the table through inert.Fprintf, and everything Table writes passes an
 // inert.Writer, which escapes any control character a helper let through.
 func Table(out io.Writer, r *analyzer.Report) error {
+	return TableWith(out, r, Options{})
+}
+
+// TableWith is Table fitted to o.Width columns when it is positive: long
+// cells wrapped, ARNs and resource paths cut to their distinguishing
+// tail, long conditions summarised, any word still too wide cut with "…",
+// and the lines under the table wrapped, so that no line is wider than
+// o.Width (once it leaves room for the table's seven columns, about 50).
+// The text is escaped before it is measured: the fitting sees what the
+// terminal shows.
+func TableWith(out io.Writer, r *analyzer.Report, o Options) error {
+	var fit *fitWriter
+	if o.Width > 0 {
+		fit = &fitWriter{w: out, width: o.Width}
+		out = fit
+	}
 	iw := inert.NewWriter(out, inert.Newline)
-	err := table(iw, r)
+	err := table(iw, r, o.Width)
 	if ferr := iw.Flush(); err == nil {
 		err = ferr
+	}
+	if fit != nil {
+		if ferr := fit.Flush(); err == nil {
+			err = ferr
+		}
 	}
 	return err
 }
 
-func table(w io.Writer, r *analyzer.Report) error {
+var tableHeader = []string{"Severity", "Rule", "Principal", "Capability", "Access", "Resources", "Grant"}
+
+func table(w io.Writer, r *analyzer.Report, width int) error {
 	fmt.Fprintf(w, "imagewarden: who can implant an image (MITRE ATT&CK T1525)\n\n")
 	if len(r.Findings) == 0 {
 		fmt.Fprintln(w, "No findings.")
 	} else {
-		t := tablewriter.NewTable(w, tablewriter.WithRowAutoWrap(tw.WrapNormal))
-		t.Header("Severity", "Rule", "Principal", "Capability", "Access", "Resources", "Grant")
+		var rows [][]any
 		for _, f := range r.Findings {
-			where, grants := targetsCell(f.Targets), grantsCell(f.Targets)
+			where, grants := targetsCell(f.Targets), grantsCell(f.Targets, width > 0)
 			if len(f.Path) > 0 {
-				where, grants = pathCell(f.Path), pathGrantsCell(f.Path)
+				where, grants = pathCell(f.Path, width > 0), pathGrantsCell(f.Path)
 			}
 			sev := inert.Line(f.Severity)
 			if f.Suppression != nil {
 				// Kept in view, marked: an accepted risk is still evidence.
 				sev += " (suppressed until " + inert.Line(orNever(f.Suppression.Expires)) + ")"
 			}
-			if err := t.Append(inert.Cells(sev, f.RuleID, inert.Multi(principalLabel(f)), f.Capability, string(f.Access), inert.Multi(where), inert.Multi(grants))...); err != nil {
+			rows = append(rows, inert.Cells(sev, f.RuleID, inert.Multi(principalLabel(f)), f.Capability, string(f.Access), inert.Multi(where), inert.Multi(grants)))
+		}
+		var t *tablewriter.Table
+		if width > 0 {
+			t = fittedTable(w, rows, width)
+		} else {
+			t = tablewriter.NewTable(w, tablewriter.WithRowAutoWrap(tw.WrapNormal))
+			t.Header(toAny(tableHeader)...)
+		}
+		for _, row := range rows {
+			if err := t.Append(row...); err != nil {
 				return err
 			}
 		}
@@ -199,7 +232,9 @@ func targetsCell(ts []model.Target) string {
 	return inert.JoinLines(lines)
 }
 
-func grantsCell(ts []model.Target) string {
+// grantsCell lists the grants behind the access; fitted, a condition
+// longer than a line is summarised (the JSON report and --wide have it).
+func grantsCell(ts []model.Target, fitted bool) string {
 	seen := map[string]bool{}
 	var lines []string
 	for _, t := range ts {
@@ -212,7 +247,11 @@ func grantsCell(ts []model.Target) string {
 				s += " " + g.Statement
 			}
 			if g.Conditional {
-				s += " if " + strings.Join(g.Conditions, " and ")
+				c := strings.Join(g.Conditions, " and ")
+				if fitted {
+					c = summariseCondition(c)
+				}
+				s += " if " + c
 			}
 			if !seen[s] {
 				seen[s] = true
@@ -226,11 +265,16 @@ func grantsCell(ts []model.Target) string {
 	return inert.JoinLines(lines)
 }
 
-// pathCell shows a chain of transitive access, a step a line.
-func pathCell(steps []model.Edge) string {
+// pathCell shows a chain of transitive access, a step a line; fitted,
+// each step's ARN or resource name is shortened as the resources are.
+func pathCell(steps []model.Edge, fitted bool) string {
 	var lines []string
 	for _, s := range steps {
-		l := "-(" + s.Kind + ")-> " + s.To
+		to := s.To
+		if fitted {
+			to = shortResource(model.Target{Resource: to})
+		}
+		l := "-(" + s.Kind + ")-> " + to
 		if s.Conditional {
 			l += " (conditional)"
 		}
@@ -325,4 +369,52 @@ func oneLine(label string) string {
 		return label
 	}
 	return parts[0] + " (" + strings.Join(parts[1:], ", ") + ")"
+}
+
+// fittedTable makes the findings table for width columns: each column
+// gets a share of the width (columnWidths) and every cell, header
+// included, is wrapped to it here, so the table library draws it as is.
+func fittedTable(w io.Writer, rows [][]any, width int) *tablewriter.Table {
+	n := len(tableHeader)
+	header := make([]string, n)
+	lines := make([][]int, n)
+	typical, widest := make([]int, n), make([]int, n)
+	for i, h := range tableHeader {
+		header[i] = strings.ToUpper(h)
+		widest[i] = displayWidth(header[i])
+	}
+	for _, row := range rows {
+		for i, c := range row {
+			for _, l := range strings.Split(c.(string), "\n") {
+				lines[i] = append(lines[i], displayWidth(l))
+				widest[i] = max(widest[i], displayWidth(l))
+			}
+		}
+	}
+	for i := range typical {
+		typical[i] = max(typicalWidth(lines[i]), min(displayWidth(header[i]), 8))
+	}
+	// Each column has a space either side and a border on its left; the
+	// last has one on its right too.
+	widths := columnWidths(typical, widest, width-3*n-1)
+	for i := range header {
+		header[i] = wrapCell(header[i], widths[i])
+	}
+	for _, row := range rows {
+		for i, c := range row {
+			row[i] = wrapCell(c.(string), widths[i])
+		}
+	}
+	t := tablewriter.NewTable(w, tablewriter.WithRowAutoWrap(tw.WrapNone), tablewriter.WithHeaderAutoWrap(tw.WrapNone),
+		tablewriter.WithHeaderAutoFormat(tw.Off), tablewriter.WithTrimSpace(tw.Off))
+	t.Header(toAny(header)...)
+	return t
+}
+
+func toAny(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, s := range ss {
+		out[i] = s
+	}
+	return out
 }

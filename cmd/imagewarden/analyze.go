@@ -46,6 +46,9 @@ type analyzeOptions struct {
 	// writeBaseline is --write-baseline FILE: the findings' fingerprints,
 	// which diff --baseline then hides.
 	writeBaseline string
+	// wide: the table at full width, every text whole, instead of fitted
+	// to COLUMNS, the terminal or 120 columns (tableWidth).
+	wide bool
 }
 
 func newAnalyzeCmd() *cobra.Command {
@@ -106,6 +109,7 @@ func newAnalyzeCmd() *cobra.Command {
 	f.StringVar(&o.profile, "profile", "", "write a CPU profile (cpu.pprof), a heap profile after the analysis (heap.pprof) and the time of each stage (stages.json) to this directory, and the stage timings to standard error")
 	f.BoolVar(&o.includeFacts, "include-facts", false, "the JSON report also carries the evidence: every capability fact, every edge of the graph and every path (large on an organisation; docs/reports.md)")
 	f.StringVar(&o.writeBaseline, "write-baseline", "", "write the findings' fingerprints to this file: imagewarden diff --baseline FILE then shows only what is new since")
+	f.BoolVar(&o.wide, "wide", false, "draw the table at full width with every text whole; otherwise it is fitted to $COLUMNS, else the terminal's width, else 120 columns (docs/reports.md)")
 	f.BoolVar(&o.strict, "strict", false, "exit with code 1 when the analysis is incomplete: an input file, a collection scope or an item inside a file was skipped (the reports list them)")
 	return cmd
 }
@@ -174,7 +178,7 @@ func runAnalyze(cmd *cobra.Command, o *analyzeOptions) error {
 		return err
 	}
 	endRender := prof.stage("render")
-	err = writeReports(cmd.OutOrStdout(), outs, rep, reports.Options{IncludeFacts: o.includeFacts})
+	err = writeReports(cmd.OutOrStdout(), outs, rep, reports.Options{IncludeFacts: o.includeFacts}, o.wide)
 	if o.writeBaseline != "" {
 		err = errors.Join(err, writeOutput(cmd.OutOrStdout(), o.writeBaseline, func(w io.Writer) error {
 			return diff.NewBaseline(rep.Findings, rep.GeneratedAt).Write(w)

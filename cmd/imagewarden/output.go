@@ -4,8 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"slices"
+	"strconv"
 	"strings"
+
+	"golang.org/x/term"
 
 	"github.com/imagewarden/imagewarden/analyzer"
 	"github.com/imagewarden/imagewarden/analyzer/model"
@@ -97,16 +101,37 @@ func splitFormats(v string, known []string) []string {
 
 // writeReports renders every report. A file that cannot be written does
 // not stop the others: the evidence that can be kept is kept, and the
-// errors are returned together.
-func writeReports(stdout io.Writer, rs []report, rep *analyzer.Report, o reports.Options) error {
+// errors are returned together. Unless wide (--wide), the table is fitted
+// to tableWidth.
+func writeReports(stdout io.Writer, rs []report, rep *analyzer.Report, o reports.Options, wide bool) error {
 	var errs []error
 	for _, r := range rs {
+		o := o
+		if !wide {
+			o.Width = tableWidth(stdout, r.path)
+		}
 		err := writeOutput(stdout, r.path, func(w io.Writer) error { return reports.RenderWith(w, r.format, rep, o) })
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s report: %w", r.format, err))
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// tableWidth is the width a table report is fitted to: COLUMNS when it
+// is a positive integer, else the terminal's width when the report goes
+// to standard output and that is a terminal, else reports.DefaultWidth
+// (120).
+func tableWidth(stdout io.Writer, path string) int {
+	if n, err := strconv.Atoi(strings.TrimSpace(os.Getenv("COLUMNS"))); err == nil && n > 0 {
+		return n
+	}
+	if f, ok := stdout.(*os.File); ok && path == "" && term.IsTerminal(int(f.Fd())) {
+		if w, _, err := term.GetSize(int(f.Fd())); err == nil && w > 0 {
+			return w
+		}
+	}
+	return reports.DefaultWidth
 }
 
 // failing counts the findings at or above the --fail-on severity. An

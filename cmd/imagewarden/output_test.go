@@ -10,7 +10,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mattn/go-runewidth"
+
 	"github.com/imagewarden/imagewarden/analyzer/model"
+	"github.com/imagewarden/imagewarden/reports"
 )
 
 func TestParseReports(t *testing.T) {
@@ -128,6 +131,41 @@ func TestSuppressedFindingsNeverFail(t *testing.T) {
 	for failOn, want := range map[string]int{"": 0, "critical": 0, "high": 1, "low": 2, "info": 2} {
 		if got := failing(fs, failOn); got != want {
 			t.Errorf("--fail-on %q: %d failing, want %d", failOn, got, want)
+		}
+	}
+}
+
+// TestAnalyzeTableWidth: the table is fitted to COLUMNS, else (not a
+// terminal) to 120 columns; --wide draws it whole.
+func TestAnalyzeTableWidth(t *testing.T) {
+	widest := func(out string) int {
+		n := 0
+		for _, l := range strings.Split(out, "\n") {
+			n = max(n, runewidth.StringWidth(l))
+		}
+		return n
+	}
+	for _, c := range []struct {
+		columns string
+		wide    bool
+		max     int
+	}{{"80", false, 80}, {"", false, reports.DefaultWidth}, {"not-a-number", false, reports.DefaultWidth}, {"-3", false, reports.DefaultWidth}, {"80", true, 0}} {
+		t.Setenv("COLUMNS", c.columns)
+		args := []string{"analyze", demo, "--fixes=false"}
+		if c.wide {
+			args = append(args, "--wide")
+		}
+		out, err := run(t, "", args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch w := widest(out); {
+		case c.wide && w <= 1000:
+			t.Errorf("--wide: the widest line is %d wide; the full table is wider", w)
+		case c.wide && strings.Contains(out, "(condition: see --wide"):
+			t.Error("--wide summarised a condition")
+		case !c.wide && w > c.max:
+			t.Errorf("COLUMNS=%q: a line is %d wide, more than %d", c.columns, w, c.max)
 		}
 	}
 }
