@@ -102,18 +102,31 @@ func transitiveAnswers(p Provider, direct []model.Answer, action, resource strin
 	via, _ := p.(interface {
 		AdminVia(admin, action, resource string) []model.Grant
 	})
+	// The resource each direct answer holds the action on: where a chain
+	// that ends on that principal ends.
+	heldOn := map[string]string{}
+	for _, a := range direct {
+		heldOn[a.ID] = a.Resource
+	}
+	kinds, _ := p.(principalKinder)
 	var out []model.Answer
 	for from, steps := range graph.New(edges).ToHolders(holders, maxDepth) {
 		if holders[from] || model.IsVirtual(from) {
 			continue
 		}
 		end := steps[len(steps)-1].To
-		a := model.Answer{ID: from, Cloud: steps[0].Cloud, Kind: "transitive", Access: model.Allowed, Resource: end, Path: steps, Via: steps[0].Via}
+		a := model.Answer{ID: from, Cloud: steps[0].Cloud, Kind: principalKind(kinds, from), Access: model.Allowed, Resource: resource, Path: steps, Via: steps[0].Via, Transitive: true}
+		if kinds != nil {
+			if _, name, ok := kinds.PrincipalKind(from); ok && name != from {
+				a.Name = name
+			}
+		}
 		if resource != "" {
-			a.Resource = resource
 			if via != nil && graph.IsAdmin(end) {
 				a.Via = append(append([]model.Grant{}, a.Via...), via.AdminVia(end, action, resource)...)
 			}
+		} else {
+			a.Resource = chainResource(end, heldOn)
 		}
 		for _, s := range steps {
 			if s.Conditional || s.Assumed {
@@ -123,6 +136,64 @@ func transitiveAnswers(p Provider, direct []model.Answer, action, resource strin
 		out = append(out, a)
 	}
 	return out
+}
+
+// principalKinder is implemented by the providers that can tell the kind
+// of one of their principals (user, role, serviceAccount, User,
+// ServicePrincipal, ...), which a transitive answer reports like a direct one.
+type principalKinder interface {
+	PrincipalKind(id string) (kind, name string, ok bool)
+}
+
+// principalKind is the kind of a principal a chain starts from: the
+// provider's word for it, "federated" for an identity provider, else
+// "principal". Never the kind of the chain.
+func principalKind(k principalKinder, id string) string {
+	if k != nil {
+		if kind, _, ok := k.PrincipalKind(id); ok && kind != "" {
+			return kind
+		}
+	}
+	if strings.HasPrefix(id, model.FederatedPrefix) {
+		return "federated"
+	}
+	return "principal"
+}
+
+// chainResource is the resource a chain ending on node end gives access to,
+// when no resource was asked about: the resource the principal it ends on
+// holds the action on, or the scope an admin node administers (a GCP
+// project, folder or organization by its full name, an AWS account as its
+// root ARN, an Azure scope). Never a node of the graph.
+func chainResource(end string, heldOn map[string]string) string {
+	if r, ok := heldOn[end]; ok {
+		return r
+	}
+	if cloud, scope, _, ok := model.ParseAdminNode(end); ok {
+		switch {
+		case cloud == "gcp" && !strings.HasPrefix(scope, "//"):
+			return "//cloudresourcemanager.googleapis.com/" + scope
+		case cloud == "aws" && isAccountID(scope):
+			return "arn:aws:iam::" + scope + ":root"
+		}
+		return scope
+	}
+	if model.IsVirtual(end) {
+		return "*"
+	}
+	return end
+}
+
+func isAccountID(s string) bool {
+	if len(s) != 12 {
+		return false
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // actionsFor lists the actions of a permission for a provider: its own

@@ -102,3 +102,12 @@ func (s *Snapshot) catalogFormats(action string) []string {
 	}
 	return out
 }
+
+// PrincipalKind tells the kind and name of a principal of the inputs, for
+// the answers reached through a chain (analyzer.WhoCan).
+func (s *Snapshot) PrincipalKind(id string) (kind, name string, ok bool) {
+	if p, found := s.byARN[id]; found {
+		return p.kind, p.name, true
+	}
+	return "", "", false
+}

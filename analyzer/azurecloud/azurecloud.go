@@ -866,3 +866,17 @@ func (s *Snapshot) WhoCan(op, resource string) []model.Answer {
 
 // Edges are the "can act as" edges among the principals.
 func (s *Snapshot) Edges() []model.Edge { return s.edges() }
+
+// PrincipalKind tells the kind and name of a principal of the inputs, for
+// the answers reached through a chain (analyzer.WhoCan).
+func (s *Snapshot) PrincipalKind(id string) (kind, name string, ok bool) {
+	if p, found := s.principals[id]; found {
+		return p.kind, p.name, true
+	}
+	for k, p := range s.principals {
+		if strings.EqualFold(k, id) {
+			return p.kind, p.name, true
+		}
+	}
+	return "", "", false
+}

@@ -86,3 +86,12 @@ func (s *Snapshot) WhoCan(permission, resource string) []model.Answer {
 
 // Edges are the "can act as" edges among the principals.
 func (s *Snapshot) Edges() []model.Edge { return s.edges() }
+
+// PrincipalKind tells the kind of a member (user, serviceAccount, group,
+// ...), for the answers reached through a chain (analyzer.WhoCan).
+func (s *Snapshot) PrincipalKind(id string) (kind, name string, ok bool) {
+	if k := gcp.Kind(id); k != "unknown" {
+		return k, id, true
+	}
+	return "", "", false
+}

@@ -287,6 +287,10 @@ type Answer struct {
 	// Path is set for an answer reached through other principals: the
 	// chain of "can act as" edges to one that can.
 	Path []Edge `json:"path,omitempty"`
+	// Transitive marks an answer reached through such a chain. Kind is
+	// still the principal's own kind, and Resource a real resource (never
+	// a node of the graph).
+	Transitive bool `json:"transitive,omitempty"`
 }
 
 // Document is a decoded input file: one JSON object, or a list of objects

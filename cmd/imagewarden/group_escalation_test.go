@@ -35,10 +35,11 @@ func TestWhoCanGroupEscalation(t *testing.T) {
 	}
 	var res struct {
 		Principals []struct {
-			ID     string      `json:"id"`
-			Kind   string      `json:"kind"`
-			Access string      `json:"access"`
-			Path   []chainStep `json:"path"`
+			ID         string      `json:"id"`
+			Kind       string      `json:"kind"`
+			Access     string      `json:"access"`
+			Path       []chainStep `json:"path"`
+			Transitive bool        `json:"transitive"`
 		} `json:"principals"`
 	}
 	if err := json.Unmarshal([]byte(out), &res); err != nil {
@@ -50,8 +51,8 @@ func TestWhoCanGroupEscalation(t *testing.T) {
 		if p.ID != danaARN {
 			continue
 		}
-		if p.Kind != "transitive" || p.Access != "allowed" || len(p.Path) != 1 {
-			t.Fatalf("dana: %+v, want an allowed transitive answer with a one-step chain", p)
+		if p.Kind != "user" || !p.Transitive || p.Access != "allowed" || len(p.Path) != 1 {
+			t.Fatalf("dana: %+v, want an allowed transitive answer (kind user) with a one-step chain", p)
 		}
 		s := p.Path[0]
 		if s.From != danaARN || s.To != danaPushers || s.Kind != "group-join" || len(s.Permissions) != 1 || s.Permissions[0] != "iam:AddUserToGroup" || s.Conditional || s.Assumed {
