@@ -31,10 +31,12 @@ var htmlTemplate = template.Must(template.New("report.html.tmpl").Funcs(template
 // severityOrder lists the severities most severe first.
 var severityOrder = []string{"critical", "high", "medium", "low", "info"}
 
-// HTML writes the report as one self-contained HTML page for auditors: run
-// metadata and evidence hashes, the scope covered and skipped, counts with
-// charts, a sortable and filterable findings table, a page per principal,
-// escalation paths as steps, and remediation diffs. The output depends
+// HTML writes the report as one self-contained HTML page for auditors. It
+// leads with the answer, an executive summary (html_summary.go); then
+// counts with charts, a sortable and filterable findings table and the
+// principals, with a page per principal, escalation paths as steps and
+// remediation diffs; and last the evidence: run metadata, input files with
+// their hashes, collections, and the scope covered and skipped. The output depends
 // only on the report, so the same analysis gives the same bytes.
 func HTML(w io.Writer, r *analyzer.Report) error {
 	doc := buildHTMLDoc(r)
@@ -59,6 +61,7 @@ func HTML(w io.Writer, r *analyzer.Report) error {
 		Data:     template.JS(data),
 		Findings: len(r.Findings),
 		Charts:   htmlCharts(r, doc),
+		Summary:  summarize(r, doc),
 	}
 	page.Suppressed, page.WithFixes, page.WithPaths = countMarks(r.Findings)
 	page.Collections, page.FilesRead, page.FilesSkipped, page.KindsRead = scopeOf(r.Inputs)
@@ -91,6 +94,8 @@ type htmlPage struct {
 	Coverage, Completeness         string
 	// Assumed names the edges drawn without an inventory ("" for none).
 	Assumed string
+	// Summary is the executive summary the page leads with.
+	Summary htmlSummary
 }
 
 type htmlCollection struct {

@@ -226,6 +226,22 @@ func TestHTMLInBrowser(t *testing.T) {
 		total := len(r.Findings)
 		wantMatched(t, ctx, "opened", total, 50)
 
+		// The page leads with the answer: the summary first, on the first
+		// screen, the evidence last; its numbers are the JSON report's.
+		sections := evalJS[[]string](t, ctx, `Array.from(document.querySelectorAll('#view-main > section[id]')).map(function(s){ return s.id; })`)
+		checkSectionOrder(t, sections)
+		if top := evalJS[float64](t, ctx, `document.getElementById('summary').getBoundingClientRect().top / window.innerHeight`); top >= 0.5 {
+			t.Errorf("the summary starts %.0f%% down the first screen", top*100)
+		}
+		checkSummary(t, evalJS[map[string]string](t, ctx, summaryJS), wantSummary(t, r))
+		// A critical finding named in the summary opens its page.
+		if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#sum-critical li[data-id] a`))); err != nil {
+			t.Fatal(err)
+		}
+		waitJS(t, ctx, `location.hash === '#finding/' + document.querySelector('#sum-critical li[data-id]').getAttribute('data-id') && !!document.querySelector('#view-detail .card')`)
+		go2(t, ctx, "")
+		waitJS(t, ctx, `!document.getElementById('view-main').hidden`)
+
 		// The metadata is there.
 		if got := evalJS[string](t, ctx, `document.getElementById('meta-bundle').textContent`); got != r.RuleBundle {
 			t.Errorf("rule bundle shown %q, want %q", got, r.RuleBundle)
