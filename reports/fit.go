@@ -222,3 +222,14 @@ func (f *fitWriter) Flush() error {
 	f.pending = nil
 	return f.line(l, "")
 }
+
+// FitWriter wraps the lines written to out that are wider than width, as
+// the lines under analyze's table are; call flush when done. width 0
+// returns out unchanged.
+func FitWriter(out io.Writer, width int) (w io.Writer, flush func() error) {
+	if width <= 0 {
+		return out, func() error { return nil }
+	}
+	f := &fitWriter{w: out, width: width}
+	return f, f.Flush
+}

@@ -375,11 +375,19 @@ func oneLine(label string) string {
 // gets a share of the width (columnWidths) and every cell, header
 // included, is wrapped to it here, so the table library draws it as is.
 func fittedTable(w io.Writer, rows [][]any, width int) *tablewriter.Table {
-	n := len(tableHeader)
+	return FittedTable(w, tableHeader, rows, width)
+}
+
+// FittedTable is a table of the given header whose rows (strings, already
+// inert) are wrapped and cut so that no line is wider than width: the
+// table of analyze and of who-can. Append the rows it was given, then
+// Render.
+func FittedTable(w io.Writer, columns []string, rows [][]any, width int) *tablewriter.Table {
+	n := len(columns)
 	header := make([]string, n)
 	lines := make([][]int, n)
 	typical, widest := make([]int, n), make([]int, n)
-	for i, h := range tableHeader {
+	for i, h := range columns {
 		header[i] = strings.ToUpper(h)
 		widest[i] = displayWidth(header[i])
 	}

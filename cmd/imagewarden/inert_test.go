@@ -21,11 +21,19 @@ import (
 func TestHostileWhoCan(t *testing.T) {
 	fx := inerttest.Write(t, t.TempDir())
 	for _, perm := range []string{"image.push", "ecr:PutImage"} {
+		// Fitted to the width (names cut), then whole (--wide): neither
+		// lets a control character through; the whole one shows the
+		// hostile name escaped.
 		out, err := run(t, "", "who-can", perm, fx.Dir)
 		if err != nil {
 			t.Fatalf("%s\n%s", inert.Lines(err.Error()), inert.Lines(out))
 		}
 		inerttest.Terminal(t, "who-can "+perm, out, false)
+		out, err = run(t, "", "who-can", perm, fx.Dir, "--wide")
+		if err != nil {
+			t.Fatalf("%s\n%s", inert.Lines(err.Error()), inert.Lines(out))
+		}
+		inerttest.Terminal(t, "who-can --wide "+perm, out, false)
 		if !strings.Contains(out, `alice\x1b]0;PWNED\x07`) || !strings.Contains(out, `SKIPPED `) {
 			t.Errorf("who-can %s: the hostile principal or the skipped file is missing:\n%s", perm, inert.Lines(out))
 		}

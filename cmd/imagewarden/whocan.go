@@ -17,6 +17,7 @@ type whoCanOptions struct {
 	analyzer.Options
 	resource string
 	format   string
+	wide     bool // the table at full width, as before it was fitted
 }
 
 func newWhoCanCmd() *cobra.Command {
@@ -35,7 +36,11 @@ func newWhoCanCmd() *cobra.Command {
 			case "json":
 				return reports.JSON(cmd.OutOrStdout(), res)
 			case "table", "":
-				return whoCanTable(cmd.OutOrStdout(), res)
+				width := 0
+				if !o.wide {
+					width = tableWidth(cmd.OutOrStdout(), "")
+				}
+				return whoCanTable(cmd.OutOrStdout(), res, width)
 			}
 			return fmt.Errorf("unknown format %q (table or json)", o.format)
 		},
@@ -44,6 +49,7 @@ func newWhoCanCmd() *cobra.Command {
 	cmd.Flags().StringVarP(&o.format, "format", "f", "table", "output format: table or json")
 	cmd.Flags().StringArrayVar(&o.CatalogFiles, "catalog", nil, "extra capability catalog file (repeatable)")
 	cmd.Flags().IntVar(&o.MaxDepth, "max-depth", 0, "longest chain of transitive access to follow (0: unlimited)")
+	cmd.Flags().BoolVar(&o.wide, "wide", false, "draw the table at full width instead of fitting it to the terminal (COLUMNS, else the terminal's width, else 120)")
 	return cmd
 }
 
@@ -51,23 +57,28 @@ func newWhoCanCmd() *cobra.Command {
 // inputs is inert (internal/inert): each value escaped with inert.Line,
 // every cell through inert.Cells, every other line through inert.Fprintf,
 // and all of it through an inert.Writer.
-func whoCanTable(out io.Writer, res *analyzer.WhoCanResult) error {
-	w := inert.NewWriter(out, inert.Newline)
-	err := whoCanRows(w, res)
+func whoCanTable(out io.Writer, res *analyzer.WhoCanResult, width int) error {
+	fit, flushFit := reports.FitWriter(out, width)
+	w := inert.NewWriter(fit, inert.Newline)
+	err := whoCanRows(w, res, width)
 	if ferr := w.Flush(); err == nil {
+		err = ferr
+	}
+	if ferr := flushFit(); err == nil {
 		err = ferr
 	}
 	return err
 }
 
-func whoCanRows(w io.Writer, res *analyzer.WhoCanResult) error {
+var whoCanHeader = []string{"Principal", "Kind", "Access", "Resource", "Grant"}
+
+func whoCanRows(w io.Writer, res *analyzer.WhoCanResult, width int) error {
 	where := res.Resource
 	if where == "" {
 		where = "any resource"
 	}
 	inert.Fprintf(w, "Who can %s on %s: %d principals\n\n", res.Permission, where, len(res.Principals))
-	t := tablewriter.NewWriter(w)
-	t.Header("Principal", "Kind", "Access", "Resource", "Grant")
+	var rows [][]any
 	for _, a := range res.Principals {
 		var grants []string
 		for _, g := range a.Via {
@@ -82,7 +93,17 @@ func whoCanRows(w io.Writer, res *analyzer.WhoCanResult) error {
 		for _, s := range a.Path {
 			grants = append(grants, "-("+s.Kind+")-> "+s.To)
 		}
-		if err := t.Append(inert.Cells(a.ID, a.Kind, string(a.Access), a.Resource, inert.Multi(inert.JoinLines(grants)))...); err != nil {
+		rows = append(rows, inert.Cells(a.ID, a.Kind, string(a.Access), a.Resource, inert.Multi(inert.JoinLines(grants))))
+	}
+	var t *tablewriter.Table
+	if width > 0 {
+		t = reports.FittedTable(w, whoCanHeader, rows, width)
+	} else {
+		t = tablewriter.NewWriter(w)
+		t.Header(whoCanHeader[0], whoCanHeader[1], whoCanHeader[2], whoCanHeader[3], whoCanHeader[4])
+	}
+	for _, row := range rows {
+		if err := t.Append(row...); err != nil {
 			return err
 		}
 	}
