@@ -94,17 +94,13 @@ func newAnalyzeCmd() *cobra.Command {
 	f := cmd.Flags()
 	f.StringArrayVarP(&o.formats, "format", "f", nil, "report format, or FORMAT=FILE; repeatable or comma-separated, at most one to standard output (default table; formats: "+strings.Join(reports.Formats, ", ")+")")
 	f.StringVarP(&o.output, "output", "o", "", "write the report that has no =FILE to this file instead of standard output")
-	f.StringArrayVar(&o.PolicyDirs, "policy", nil, "directory or file of extra Rego rules (repeatable)")
-	f.StringArrayVar(&o.DataFiles, "data", nil, "JSON or YAML data merged into the rules' data, e.g. approved publishers (repeatable)")
-	f.StringArrayVar(&o.CatalogFiles, "catalog", nil, "extra capability catalog file (repeatable)")
+	addRuleFlags(f, &o.Options)
 	f.StringVar(&o.collect, "collect", "", "collect a snapshot from this cloud (aws, gcp, azure) and analyse it with any PATHs; the collector's flags go after --")
 	f.StringVar(&o.snapshot, "snapshot", "", "with --collect: keep the snapshot in this directory (default: a temporary directory, removed afterwards)")
 	f.StringVar(&o.applyRemediation, "apply-remediation", "", "analyse with the changes of this remediation directory (imagewarden remediate --out) applied, and report the findings they resolve")
-	f.StringVar(&o.Config, "config", "", "configuration: approved publishers, suppressions, severity overrides (default: ./"+config.DefaultName+", else that of the PATH directory; docs/config.md)")
-	f.BoolVar(&o.noConfig, "no-config", false, "read no configuration file: do not look for a "+config.DefaultName)
-	cmd.MarkFlagsMutuallyExclusive("config", "no-config")
+	addConfigFlags(cmd, &o.Options, &o.noConfig, "", true)
 	f.BoolVar(&o.fixes, "fixes", true, fmt.Sprintf("plan each finding's least-privilege fixes and verify them by re-analysis; by default only up to %d findings, since it takes about four times the analysis (--fixes: always; --fixes=false: never)", autoFixesLimit))
-	f.IntVar(&o.MaxDepth, "max-depth", 0, "longest chain of transitive access to follow (0: unlimited)")
+	addMaxDepthFlag(f, &o.Options)
 	f.StringVar(&o.failOn, "fail-on", "", "exit with code 1 when an unsuppressed finding has at least this severity (low, medium, high, critical)")
 	f.StringVar(&o.profile, "profile", "", "write a CPU profile (cpu.pprof), a heap profile after the analysis (heap.pprof) and the time of each stage (stages.json) to this directory, and the stage timings to standard error")
 	f.BoolVar(&o.includeFacts, "include-facts", false, "the JSON report also carries the evidence: every capability fact, every edge of the graph and every path (large on an organisation; docs/reports.md)")
@@ -120,11 +116,6 @@ func newAnalyzeCmd() *cobra.Command {
 var autoFixesLimit = 10000
 
 func runAnalyze(cmd *cobra.Command, o *analyzeOptions) error {
-	if o.failOn != "" {
-		if _, ok := model.SeverityRank[o.failOn]; !ok {
-			return fmt.Errorf("--fail-on %q: one of info, low, medium, high, critical", o.failOn)
-		}
-	}
 	outs, err := parseReports(o.formats, o.output)
 	if err != nil {
 		return err

@@ -84,14 +84,10 @@ func newDiffCmd() *cobra.Command {
 	f.StringVar(&o.plan, "plan", "", "a Terraform plan as JSON (terraform show -json plan.out)")
 	f.StringArrayVar(&o.context, "context", nil, "with --plan: the snapshot the plan applies to (files or directories, repeatable)")
 	f.StringVar(&o.source, "source", "", "with --plan: the directory of the .tf files, to name the file and line of each resource")
-	f.StringArrayVar(&o.PolicyDirs, "policy", nil, "directory or file of extra Rego rules (repeatable)")
-	f.StringArrayVar(&o.DataFiles, "data", nil, "JSON or YAML data merged into the rules' data (repeatable)")
-	f.StringArrayVar(&o.CatalogFiles, "catalog", nil, "extra capability catalog file (repeatable)")
-	f.StringVar(&o.Config, "config", "", "configuration: approved publishers, suppressions, severity overrides (default: ./"+config.DefaultName+"; docs/config.md)")
-	f.BoolVar(&o.noConfig, "no-config", false, "read no configuration file: do not look for a "+config.DefaultName)
-	cmd.MarkFlagsMutuallyExclusive("config", "no-config")
+	addRuleFlags(f, &o.Options)
+	addConfigFlags(cmd, &o.Options, &o.noConfig, "", false)
 	f.BoolVar(&o.fixes, "fixes", true, "plan and verify the least-privilege fix of each added finding, on the head")
-	f.IntVar(&o.MaxDepth, "max-depth", 0, "longest chain of transitive access to follow (0: unlimited)")
+	addMaxDepthFlag(f, &o.Options)
 	return cmd
 }
 
@@ -113,11 +109,6 @@ type planInfo interface {
 }
 
 func runDiff(cmd *cobra.Command, o *diffOptions, args []string) error {
-	if o.failOn != "" {
-		if _, ok := model.SeverityRank[o.failOn]; !ok {
-			return fmt.Errorf("--fail-on %q: one of info, low, medium, high, critical", o.failOn)
-		}
-	}
 	outs, err := parseFormats(o.formats, o.output, reports.DiffFormats)
 	if err != nil {
 		return err

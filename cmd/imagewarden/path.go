@@ -65,6 +65,6 @@ func newPathCmd() *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVarP(&o.format, "format", "f", "text", "output format: text or json")
-	cmd.Flags().IntVar(&o.MaxDepth, "max-depth", 0, "longest chain to follow (0: unlimited)")
+	addMaxDepthFlag(cmd.Flags(), &o.Options)
 	return cmd
 }

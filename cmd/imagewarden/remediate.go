@@ -80,13 +80,9 @@ func newRemediateCmd() *cobra.Command {
 	f.StringVar(&o.out, "out", "", "directory to write remediation.json, the artifacts and commands.sh into")
 	f.StringVar(&o.verify, "verify", "each", "each: analyse again with every change alone and with all together; together: only with all together (one analysis, for large organisations)")
 	f.StringArrayVar(&o.reports, "report", nil, "also write the report, each finding with its fixes, as FORMAT=FILE (formats: "+strings.Join(reports.Formats, ", ")+"; repeatable)")
-	f.StringArrayVar(&o.PolicyDirs, "policy", nil, "directory or file of extra Rego rules (repeatable)")
-	f.StringArrayVar(&o.DataFiles, "data", nil, "JSON or YAML data merged into the rules' data, e.g. approved publishers (repeatable)")
-	f.StringArrayVar(&o.CatalogFiles, "catalog", nil, "extra capability catalog file (repeatable)")
-	f.StringVar(&o.Config, "config", "", "configuration: approved publishers and suppressions (suppressed findings get no change; default: ./"+config.DefaultName+", else that of the PATH directory)")
-	f.BoolVar(&o.noConfig, "no-config", false, "read no configuration file: do not look for a "+config.DefaultName)
-	cmd.MarkFlagsMutuallyExclusive("config", "no-config")
-	f.IntVar(&o.MaxDepth, "max-depth", 0, "longest chain of transitive access to follow (0: unlimited)")
+	addRuleFlags(f, &o.Options)
+	addConfigFlags(cmd, &o.Options, &o.noConfig, "suppressed findings get no change", true)
+	addMaxDepthFlag(f, &o.Options)
 	return cmd
 }
 

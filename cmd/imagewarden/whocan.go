@@ -47,8 +47,8 @@ func newWhoCanCmd() *cobra.Command {
 	}
 	cmd.Flags().StringVar(&o.resource, "resource", "", "decide for this resource ARN (default: anywhere in each principal's account, and every resource in the inputs)")
 	cmd.Flags().StringVarP(&o.format, "format", "f", "table", "output format: table or json")
-	cmd.Flags().StringArrayVar(&o.CatalogFiles, "catalog", nil, "extra capability catalog file (repeatable)")
-	cmd.Flags().IntVar(&o.MaxDepth, "max-depth", 0, "longest chain of transitive access to follow (0: unlimited)")
+	addCatalogFlag(cmd.Flags(), &o.Options)
+	addMaxDepthFlag(cmd.Flags(), &o.Options)
 	cmd.Flags().BoolVar(&o.wide, "wide", false, "draw the table at full width instead of fitting it to the terminal (COLUMNS, else the terminal's width, else 120)")
 	return cmd
 }
