@@ -3,14 +3,16 @@ package analyzer
 import (
 	"context"
 	"fmt"
-	"github.com/imagewarden/imagewarden/internal/version"
 	"time"
+
+	"github.com/imagewarden/imagewarden/internal/version"
 
 	"github.com/imagewarden/imagewarden/analyzer/catalog"
 	"github.com/imagewarden/imagewarden/analyzer/config"
 	"github.com/imagewarden/imagewarden/analyzer/graph"
 	"github.com/imagewarden/imagewarden/analyzer/model"
 	"github.com/imagewarden/imagewarden/analyzer/remediate"
+	"github.com/imagewarden/imagewarden/analyzer/result"
 	"github.com/imagewarden/imagewarden/analyzer/rules"
 )
 
@@ -35,67 +37,12 @@ type Options struct {
 	Stages *StageTimer
 }
 
-// Report is everything the renderers need.
-type Report struct {
-	Tool        string            `json:"tool"`
-	Version     string            `json:"version"`
-	RuleBundle  string            `json:"rule_bundle_sha256"`
-	GeneratedAt time.Time         `json:"generated_at"`
-	Inputs      []model.Source    `json:"inputs"`
-	Rules       []model.Rule      `json:"rules"`
-	Principals  []model.Principal `json:"principals"`
-	Resources   []model.Resource  `json:"resources"`
-	Facts       []model.Fact      `json:"facts"`
-	Edges       []model.Edge      `json:"edges"`
-	Paths       []graph.Path      `json:"paths"`
-	// Federation is the OIDC trusts: which subjects of an identity
-	// provider's tokens can become which principal.
-	Federation []model.FederatedTrust `json:"federation,omitempty"`
-	Findings   []model.Finding        `json:"findings"`
-	Warnings   []model.Warning        `json:"warnings"`
-	Summary    Summary                `json:"summary"`
-	// Remediation is set by analyze --apply-remediation: the findings the
-	// applied changes resolved, and what else they take away.
-	Remediation *remediate.Applied `json:"remediation,omitempty"`
-}
+// Report is everything the renderers need; it lives in analyzer/result so
+// that the renderers (reports) do not depend on the pipeline.
+type Report = result.Report
 
-// Summary counts what was read and found, so that a report with no
-// findings can be told from one that read nothing.
-type Summary struct {
-	FilesRead    int            `json:"files_read"`
-	FilesSkipped int            `json:"files_skipped"`
-	Principals   int            `json:"principals"`
-	Resources    int            `json:"resources"`
-	Findings     int            `json:"findings"`
-	BySeverity   map[string]int `json:"by_severity"`
-	// Counts are the items each cloud's inputs held: read, evaluated,
-	// skipped (each skipped item has a warning naming its file and place).
-	Counts []model.Count `json:"counts"`
-	// Skipped names every input file skipped and every scope a collection
-	// did not cover: the analysis is incomplete when it is not empty.
-	Skipped []string `json:"skipped"`
-	// Complete is true when nothing was skipped: no input file, no
-	// collection scope, no item inside a file.
-	Complete bool `json:"complete"`
-	// AssumedEdges counts the "can act as" edges drawn without the
-	// inventory that would settle them (model.Edge.Assumed): compute that
-	// may run as a role, since the inputs do not list that compute. Absent
-	// when none is.
-	AssumedEdges int `json:"assumed_edges,omitempty"`
-	// Assumed says which edges those are, grouped by the inventory that
-	// would settle them (assumed.go). Absent when none is.
-	Assumed []AssumedEdges `json:"assumed,omitempty"`
-}
-
-// SkippedItems counts the items inside input files that the analysis
-// skipped (each also has a warning naming its file and place).
-func (s Summary) SkippedItems() int {
-	n := 0
-	for _, c := range s.Counts {
-		n += c.Skipped
-	}
-	return n
-}
+// Summary counts what was read and found (analyzer/result).
+type Summary = result.Summary
 
 // Load reads the inputs and the catalog: the shared first half of every
 // command. It stops between input files once ctx is done.

@@ -5,25 +5,12 @@ import (
 	"strings"
 
 	"github.com/imagewarden/imagewarden/analyzer/model"
+	"github.com/imagewarden/imagewarden/analyzer/result"
 )
 
-// AssumedEdges groups the edges drawn without the inventory that would
-// settle them (model.Edge.Assumed) by what that inventory is: the compute
-// of one service (AWS "compute:aws:ACCOUNT:SERVICE" nodes, in each account
-// it is missing for), or else the kind of edge. Every report prints it, so
-// that a reader knows which "can act as" steps are guesses and which input
-// would turn them into facts (docs/inputs.md).
-type AssumedEdges struct {
-	Cloud string `json:"cloud"`
-	// What is the service whose compute is not listed
-	// ("ec2.amazonaws.com"), or the edge kind ("act-as") when the edge
-	// is not about one service's compute.
-	What string `json:"what"`
-	// Scopes are the accounts (projects, subscriptions) the missing
-	// inventory is about, when the edges name them.
-	Scopes []string `json:"scopes,omitempty"`
-	Edges  int      `json:"edges"`
-}
+// AssumedEdges groups the assumed edges by the inventory that would settle
+// them (analyzer/result).
+type AssumedEdges = result.AssumedEdges
 
 // groupAssumed returns the groups in a stable order: by cloud, then by
 // decreasing edge count, then by name.

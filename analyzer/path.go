@@ -6,17 +6,11 @@ import (
 
 	"github.com/imagewarden/imagewarden/analyzer/graph"
 	"github.com/imagewarden/imagewarden/analyzer/model"
+	"github.com/imagewarden/imagewarden/analyzer/result"
 )
 
-// PathResult explains how FROM reaches TO.
-type PathResult struct {
-	From  string         `json:"from"`
-	To    string         `json:"to"`
-	Found bool           `json:"found"`
-	Steps []model.Edge   `json:"steps"`
-	Note  string         `json:"note,omitempty"`
-	Input []model.Source `json:"inputs"`
-}
+// PathResult explains how FROM reaches TO (analyzer/result).
+type PathResult = result.PathResult
 
 // Path finds the shortest chain from a principal to another principal, an
 // admin node, or (when TO is a capability such as image.push) to any

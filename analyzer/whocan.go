@@ -9,16 +9,11 @@ import (
 	"github.com/imagewarden/imagewarden/analyzer/catalog"
 	"github.com/imagewarden/imagewarden/analyzer/graph"
 	"github.com/imagewarden/imagewarden/analyzer/model"
+	"github.com/imagewarden/imagewarden/analyzer/result"
 )
 
-// WhoCanResult answers "who can PERMISSION [on RESOURCE]".
-type WhoCanResult struct {
-	Permission string          `json:"permission"`
-	Resource   string          `json:"resource"`
-	Principals []model.Answer  `json:"principals"`
-	Inputs     []model.Source  `json:"inputs"`
-	Warnings   []model.Warning `json:"warnings,omitempty"`
-}
+// WhoCanResult answers "who can PERMISSION [on RESOURCE]" (analyzer/result).
+type WhoCanResult = result.WhoCanResult
 
 // WhoCan answers for an action ("ecr:PutImage") or a capability
 // ("image.push", every catalog action of it).

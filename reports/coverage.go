@@ -5,7 +5,7 @@ import (
 	"io"
 	"strings"
 
-	"github.com/imagewarden/imagewarden/analyzer"
+	"github.com/imagewarden/imagewarden/analyzer/result"
 	"github.com/imagewarden/imagewarden/internal/inert"
 )
 
@@ -14,7 +14,7 @@ import (
 
 // coverageLine counts the items each cloud's inputs held:
 // "aws: 16 principals, 3 groups, 20 policies; gcp: 22 bindings (1 skipped)".
-func coverageLine(r *analyzer.Report) string {
+func coverageLine(r *result.Report) string {
 	var clouds []string
 	var cur string
 	var items []string
@@ -50,7 +50,7 @@ func coverageLine(r *analyzer.Report) string {
 
 // completeness is the one-line verdict on scope: "complete" or what is
 // missing.
-func completeness(r *analyzer.Report) string {
+func completeness(r *result.Report) string {
 	s := r.Summary
 	if s.Complete {
 		return fmt.Sprintf("complete: %d input files read, nothing skipped", s.FilesRead)
@@ -61,7 +61,7 @@ func completeness(r *analyzer.Report) string {
 
 // writeCoverage is the table's account of scope, right under the counts:
 // what was evaluated, and every file or scope skipped.
-func writeCoverage(w io.Writer, r *analyzer.Report) {
+func writeCoverage(w io.Writer, r *result.Report) {
 	fmt.Fprintf(w, "Evaluated: %s.\n", coverageLine(r))
 	fmt.Fprintf(w, "Scope: %s.\n", completeness(r))
 	if a := assumedLine(r); a != "" {
@@ -76,7 +76,7 @@ func writeCoverage(w io.Writer, r *analyzer.Report) {
 // inventory that would settle them, by service and scope; "" when none
 // was. It bounds its length: an organization can miss the inventory of
 // many services in thousands of accounts.
-func assumedLine(r *analyzer.Report) string {
+func assumedLine(r *result.Report) string {
 	s := r.Summary
 	if s.AssumedEdges == 0 {
 		return ""

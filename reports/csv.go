@@ -5,8 +5,8 @@ import (
 	"io"
 	"strings"
 
-	"github.com/imagewarden/imagewarden/analyzer"
 	"github.com/imagewarden/imagewarden/analyzer/model"
+	"github.com/imagewarden/imagewarden/analyzer/result"
 )
 
 // CSVColumns are the CSV report's columns, in order. Auditors' sheets and
@@ -21,7 +21,7 @@ var CSVColumns = []string{
 
 // CSV writes one row per finding, resource and grant: the evidence an
 // auditor files, with every cell safe to open in a spreadsheet.
-func CSV(w io.Writer, r *analyzer.Report) error {
+func CSV(w io.Writer, r *result.Report) error {
 	cw := csv.NewWriter(w)
 	if err := cw.Write(CSVColumns); err != nil {
 		return err

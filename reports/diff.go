@@ -5,9 +5,9 @@ import (
 	"io"
 	"strings"
 
-	"github.com/imagewarden/imagewarden/analyzer"
 	"github.com/imagewarden/imagewarden/analyzer/diff"
 	"github.com/imagewarden/imagewarden/analyzer/model"
+	"github.com/imagewarden/imagewarden/analyzer/result"
 	"github.com/imagewarden/imagewarden/internal/inert"
 )
 
@@ -18,7 +18,7 @@ var DiffFormats = []string{"table", "json", "markdown", "sarif"}
 // analysis it came from (its rules and inputs, for SARIF).
 type Diff struct {
 	*diff.Result
-	Head *analyzer.Report
+	Head *result.Report
 }
 
 // KnownDiff reports whether format names a diff renderer.

@@ -11,8 +11,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/imagewarden/imagewarden/analyzer"
 	"github.com/imagewarden/imagewarden/analyzer/model"
+	"github.com/imagewarden/imagewarden/analyzer/result"
 )
 
 // The HTML report is one self-contained file: the template, its CSS and
@@ -38,7 +38,7 @@ var severityOrder = []string{"critical", "high", "medium", "low", "info"}
 // remediation diffs; and last the evidence: run metadata, input files with
 // their hashes, collections, and the scope covered and skipped. The output depends
 // only on the report, so the same analysis gives the same bytes.
-func HTML(w io.Writer, r *analyzer.Report) error {
+func HTML(w io.Writer, r *result.Report) error {
 	doc := buildHTMLDoc(r)
 	data, err := json.Marshal(doc)
 	if err != nil {
@@ -79,7 +79,7 @@ func HTML(w io.Writer, r *analyzer.Report) error {
 }
 
 type htmlPage struct {
-	Report                         *analyzer.Report
+	Report                         *result.Report
 	CSS                            template.CSS
 	JS                             template.JS
 	Data                           template.JS
@@ -204,7 +204,7 @@ type interner struct {
 	known  map[string]*model.Principal
 }
 
-func buildHTMLDoc(r *analyzer.Report) *htmlDoc {
+func buildHTMLDoc(r *result.Report) *htmlDoc {
 	doc := &htmlDoc{
 		Tool: r.Tool, Version: r.Version, RuleBundle: r.RuleBundle,
 		GeneratedAt: fmtUTC(r.GeneratedAt),
@@ -403,7 +403,7 @@ func scopeOf(srcs []model.Source) (cols []htmlCollection, read, skipped int, kin
 	return
 }
 
-func htmlCharts(r *analyzer.Report, doc *htmlDoc) []htmlChart {
+func htmlCharts(r *result.Report, doc *htmlDoc) []htmlChart {
 	bySev, byCloud, byCap := map[string]int{}, map[string]int{}, map[string]int{}
 	for _, f := range doc.Findings {
 		bySev[f.Severity]++

@@ -4,8 +4,8 @@ import (
 	"sort"
 	"strconv"
 
-	"github.com/imagewarden/imagewarden/analyzer"
 	"github.com/imagewarden/imagewarden/analyzer/model"
+	"github.com/imagewarden/imagewarden/analyzer/result"
 )
 
 // The executive summary leads the HTML page: who can write images, into
@@ -73,7 +73,7 @@ func capabilityGroup(capability string) string {
 }
 
 // summarize computes the summary; doc.Findings[i] is r.Findings[i].
-func summarize(r *analyzer.Report, doc *htmlDoc) htmlSummary {
+func summarize(r *result.Report, doc *htmlDoc) htmlSummary {
 	s := htmlSummary{Warnings: len(r.Warnings), Complete: r.Summary.Complete, Skipped: r.Summary.Skipped, Items: r.Summary.SkippedItems()}
 	principals, resources := map[string]bool{}, map[string]bool{}
 	groupPrincipals, groupFindings := map[string]map[string]bool{}, map[string]int{}

@@ -5,8 +5,8 @@ import (
 	"io"
 	"strings"
 
-	"github.com/imagewarden/imagewarden/analyzer"
 	"github.com/imagewarden/imagewarden/analyzer/model"
+	"github.com/imagewarden/imagewarden/analyzer/result"
 	"github.com/imagewarden/imagewarden/internal/inert"
 )
 
@@ -24,7 +24,7 @@ const (
 // Markdown writes a short summary for a ticket or a pull-request comment:
 // counts by severity, the top unsuppressed findings, what the analysis
 // could not see. The CSV, JSON and SARIF reports carry the rest.
-func Markdown(w io.Writer, r *analyzer.Report) error {
+func Markdown(w io.Writer, r *result.Report) error {
 	var b strings.Builder
 	var open, suppressed []model.Finding
 	bySev := map[string]int{}

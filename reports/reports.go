@@ -9,8 +9,8 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/imagewarden/imagewarden/analyzer"
 	"github.com/imagewarden/imagewarden/analyzer/model"
+	"github.com/imagewarden/imagewarden/analyzer/result"
 )
 
 // Formats lists the report formats.
@@ -32,12 +32,12 @@ type Options struct {
 }
 
 // Render writes the report in a format, with the default Options.
-func Render(w io.Writer, format string, r *analyzer.Report) error {
+func Render(w io.Writer, format string, r *result.Report) error {
 	return RenderWith(w, format, r, Options{})
 }
 
 // RenderWith writes the report in a format.
-func RenderWith(w io.Writer, format string, r *analyzer.Report, o Options) error {
+func RenderWith(w io.Writer, format string, r *result.Report, o Options) error {
 	switch format {
 	case "table", "":
 		return TableWith(w, r, o)
@@ -75,7 +75,7 @@ var evidenceFields = map[string]bool{"facts": true, "edges": true, "paths": true
 // a time, never the whole document in memory. The bytes are those JSON
 // would write of the report, less the evidence fields without
 // IncludeFacts.
-func JSONReport(w io.Writer, r *analyzer.Report, o Options) error {
+func JSONReport(w io.Writer, r *result.Report, o Options) error {
 	return writeJSON(w, r, 2, func(name string) bool { return !o.IncludeFacts && evidenceFields[name] })
 }
 
@@ -118,7 +118,7 @@ func ordered(fs []model.Finding) []model.Finding {
 }
 
 // ruleByID indexes the report's rules.
-func ruleByID(r *analyzer.Report) map[string]model.Rule {
+func ruleByID(r *result.Report) map[string]model.Rule {
 	m := make(map[string]model.Rule, len(r.Rules))
 	for _, rl := range r.Rules {
 		m[rl.ID] = rl

@@ -7,8 +7,8 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/imagewarden/imagewarden/analyzer"
 	"github.com/imagewarden/imagewarden/analyzer/model"
+	"github.com/imagewarden/imagewarden/analyzer/result"
 )
 
 // SARIF 2.1.0, the format code-scanning services ingest. Only the parts
@@ -155,12 +155,12 @@ var policySourceKinds = map[string][]string{
 }
 
 // SARIF writes the findings as a SARIF 2.1.0 log with one run.
-func SARIF(w io.Writer, r *analyzer.Report) error { return sarifWith(w, r, nil) }
+func SARIF(w io.Writer, r *result.Report) error { return sarifWith(w, r, nil) }
 
 // sarifWith is SARIF; place, when set, gives each result its physical
 // location, from the one SARIF found (the input file of the grant, or
 // nil).
-func sarifWith(w io.Writer, r *analyzer.Report, place func(f model.Finding, found *sarifPhysical) *sarifPhysical) error {
+func sarifWith(w io.Writer, r *result.Report, place func(f model.Finding, found *sarifPhysical) *sarifPhysical) error {
 	run := sarifRun{
 		Tool:       sarifTool{Driver: sarifDriver{Name: "imagewarden", Version: r.Version, InformationURI: toolInfoURI}},
 		Results:    []sarifResult{},

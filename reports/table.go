@@ -8,8 +8,8 @@ import (
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/tw"
 
-	"github.com/imagewarden/imagewarden/analyzer"
 	"github.com/imagewarden/imagewarden/analyzer/model"
+	"github.com/imagewarden/imagewarden/analyzer/result"
 	"github.com/imagewarden/imagewarden/internal/inert"
 )
 
@@ -26,7 +26,7 @@ const maxTargets = 4
 // of its own), every cell goes through inert.Cells (single-line unless
 // marked inert.Multi) and every line under the table through inert.Fprintf, and everything Table writes passes an
 // inert.Writer, which escapes any control character a helper let through.
-func Table(out io.Writer, r *analyzer.Report) error {
+func Table(out io.Writer, r *result.Report) error {
 	return TableWith(out, r, Options{})
 }
 
@@ -37,7 +37,7 @@ func Table(out io.Writer, r *analyzer.Report) error {
 // o.Width (once it leaves room for the table's seven columns, about 50).
 // The text is escaped before it is measured: the fitting sees what the
 // terminal shows.
-func TableWith(out io.Writer, r *analyzer.Report, o Options) error {
+func TableWith(out io.Writer, r *result.Report, o Options) error {
 	var fit *fitWriter
 	if o.Width > 0 {
 		fit = &fitWriter{w: out, width: o.Width}
@@ -58,7 +58,7 @@ func TableWith(out io.Writer, r *analyzer.Report, o Options) error {
 
 var tableHeader = []string{"Severity", "Rule", "Principal", "Capability", "Access", "Resources", "Grant"}
 
-func table(w io.Writer, r *analyzer.Report, width int) error {
+func table(w io.Writer, r *result.Report, width int) error {
 	fmt.Fprintf(w, "imagewarden: who can implant an image (MITRE ATT&CK T1525)\n\n")
 	if len(r.Findings) == 0 {
 		fmt.Fprintln(w, "No findings.")
@@ -313,7 +313,7 @@ func suppressedCount(fs []model.Finding) int {
 
 // writeApplied says what analyze --apply-remediation showed: the findings
 // the changes resolve, those they uncover, and what else they take away.
-func writeApplied(w io.Writer, r *analyzer.Report) {
+func writeApplied(w io.Writer, r *result.Report) {
 	a := r.Remediation
 	if a == nil {
 		return

@@ -18,8 +18,8 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/imagewarden/imagewarden/analyzer"
 	"github.com/imagewarden/imagewarden/analyzer/model"
+	"github.com/imagewarden/imagewarden/analyzer/result"
 )
 
 // Result is what changed between the base and the head analysis.
@@ -72,9 +72,9 @@ type Source struct {
 
 // Side summarises one analysis.
 type Side struct {
-	Inputs   []string         `json:"inputs"`
-	Summary  analyzer.Summary `json:"summary"`
-	Findings int              `json:"findings"`
+	Inputs   []string       `json:"inputs"`
+	Summary  result.Summary `json:"summary"`
+	Findings int            `json:"findings"`
 }
 
 // Change is a finding that differs between the sides.
@@ -103,7 +103,7 @@ type Capability struct {
 }
 
 // Compare compares base and head.
-func Compare(base, head *analyzer.Report) *Result {
+func Compare(base, head *result.Report) *Result {
 	r := &Result{Base: side(base), Head: side(head), Added: []model.Finding{}, Removed: []model.Finding{}, Changed: []Change{},
 		Gained: []Capability{}, Lost: []Capability{}, Review: []string{}}
 	baseByID := index(base.Findings)
@@ -180,7 +180,7 @@ func Compare(base, head *analyzer.Report) *Result {
 	sortCapabilities(r.Lost)
 	for _, s := range []struct {
 		name string
-		rep  *analyzer.Report
+		rep  *result.Report
 	}{{"base", base}, {"head", head}} {
 		for _, sk := range s.rep.Summary.Skipped {
 			r.Review = append(r.Review, fmt.Sprintf("%s: input skipped: %s", s.name, sk))
@@ -192,7 +192,7 @@ func Compare(base, head *analyzer.Report) *Result {
 	return r
 }
 
-func side(r *analyzer.Report) Side {
+func side(r *result.Report) Side {
 	s := Side{Inputs: []string{}, Summary: r.Summary, Findings: len(r.Findings)}
 	for _, in := range r.Inputs {
 		s.Inputs = append(s.Inputs, in.Path)
@@ -309,7 +309,7 @@ func resources(f model.Finding) map[string]bool {
 
 // capabilities are the (principal, capability) pairs the findings give,
 // the surest access and the most direct way kept.
-func capabilities(r *analyzer.Report) map[string]Capability {
+func capabilities(r *result.Report) map[string]Capability {
 	out := map[string]Capability{}
 	for _, f := range r.Findings {
 		if f.Capability == "" || f.PrincipalID == "" {
