@@ -1,6 +1,8 @@
 package analyzer
 
 import (
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -76,27 +78,18 @@ func whoCanIDs(t *testing.T, dir, permission, resource string) map[string]model.
 	return out
 }
 
-func keys(m map[string]model.Answer) []string {
-	var out []string
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
-
 func TestAWSNoBridgeNoCrossing(t *testing.T) {
 	dir := twoAccounts(t, "", "")
 	got := whoCanIDs(t, dir, "ecr:PutImage", repoA)
 	want := []string{"arn:aws:iam::" + acctA + ":role/pipeline"}
-	if strings.Join(keys(got), " ") != strings.Join(want, " ") {
-		t.Errorf("nothing in %s trusts %s: only A's pipeline may push; got %v", acctA, acctB, keys(got))
+	if strings.Join(slices.Sorted(maps.Keys(got)), " ") != strings.Join(want, " ") {
+		t.Errorf("nothing in %s trusts %s: only A's pipeline may push; got %v", acctA, acctB, slices.Sorted(maps.Keys(got)))
 	}
 	// In its own account the administrator still reaches everything.
 	own := whoCanIDs(t, dir, "ecr:PutImage", "arn:aws:ecr:us-east-1:"+acctB+":repository/own")
 	for _, p := range []string{"role/admin", "user/self-editor"} {
 		if _, ok := own["arn:aws:iam::"+acctB+":"+p]; !ok {
-			t.Errorf("%s can push in its own account: %v", p, keys(own))
+			t.Errorf("%s can push in its own account: %v", p, slices.Sorted(maps.Keys(own)))
 		}
 	}
 }
@@ -108,8 +101,8 @@ func TestAWSTrustBridge(t *testing.T) {
 	b := func(p string) string { return "arn:aws:iam::" + acctB + ":" + p }
 	want := []string{"arn:aws:iam::" + acctA + ":role/pipeline", b("role/admin"), b("role/deployer"), b("user/self-editor")}
 	sort.Strings(want)
-	if strings.Join(keys(got), " ") != strings.Join(want, " ") {
-		t.Errorf("A's pipeline trusts B's deployer: exactly those who reach the deployer push; got %v, want %v", keys(got), want)
+	if strings.Join(slices.Sorted(maps.Keys(got)), " ") != strings.Join(want, " ") {
+		t.Errorf("A's pipeline trusts B's deployer: exactly those who reach the deployer push; got %v, want %v", slices.Sorted(maps.Keys(got)), want)
 	}
 	for _, id := range want[1:] {
 		a := got[id]
@@ -139,7 +132,7 @@ func TestAWSResourcePolicyBridge(t *testing.T) {
 	for _, id := range []string{b("role/admin"), b("user/self-editor")} {
 		a, ok := got[id]
 		if !ok {
-			t.Errorf("the repository policy admits account B: %s should push; got %v", id, keys(got))
+			t.Errorf("the repository policy admits account B: %s should push; got %v", id, slices.Sorted(maps.Keys(got)))
 			continue
 		}
 		named := false
@@ -183,16 +176,16 @@ func twoProjects(t *testing.T, bridge string) string {
 
 func TestGCPNoBridgeNoCrossing(t *testing.T) {
 	got := whoCanIDs(t, twoProjects(t, ""), "artifactregistry.repositories.uploadArtifacts", gcpRepoTwo)
-	if strings.Join(keys(got), " ") != "serviceAccount:pipe@p-two.iam.gserviceaccount.com" {
-		t.Errorf("nothing in p-two admits p-one: only the pipeline writes; got %v", keys(got))
+	if strings.Join(slices.Sorted(maps.Keys(got)), " ") != "serviceAccount:pipe@p-two.iam.gserviceaccount.com" {
+		t.Errorf("nothing in p-two admits p-one: only the pipeline writes; got %v", slices.Sorted(maps.Keys(got)))
 	}
 }
 
 func TestGCPBindingBridge(t *testing.T) {
 	got := whoCanIDs(t, twoProjects(t, `, "serviceAccount:bridge@p-one.iam.gserviceaccount.com"`), "artifactregistry.repositories.uploadArtifacts", gcpRepoTwo)
 	want := []string{"serviceAccount:bridge@p-one.iam.gserviceaccount.com", "serviceAccount:pipe@p-two.iam.gserviceaccount.com", "user:owner1@example.com"}
-	if strings.Join(keys(got), " ") != strings.Join(want, " ") {
-		t.Errorf("p-one's service account writes in p-two: p-one's owner reaches it, the viewers do not; got %v, want %v", keys(got), want)
+	if strings.Join(slices.Sorted(maps.Keys(got)), " ") != strings.Join(want, " ") {
+		t.Errorf("p-one's service account writes in p-two: p-one's owner reaches it, the viewers do not; got %v, want %v", slices.Sorted(maps.Keys(got)), want)
 	}
 	a := got["user:owner1@example.com"]
 	if n := len(a.Path); n == 0 || a.Path[n-1].To != "serviceAccount:bridge@p-one.iam.gserviceaccount.com" {
@@ -239,8 +232,8 @@ func twoSubscriptions(t *testing.T, bridge bool) string {
 
 func TestAzureNoBridgeNoCrossing(t *testing.T) {
 	got := whoCanIDs(t, twoSubscriptions(t, false), azPushRegOp, azRegistry)
-	if strings.Join(keys(got), " ") != azPipeID {
-		t.Errorf("nothing in sub-two admits sub-one: only the pipeline pushes; got %v", keys(got))
+	if strings.Join(slices.Sorted(maps.Keys(got)), " ") != azPipeID {
+		t.Errorf("nothing in sub-two admits sub-one: only the pipeline pushes; got %v", slices.Sorted(maps.Keys(got)))
 	}
 }
 
@@ -248,8 +241,8 @@ func TestAzureIdentityBridge(t *testing.T) {
 	got := whoCanIDs(t, twoSubscriptions(t, true), azPushRegOp, azRegistry)
 	want := []string{azPipeID, azBridgeID, azAdminID}
 	sort.Strings(want)
-	if strings.Join(keys(got), " ") != strings.Join(want, " ") {
-		t.Errorf("sub-one's managed identity pushes to sub-two: sub-one's administrator reaches it; got %v, want %v", keys(got), want)
+	if strings.Join(slices.Sorted(maps.Keys(got)), " ") != strings.Join(want, " ") {
+		t.Errorf("sub-one's managed identity pushes to sub-two: sub-one's administrator reaches it; got %v, want %v", slices.Sorted(maps.Keys(got)), want)
 	}
 	a := got[azAdminID]
 	if n := len(a.Path); n == 0 || a.Path[n-1].To != azBridgeID || a.Path[n-1].Kind != "admin-takeover" {

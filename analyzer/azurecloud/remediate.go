@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -292,7 +293,7 @@ func (s *Snapshot) customRoleChange(e *edit, env *remediate.Env) *remediate.Chan
 	p := r.Permissions[0]
 	var notActions, notData []string
 	seen := map[string]bool{}
-	for _, c := range sortedSet(e.caps) {
+	for _, c := range slices.Sorted(maps.Keys(e.caps)) {
 		for _, op := range env.Catalog.ActionsOf(cloudName, c) {
 			if seen[op] {
 				continue
@@ -320,7 +321,7 @@ func (s *Snapshot) customRoleChange(e *edit, env *remediate.Env) *remediate.Chan
 	h := sha256.Sum256([]byte(azure.RoleKey(e.a.RoleID) + "\x00" + azure.NormalizeScope(scope) + "\x00" + strings.Join(notActions, ",") + "\x00" + strings.Join(notData, ",")))
 	tag := hex.EncodeToString(h[:])[:8]
 	role.Name = fmt.Sprintf("%s without image writes %s", r.Name, tag)
-	role.Description = fmt.Sprintf("imagewarden: %s with its image operations (%s) in notActions/notDataActions", r.Name, strings.Join(sortedSet(e.caps), ", "))
+	role.Description = fmt.Sprintf("imagewarden: %s with its image operations (%s) in notActions/notDataActions", r.Name, strings.Join(slices.Sorted(maps.Keys(e.caps)), ", "))
 	roleID := "imagewarden-" + tag
 	before := s.assignmentDoc(e.a, e.a.RoleID, scope)
 	c := &remediate.Change{Target: scope + " assignment of " + r.Name + " to " + e.a.PrincipalID, Before: indent(before), After: indent(role)}
@@ -420,7 +421,7 @@ func (s *Snapshot) narrowChange(e *edit) *remediate.Change {
 	}
 	scope := s.name(azure.NormalizeScope(e.a.Scope))
 	var after []assignmentDoc
-	res := sortedSet(e.resources)
+	res := slices.Sorted(maps.Keys(e.resources))
 	for _, id := range res {
 		after = append(after, s.assignmentDoc(e.a, e.a.RoleID, s.name(azure.NormalizeScope(id))))
 	}
@@ -445,13 +446,4 @@ func (s *Snapshot) narrowChange(e *edit) *remediate.Change {
 		c.Notes = append(c.Notes, "a group assignment: the change applies to every member of the group")
 	}
 	return c
-}
-
-func sortedSet(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

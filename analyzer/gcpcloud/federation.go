@@ -3,6 +3,8 @@ package gcpcloud
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -601,7 +603,7 @@ func federatedTrust(p *wifProvider, pm poolMember) (model.FederatedTrust, bool) 
 	default:
 		t.Subjects, t.Scope = nil, "any"
 		if len(c.claims) > 0 {
-			how = "no claim that names a repository or subject is pinned (" + strings.Join(sortedClaims(c.claims), ", ") + " only)"
+			how = "no claim that names a repository or subject is pinned (" + strings.Join(slices.Sorted(maps.Keys(c.claims)), ", ") + " only)"
 		} else if p.condition == "" {
 			how = "the provider has no attribute condition and the member is the whole pool"
 		}
@@ -612,15 +614,6 @@ func federatedTrust(p *wifProvider, pm poolMember) (model.FederatedTrust, bool) 
 	}
 	t.Note = strings.Join(append(notes, c.notes...), "; ")
 	return t, true
-}
-
-func sortedClaims(m map[string]*claimRule) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 func (pm poolMember) describe() string {

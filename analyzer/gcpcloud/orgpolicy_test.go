@@ -2,21 +2,13 @@ package gcpcloud
 
 import (
 	"encoding/json"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/imagewarden/imagewarden/analyzer/model"
 )
-
-func docNames(m map[string]string) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
 
 func docOf(t *testing.T, body string) *model.Document {
 	t.Helper()
@@ -96,7 +88,7 @@ func TestEffectiveOrgPolicy(t *testing.T) {
 				docs[k] = v
 			}
 			s := New()
-			for _, n := range docNames(docs) {
+			for _, n := range slices.Sorted(maps.Keys(docs)) {
 				loadDoc(t, s, n, docs[n])
 			}
 			if len(s.warnings) > 0 {
@@ -221,7 +213,7 @@ func TestUnusableImages(t *testing.T) {
 				docs[k] = v
 			}
 			s := New()
-			for _, n := range docNames(docs) {
+			for _, n := range slices.Sorted(maps.Keys(docs)) {
 				loadDoc(t, s, n, docs[n])
 			}
 			snap := s.Evaluate(gcpCatalog(t))

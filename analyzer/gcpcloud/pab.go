@@ -3,7 +3,9 @@ package gcpcloud
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"path"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -511,18 +513,9 @@ func (v *pabView) decide(bound []pabBound, permission string, up []string) (tri.
 		if !p.blocks(permission) {
 			continue
 		}
-		hits = append(hits, gcp.DenyHit{Node: b.bind, Rule: gcp.DenyRule{Policy: pabVia + p.name + ": " + up[0] + " is not among its eligible resources (" + strings.Join(sortedKeys(p.eligible), ", ") + ")"}, Match: m.Not()})
+		hits = append(hits, gcp.DenyHit{Node: b.bind, Rule: gcp.DenyRule{Policy: pabVia + p.name + ": " + up[0] + " is not among its eligible resources (" + strings.Join(slices.Sorted(maps.Keys(p.eligible)), ", ") + ")"}, Match: m.Not()})
 	}
 	return m, hits
-}
-
-func sortedKeys(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // upOf is a node and its ancestors (canonical names).
@@ -573,7 +566,7 @@ func (v *pabView) pabScopes(bound []pabBound, scopes []*node) []*node {
 	var out []*node
 	seen := map[string]bool{}
 	for _, b := range bound {
-		for _, e := range sortedKeys(v.pols[b.pol].eligible) {
+		for _, e := range slices.Sorted(maps.Keys(v.pols[b.pol].eligible)) {
 			n := v.s.nodes[e]
 			if n == nil || n.kind == "resource" || in[e] || seen[e] {
 				continue

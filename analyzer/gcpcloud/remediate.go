@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -349,7 +351,7 @@ func (s *Snapshot) sharedNotes(ref bindingRef) []string {
 }
 
 func (s *Snapshot) moveChange(e *edit) *remediate.Change {
-	repos := sortedSet(e.repos)
+	repos := slices.Sorted(maps.Keys(e.repos))
 	var after []wrappedPolicy
 	for _, r := range repos {
 		after = append(after, wrappedPolicy{Resource: r, Policy: policyDoc{Bindings: []bindingDoc{{Role: e.ref.role, Members: []string{e.ref.member}, Condition: e.ref.cond}}}})
@@ -381,7 +383,7 @@ func (s *Snapshot) memberDenyChange(e *edit, env *remediate.Env) *remediate.Chan
 		return nil
 	}
 	var perms []string
-	for _, c := range sortedSet(e.caps) {
+	for _, c := range slices.Sorted(maps.Keys(e.caps)) {
 		for _, a := range env.Catalog.ActionsOf(cloudName, c) {
 			if _, wide := notInGuardrail[a]; wide {
 				continue
@@ -536,15 +538,6 @@ func (s *Snapshot) orgGuardrails(findings []*model.Finding, env *remediate.Env) 
 			out = append(out, c)
 		}
 	}
-	return out
-}
-
-func sortedSet(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
 	return out
 }
 

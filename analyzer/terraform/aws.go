@@ -2,6 +2,8 @@ package terraform
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -118,7 +120,7 @@ func (w *awsWorld) accountOf(kind, name, addr string) string {
 		}
 	}
 	if len(found) == 1 {
-		return sortedKeys(found)[0]
+		return slices.Sorted(maps.Keys(found))[0]
 	}
 	w.r.needScope("the account", w.r.account, placeholderAccount, addr)
 	return w.r.account
@@ -235,7 +237,7 @@ func (w *awsWorld) upsertPrincipal(in *instance) {
 			}
 			if tags, ok := in.values["tags"].(map[string]any); ok && len(tags) > 0 {
 				var l []any
-				for _, k := range sortedKeys(tags) {
+				for _, k := range slices.Sorted(maps.Keys(tags)) {
 					l = append(l, map[string]any{"Key": k, "Value": asString(tags[k])})
 				}
 				h.el["Tags"] = l
@@ -772,7 +774,7 @@ func (w *awsWorld) region() string {
 		}
 	}
 	if len(regions) == 1 {
-		return sortedKeys(regions)[0]
+		return slices.Sorted(maps.Keys(regions))[0]
 	}
 	return ""
 }
@@ -936,7 +938,7 @@ func (w *awsWorld) finish() {
 }
 
 func (w *awsWorld) write(out *output) error {
-	for _, acct := range sortedKeys(w.gen) {
+	for _, acct := range slices.Sorted(maps.Keys(w.gen)) {
 		if err := out.writeJSON("aws-iam-"+acct, w.gen[acct]); err != nil {
 			return err
 		}

@@ -4,10 +4,12 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -95,7 +97,7 @@ func (r *reader) indexConfig() {
 				r.cfg[modPath+"|"+res.Address] = res
 			}
 		}
-		for _, name := range sortedKeys(m.ModuleCalls) {
+		for _, name := range slices.Sorted(maps.Keys(m.ModuleCalls)) {
 			call := m.ModuleCalls[name]
 			if call == nil {
 				continue
@@ -133,7 +135,7 @@ func (r *reader) linkDataSources() {
 		if c == nil {
 			continue
 		}
-		for _, attr := range sortedKeys(c.Expressions) {
+		for _, attr := range slices.Sorted(maps.Keys(c.Expressions)) {
 			e := c.Expressions[attr]
 			if e == nil || e.ExpressionData == nil {
 				continue
@@ -330,10 +332,10 @@ func (r *reader) deriveScopes() {
 // (with a warning, only if something needs it: see needScope).
 func (r *reader) pick(what string, inContext map[string]bool, inPlan func() map[string]bool, provider func() string, placeholder string) string {
 	if len(inContext) == 1 {
-		return sortedKeys(inContext)[0]
+		return slices.Sorted(maps.Keys(inContext))[0]
 	}
 	if known := inPlan(); len(known) == 1 {
-		return sortedKeys(known)[0]
+		return slices.Sorted(maps.Keys(known))[0]
 	}
 	if p := provider(); p != "" {
 		return p
@@ -362,7 +364,7 @@ func (r *reader) providerString(provider, attr string) string {
 	if r.tf.Config == nil {
 		return ""
 	}
-	for _, key := range sortedKeys(r.tf.Config.ProviderConfigs) {
+	for _, key := range slices.Sorted(maps.Keys(r.tf.Config.ProviderConfigs)) {
 		pc := r.tf.Config.ProviderConfigs[key]
 		if pc == nil || pc.Name != provider || pc.Alias != "" {
 			continue
@@ -382,7 +384,7 @@ func (r *reader) providerAccount() string {
 	if r.tf.Config == nil {
 		return ""
 	}
-	for _, key := range sortedKeys(r.tf.Config.ProviderConfigs) {
+	for _, key := range slices.Sorted(maps.Keys(r.tf.Config.ProviderConfigs)) {
 		pc := r.tf.Config.ProviderConfigs[key]
 		if pc == nil || pc.Name != "aws" || pc.Alias != "" {
 			continue

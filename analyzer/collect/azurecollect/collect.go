@@ -12,9 +12,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -336,7 +338,7 @@ func (c *collector) writeTenant() {
 	if c.tree != nil {
 		files["management-groups.json"] = nonNil(c.tree.entities)
 	}
-	for _, name := range sorted(keys(files)) {
+	for _, name := range slices.Sorted(maps.Keys(files)) {
 		if err := c.write(name, files[name]); err != nil {
 			c.rec.Record(Scope{Name: "write " + name, Error: err.Error()})
 		}
@@ -355,19 +357,11 @@ func (c *collector) roleNames() map[string]string {
 	return names
 }
 
-func keys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	return out
-}
-
 // sortedValues lists a map's values in the order of their keys, for files
 // that are the same from one run to the next.
 func sortedValues[V any](m map[string]V) []V {
 	out := make([]V, 0, len(m))
-	for _, k := range sorted(keys(m)) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		out = append(out, m[k])
 	}
 	return out

@@ -3,8 +3,10 @@ package azurecollect
 import (
 	"context"
 	"errors"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -52,7 +54,7 @@ func (c *collector) groupMembers(ctx context.Context) Scope {
 	s := Scope{Name: "groups"}
 	pl, ep := c.graphPipeline()
 	c.tenant.mu.Lock()
-	level := sorted(keys(c.tenant.groups))
+	level := slices.Sorted(maps.Keys(c.tenant.groups))
 	c.tenant.mu.Unlock()
 	seen := map[string]bool{}
 	for _, g := range level {

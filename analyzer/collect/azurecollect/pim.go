@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -99,7 +101,7 @@ func (c *collector) eligibility(ctx context.Context, sub string) Scope {
 		roles[k][roleKey(p.Properties.RoleDefinitionID)] = true
 	}
 	policies := []restItem{}
-	for _, at := range sorted(keys(roles)) {
+	for _, at := range slices.Sorted(maps.Keys(roles)) {
 		pu := armURL(c.raw.Endpoint(), spelled[at]+"/providers/Microsoft.Authorization/roleManagementPolicyAssignments", "api-version", pimAPI)
 		err := getPages(ctx, c.raw.Pipeline(), pu, func(items []restItem) {
 			for _, it := range items {

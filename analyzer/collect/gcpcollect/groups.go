@@ -2,6 +2,8 @@ package gcpcollect
 
 import (
 	"context"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -40,7 +42,7 @@ type roleName struct {
 // stays a principal of its own in the analysis.
 func (r *run) collectGroups(ctx context.Context) {
 	r.mu.Lock()
-	level := keys(r.groupSeeds)
+	level := slices.Sorted(maps.Keys(r.groupSeeds))
 	r.mu.Unlock()
 
 	var mu sync.Mutex
@@ -141,13 +143,4 @@ func (r *run) group(ctx context.Context, email string) (groupJSON, string) {
 		return gj.Memberships[i].PreferredMemberKey.ID < gj.Memberships[j].PreferredMemberKey.ID
 	})
 	return gj, ""
-}
-
-func keys(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
