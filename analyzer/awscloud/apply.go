@@ -19,8 +19,8 @@ func (s *Snapshot) Apply(c remediate.Change) error {
 	if s.resolved {
 		return fmt.Errorf("changes must be applied before evaluation")
 	}
-	if c.Cloud != cloudName {
-		return fmt.Errorf("not an AWS change")
+	if err := remediate.CheckCloud(c, cloudName, "an AWS"); err != nil {
+		return err
 	}
 	p := c.Params
 	parse := func() (*iam.Policy, error) {
@@ -171,7 +171,7 @@ func (s *Snapshot) Apply(c remediate.Change) error {
 		s.org.scps[t] = append(s.org.scps[t], iam.NamedPolicy{Name: "scp:" + p["policy_name"], Policy: pol})
 		return nil
 	}
-	return fmt.Errorf("unknown change kind %q", c.Kind)
+	return remediate.UnknownKind(c)
 }
 
 // attachNew adds a new customer managed policy and attaches it to a user,

@@ -122,6 +122,9 @@ type policyEdit struct {
 	from, to string
 }
 
+func (e *policyEdit) EditKind() string              { return e.kind }
+func (e *policyEdit) EditFindings() map[string]bool { return e.findings }
+
 func (e *policyEdit) stmt(i int) *stmtEdit {
 	se, ok := e.stmts[i]
 	if !ok {
@@ -196,34 +199,19 @@ func (s *Snapshot) Plan(findings []*model.Finding, env *remediate.Env) []remedia
 			s.planIdentity(p, f, u, get, env)
 		}
 	}
-	var out []remediate.Change
-	keys := make([]string, 0, len(edits))
-	for k := range edits {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		e := edits[k]
-		var c *remediate.Change
+	out := remediate.Changes(cloudName, edits, func(e *policyEdit) *remediate.Change {
 		switch e.kind {
 		case KindStatementSplit:
-			c = s.splitChange(e, env)
+			return s.splitChange(e, env)
 		case KindRepoPolicy:
-			c = s.repoChange(e)
+			return s.repoChange(e)
 		case KindManagedSwap:
-			c = s.swapChange(e)
+			return s.swapChange(e)
 		case KindBoundary:
-			c = s.boundaryChange(e, env)
+			return s.boundaryChange(e, env)
 		}
-		if c != nil {
-			c.Cloud = cloudName
-			c.Kind = e.kind
-			for id := range e.findings {
-				c.FindingIDs = append(c.FindingIDs, id)
-			}
-			out = append(out, *c)
-		}
-	}
+		return nil
+	}, nil)
 	out = append(out, s.scpChanges(findings, env)...)
 	out = append(out, s.oidcPinChanges(findings)...) // oidc_remediate.go
 	return out

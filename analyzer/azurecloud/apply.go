@@ -17,18 +17,16 @@ import (
 // assignment); new assignments are read by the plug-in's reader of
 // az role assignment list output.
 func (s *Snapshot) Apply(c remediate.Change) error {
-	if c.Cloud != cloudName {
-		return fmt.Errorf("not an Azure change")
+	if err := remediate.CheckCloud(c, cloudName, "an Azure"); err != nil {
+		return err
 	}
 	s.ix = nil // the change edits what the index was compiled from
 	p := c.Params
 	switch c.Kind {
 	case KindCustomRole:
 		var r customRole
-		dec := json.NewDecoder(strings.NewReader(c.After))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&r); err != nil {
-			return fmt.Errorf("the custom role: %v", err)
+		if err := remediate.DecodeArtifact(c, "the custom role", &r); err != nil {
+			return err
 		}
 		if err := checkCustomRole(&r); err != nil {
 			return err
@@ -82,7 +80,7 @@ func (s *Snapshot) Apply(c remediate.Change) error {
 	case KindFederatedPin:
 		return s.applyFederatedPin(c)
 	}
-	return fmt.Errorf("unknown change kind %q", c.Kind)
+	return remediate.UnknownKind(c)
 }
 
 // checkCustomRole holds a custom role to what Azure accepts.

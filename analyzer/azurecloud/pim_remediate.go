@@ -3,7 +3,6 @@ package azurecloud
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"regexp"
@@ -173,10 +172,8 @@ func (s *Snapshot) eligibleRemoveChange(a *azure.Assignment, findings []string) 
 // AdminRemove of the eligibility's principal and role.
 func (s *Snapshot) applyEligibleRemove(c remediate.Change) error {
 	var req eligibleRequest
-	dec := json.NewDecoder(strings.NewReader(c.After))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
-		return fmt.Errorf("the eligibility schedule request: %v", err)
+	if err := remediate.DecodeArtifact(c, "the eligibility schedule request", &req); err != nil {
+		return err
 	}
 	if req.Properties.RequestType != "AdminRemove" {
 		return fmt.Errorf("the eligibility schedule request is %q, not AdminRemove", req.Properties.RequestType)
@@ -402,10 +399,8 @@ func (s *Snapshot) trustOf(c *federatedCredential, principal string) model.Feder
 // identity gets the subject the change gives it, its expression dropped.
 func (s *Snapshot) applyFederatedPin(c remediate.Change) error {
 	var after []credentialDoc
-	dec := json.NewDecoder(strings.NewReader(c.After))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&after); err != nil {
-		return fmt.Errorf("the credentials after the change: %v", err)
+	if err := remediate.DecodeArtifact(c, "the credentials after the change", &after); err != nil {
+		return err
 	}
 	if s.federated == nil {
 		return fmt.Errorf("no federated identity credentials in the inputs")

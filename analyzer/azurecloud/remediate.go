@@ -33,6 +33,9 @@ type edit struct {
 	resources map[string]bool // assignment narrowing: the resources to assign on
 }
 
+func (e *edit) EditKind() string              { return e.kind }
+func (e *edit) EditFindings() map[string]bool { return e.findings }
+
 // assignmentsFor finds the assignments behind a grant: at its scope, of
 // the role it names, to the principal (lower case) or one of its groups,
 // in the order of the principal's assignments.
@@ -124,32 +127,15 @@ func (s *Snapshot) Plan(findings []*model.Finding, env *remediate.Env) []remedia
 			delete(edits, k)
 		}
 	}
-	keys := make([]string, 0, len(edits))
-	for k := range edits {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	var out []remediate.Change
-	for _, k := range keys {
-		e := edits[k]
-		var c *remediate.Change
+	out := remediate.Changes(cloudName, edits, func(e *edit) *remediate.Change {
 		switch e.kind {
 		case KindCustomRole:
-			c = s.customRoleChange(e, env)
+			return s.customRoleChange(e, env)
 		case KindAssignmentNarrow:
-			c = s.narrowChange(e)
+			return s.narrowChange(e)
 		}
-		if c == nil {
-			continue
-		}
-		c.Cloud, c.Kind = cloudName, e.kind
-		for id := range e.findings {
-			if !uncovered[id] {
-				c.FindingIDs = append(c.FindingIDs, id)
-			}
-		}
-		out = append(out, *c)
-	}
+		return nil
+	}, func(id string) bool { return !uncovered[id] })
 	out = append(out, s.eligibleChanges(findings)...)
 	return append(out, s.federatedPinChanges(findings)...)
 }

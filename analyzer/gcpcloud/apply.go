@@ -20,8 +20,8 @@ import (
 // gcp-deny-policies document, so that an edited artifact that does not
 // parse is refused.
 func (s *Snapshot) Apply(c remediate.Change) error {
-	if c.Cloud != cloudName {
-		return fmt.Errorf("not a GCP change")
+	if err := remediate.CheckCloud(c, cloudName, "a GCP"); err != nil {
+		return err
 	}
 	p := c.Params
 	file := "remediation " + c.ID
@@ -37,8 +37,8 @@ func (s *Snapshot) Apply(c remediate.Change) error {
 		return s.applyWIFPin(c)
 	case KindRoleNarrow:
 		var w wrappedPolicy
-		if err := strictJSON(c.After, &w); err != nil {
-			return fmt.Errorf("the binding after the change: %v", err)
+		if err := remediate.DecodeArtifact(c, "the binding after the change", &w); err != nil {
+			return err
 		}
 		node := s.canonical(p["node"])
 		if s.canonical(strings.TrimPrefix(w.Resource, crm)) != node {
@@ -50,8 +50,8 @@ func (s *Snapshot) Apply(c remediate.Change) error {
 		return s.addArtifactPolicy(file, node, w)
 	case KindBindingMove:
 		var ws []wrappedPolicy
-		if err := strictJSON(c.After, &ws); err != nil {
-			return fmt.Errorf("the bindings after the change: %v", err)
+		if err := remediate.DecodeArtifact(c, "the bindings after the change", &ws); err != nil {
+			return err
 		}
 		if err := s.removeMember(s.canonical(p["node"]), p["role"], p["member"], cond); err != nil {
 			return err
@@ -87,13 +87,7 @@ func (s *Snapshot) Apply(c remediate.Change) error {
 		}
 		return nil
 	}
-	return fmt.Errorf("unknown change kind %q", c.Kind)
-}
-
-func strictJSON(text string, v any) error {
-	dec := json.NewDecoder(strings.NewReader(text))
-	dec.DisallowUnknownFields()
-	return dec.Decode(v)
+	return remediate.UnknownKind(c)
 }
 
 // addArtifactPolicy adds the bindings of an artifact to a node through the

@@ -97,6 +97,9 @@ type edit struct {
 	repos    map[string]bool // binding moves: the repositories to bind on
 }
 
+func (e *edit) EditKind() string              { return e.kind }
+func (e *edit) EditFindings() map[string]bool { return e.findings }
+
 // identityOf is the request identity of a principal id (a member).
 func (s *Snapshot) identityOf(member string) *gcp.Identity {
 	return &gcp.Identity{Member: member, Groups: s.groupsOf(member)}
@@ -208,34 +211,17 @@ func (s *Snapshot) Plan(findings []*model.Finding, env *remediate.Env) []remedia
 			}
 		}
 	}
-	keys := make([]string, 0, len(edits))
-	for k := range edits {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	var out []remediate.Change
-	for _, k := range keys {
-		e := edits[k]
-		var c *remediate.Change
+	out := remediate.Changes(cloudName, edits, func(e *edit) *remediate.Change {
 		switch e.kind {
 		case KindRoleNarrow:
-			c = s.narrowChange(e)
+			return s.narrowChange(e)
 		case KindBindingMove:
-			c = s.moveChange(e)
+			return s.moveChange(e)
 		case KindDenyPolicy:
-			c = s.memberDenyChange(e, env)
+			return s.memberDenyChange(e, env)
 		}
-		if c == nil {
-			continue
-		}
-		c.Cloud, c.Kind = cloudName, e.kind
-		for id := range e.findings {
-			if !uncovered[id] {
-				c.FindingIDs = append(c.FindingIDs, id)
-			}
-		}
-		out = append(out, *c)
-	}
+		return nil
+	}, func(id string) bool { return !uncovered[id] })
 	out = append(out, s.wifPinChanges(findings)...) // wif_remediate.go
 	return append(out, s.orgGuardrails(findings, env)...)
 }

@@ -189,8 +189,8 @@ func wifDoc(name, cond string) string {
 // becomes the one after the change.
 func (s *Snapshot) applyWIFPin(c remediate.Change) error {
 	var d wifProviderDoc
-	if err := strictJSON(c.After, &d); err != nil {
-		return fmt.Errorf("the provider after the change: %v", err)
+	if err := remediate.DecodeArtifact(c, "the provider after the change", &d); err != nil {
+		return err
 	}
 	if d.Name != c.Params["provider"] {
 		return fmt.Errorf("the provider after the change is %s, not %s", d.Name, c.Params["provider"])
