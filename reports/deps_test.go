@@ -29,7 +29,6 @@ var (
 		"analyzer/gcpcloud",
 		"analyzer/azurecloud",
 		"analyzer/rules",
-		"analyzer/remediate/engine",
 	}
 	forbiddenPrefixes = []string{"github.com/open-policy-agent/"}
 )

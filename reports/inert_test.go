@@ -13,7 +13,6 @@ import (
 	"github.com/imagewarden/imagewarden/analyzer"
 	"github.com/imagewarden/imagewarden/analyzer/model"
 	"github.com/imagewarden/imagewarden/analyzer/remediate"
-	"github.com/imagewarden/imagewarden/analyzer/remediate/engine"
 	"github.com/imagewarden/imagewarden/internal/inert"
 	"github.com/imagewarden/imagewarden/internal/inert/inerttest"
 )
@@ -31,7 +30,7 @@ func hostileReport(t *testing.T) (*inerttest.Fixture, *analyzer.Report) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, rep.Findings, err = engine.RemediateWith(context.Background(), opts, rep.Findings, engine.Settings{Together: true}); err != nil {
+	if _, rep.Findings, err = analyzer.RemediateWith(context.Background(), opts, rep.Findings, analyzer.RemediateSettings{Together: true}); err != nil {
 		t.Fatal(err)
 	}
 	clouds := map[string]bool{}

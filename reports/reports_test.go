@@ -11,7 +11,6 @@ import (
 	"github.com/imagewarden/imagewarden/internal/golden"
 
 	"github.com/imagewarden/imagewarden/analyzer"
-	"github.com/imagewarden/imagewarden/analyzer/remediate/engine"
 )
 
 var update = golden.Update // the shared -update flag (internal/golden)
@@ -26,7 +25,7 @@ func demoReport(t *testing.T) *analyzer.Report {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, rep.Findings, err = engine.RemediateWith(context.Background(), opts, rep.Findings, engine.Settings{Together: true}); err != nil {
+	if _, rep.Findings, err = analyzer.RemediateWith(context.Background(), opts, rep.Findings, analyzer.RemediateSettings{Together: true}); err != nil {
 		t.Fatal(err)
 	}
 	return rep

@@ -11,7 +11,6 @@ import (
 	"github.com/imagewarden/imagewarden/analyzer/awscloud"
 	"github.com/imagewarden/imagewarden/analyzer/awscloud/internal/awsorg"
 	"github.com/imagewarden/imagewarden/analyzer/internal/fixtures"
-	"github.com/imagewarden/imagewarden/analyzer/remediate/engine"
 )
 
 // The benchmarks of the AWS analysis at scale (issue 12): a synthetic
@@ -136,7 +135,7 @@ func BenchmarkAWSManagedRoles(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			if _, _, err := engine.RemediateWith(context.Background(), opts, rep.Findings, engine.Settings{Together: true}); err != nil {
+			if _, _, err := analyzer.RemediateWith(context.Background(), opts, rep.Findings, analyzer.RemediateSettings{Together: true}); err != nil {
 				b.Fatal(err)
 			}
 		}

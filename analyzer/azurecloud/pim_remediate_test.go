@@ -10,7 +10,6 @@ import (
 	"github.com/imagewarden/imagewarden/analyzer"
 	"github.com/imagewarden/imagewarden/analyzer/azurecloud"
 	"github.com/imagewarden/imagewarden/analyzer/remediate"
-	"github.com/imagewarden/imagewarden/analyzer/remediate/engine"
 )
 
 const (
@@ -47,7 +46,7 @@ func planFor(t *testing.T, files map[string]string) *remediate.Plan {
 			t.Fatal(err)
 		}
 	}
-	plan, _, err := engine.RemediateWith(context.Background(), analyzer.Options{Paths: []string{dir}}, nil, engine.Settings{})
+	plan, _, err := analyzer.RemediateWith(context.Background(), analyzer.Options{Paths: []string{dir}}, nil, analyzer.RemediateSettings{})
 	if err != nil {
 		t.Fatal(err)
 	}

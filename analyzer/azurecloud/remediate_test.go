@@ -16,7 +16,6 @@ import (
 	"github.com/imagewarden/imagewarden/analyzer/catalog"
 	"github.com/imagewarden/imagewarden/analyzer/model"
 	"github.com/imagewarden/imagewarden/analyzer/remediate"
-	"github.com/imagewarden/imagewarden/analyzer/remediate/engine"
 	"github.com/imagewarden/imagewarden/analyzer/remediate/remediatetest"
 	"github.com/imagewarden/imagewarden/policies/azure"
 	"github.com/imagewarden/imagewarden/policies/tri"
@@ -303,7 +302,7 @@ func TestAssignmentNarrowToGallery(t *testing.T) {
 	data := filepath.Join(t.TempDir(), "gallery.yaml")
 	os.WriteFile(data, []byte("imagewarden:\n  approved_publishers:\n    - principal: \""+kai+"\"\n      resources: [\"*/galleries/galNorthwindGolden\"]\n"), 0o644)
 	opts.DataFiles = []string{data}
-	plan, _, err := engine.Remediate(context.Background(), opts, nil)
+	plan, _, err := analyzer.Remediate(context.Background(), opts, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

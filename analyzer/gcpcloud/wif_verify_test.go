@@ -8,7 +8,6 @@ import (
 
 	"github.com/imagewarden/imagewarden/analyzer"
 	"github.com/imagewarden/imagewarden/analyzer/gcpcloud"
-	"github.com/imagewarden/imagewarden/analyzer/remediate/engine"
 )
 
 // TestWIFPinVerified: on an analysed GCP input where a GitHub provider of
@@ -35,7 +34,7 @@ func TestWIFPinVerified(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	plan, findings, err := engine.Remediate(context.Background(), analyzer.Options{Paths: []string{dir}}, nil)
+	plan, findings, err := analyzer.Remediate(context.Background(), analyzer.Options{Paths: []string{dir}}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

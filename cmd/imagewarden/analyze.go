@@ -15,7 +15,6 @@ import (
 	"github.com/imagewarden/imagewarden/analyzer/config"
 	"github.com/imagewarden/imagewarden/analyzer/diff"
 	"github.com/imagewarden/imagewarden/analyzer/model"
-	"github.com/imagewarden/imagewarden/analyzer/remediate/engine"
 	"github.com/imagewarden/imagewarden/internal/safefile"
 	"github.com/imagewarden/imagewarden/reports"
 )
@@ -159,7 +158,7 @@ func runAnalyze(cmd *cobra.Command, o *analyzeOptions) error {
 		rep.Warnings = append(rep.Warnings, model.Warning{Message: fmt.Sprintf("fixes were not planned: %d findings are more than %d, and planning and verifying them takes about four times the analysis; "+
 			"analyze --fixes plans them anyway, imagewarden remediate --verify together writes them out", len(rep.Findings), autoFixesLimit)})
 	case o.fixes && len(rep.Findings) > 0:
-		_, rep.Findings, err = engine.RemediateAnalysis(cmd.Context(), loaded, rep, rep.Findings, engine.Settings{Together: true})
+		_, rep.Findings, err = analyzer.RemediateAnalysis(cmd.Context(), loaded, rep, rep.Findings, analyzer.RemediateSettings{Together: true})
 	}
 	endFixes()
 	if err != nil {

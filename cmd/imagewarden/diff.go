@@ -14,7 +14,6 @@ import (
 	"github.com/imagewarden/imagewarden/analyzer/diff"
 	"github.com/imagewarden/imagewarden/analyzer/model"
 	"github.com/imagewarden/imagewarden/analyzer/remediate"
-	"github.com/imagewarden/imagewarden/analyzer/remediate/engine"
 	"github.com/imagewarden/imagewarden/reports"
 )
 
@@ -193,7 +192,7 @@ func runDiff(cmd *cobra.Command, o *diffOptions, args []string) error {
 	if o.fixes && len(res.Added) > 0 {
 		// The fixes are planned on the head, for the added findings only,
 		// and verified by re-analysis of the head.
-		if _, res.Added, err = engine.RemediateAnalysis(ctx, headL, headA, res.Added, engine.Settings{Together: true}); err != nil {
+		if _, res.Added, err = analyzer.RemediateAnalysis(ctx, headL, headA, res.Added, analyzer.RemediateSettings{Together: true}); err != nil {
 			return err
 		}
 	}

@@ -14,7 +14,6 @@ import (
 	"github.com/imagewarden/imagewarden/analyzer"
 	"github.com/imagewarden/imagewarden/analyzer/config"
 	"github.com/imagewarden/imagewarden/analyzer/remediate"
-	"github.com/imagewarden/imagewarden/analyzer/remediate/engine"
 	"github.com/imagewarden/imagewarden/internal/inert"
 	"github.com/imagewarden/imagewarden/internal/safefile"
 	"github.com/imagewarden/imagewarden/reports"
@@ -87,7 +86,7 @@ func newRemediateCmd() *cobra.Command {
 }
 
 func runRemediate(ctx context.Context, w io.Writer, o *remediateOptions) error {
-	plan, rep, err := engine.RemediateReport(ctx, o.Options, engine.Settings{Together: o.verify == "together"})
+	plan, rep, err := analyzer.RemediateReport(ctx, o.Options, analyzer.RemediateSettings{Together: o.verify == "together"})
 	if err != nil {
 		return err
 	}
@@ -161,7 +160,7 @@ func writeReport(file, format string, rep *analyzer.Report) error {
 // without the changes; the report returned has them applied, and says in
 // Remediation which findings they resolved. A summary goes to stderr.
 func applyRemediation(cmd *cobra.Command, l *analyzer.Loaded, dir string, base *analyzer.Report) (*analyzer.Report, error) {
-	rep, err := engine.ApplyLoaded(cmd.Context(), l, dir, base)
+	rep, err := analyzer.ApplyRemediationLoaded(cmd.Context(), l, dir, base)
 	if err != nil {
 		return nil, err
 	}

@@ -16,7 +16,6 @@ import (
 	"github.com/imagewarden/imagewarden/analyzer"
 	"github.com/imagewarden/imagewarden/analyzer/model"
 	"github.com/imagewarden/imagewarden/analyzer/remediate"
-	"github.com/imagewarden/imagewarden/analyzer/remediate/engine"
 	"github.com/imagewarden/imagewarden/internal/golden"
 )
 
@@ -59,7 +58,7 @@ func (d *Demo) Options(t testing.TB) analyzer.Options {
 func (d *Demo) Plan(t testing.TB) (*remediate.Plan, []model.Finding) {
 	t.Helper()
 	d.once.Do(func() {
-		d.plan, d.findings, d.err = engine.Remediate(context.Background(), d.Options(t), nil)
+		d.plan, d.findings, d.err = analyzer.Remediate(context.Background(), d.Options(t), nil)
 	})
 	if d.err != nil {
 		t.Fatal(d.err)

@@ -1,4 +1,4 @@
-package engine
+package analyzer_test
 
 import (
 	"context"
@@ -14,7 +14,7 @@ import (
 
 func root(t *testing.T) string {
 	t.Helper()
-	d, err := filepath.Abs("../../..")
+	d, err := filepath.Abs("..")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -30,7 +30,7 @@ func demoOptions(t *testing.T) analyzer.Options {
 // TestDemoGolden plans and verifies the remediation of the demo
 // organisation and compares remediation.json with the golden file.
 func TestDemoGolden(t *testing.T) {
-	plan, _, err := Remediate(context.Background(), demoOptions(t), nil)
+	plan, _, err := analyzer.Remediate(context.Background(), demoOptions(t), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

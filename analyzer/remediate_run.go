@@ -1,28 +1,29 @@
-// Package engine ties the cloud-neutral remediation (package remediate) to
-// the analysis: it re-runs analyzer.Analyze with changes applied, asks each
-// plug-in that implements remediate.Remediator for its changes, and
-// verifies them. It is separate from package remediate because the plug-ins
-// import remediate for its types, and the analysis imports the plug-ins.
-package engine
+// The fix runner: it ties the cloud-neutral remediation (package
+// remediate) to the analysis. It re-runs Analyze with changes applied, asks
+// each plug-in that implements remediate.Remediator for its changes, and
+// verifies them. It lives here, not in package remediate, because the
+// plug-ins import remediate for its types, and the analysis imports the
+// plug-ins.
+
+package analyzer
 
 import (
 	"context"
 	"sort"
 
-	"github.com/imagewarden/imagewarden/analyzer"
 	"github.com/imagewarden/imagewarden/analyzer/model"
 	"github.com/imagewarden/imagewarden/analyzer/remediate"
 )
 
-// Runner re-runs the analysis of loaded inputs with changes applied.
-type Runner struct {
-	Loaded *analyzer.Loaded
+// RemediateRunner re-runs the analysis of loaded inputs with changes applied.
+type RemediateRunner struct {
+	Loaded *Loaded
 }
 
 // Run analyses the inputs with the changes applied, and returns the
 // findings and the plug-ins that can remediate, loaded with the same
 // changes (for Universe and Holds).
-func (r *Runner) Run(ctx context.Context, changes []remediate.Change) (*remediate.Outcome, error) {
+func (r *RemediateRunner) Run(ctx context.Context, changes []remediate.Change) (*remediate.Outcome, error) {
 	rep, err := r.Loaded.Analyze(ctx, changes, nil)
 	if err != nil {
 		return nil, err
@@ -36,7 +37,7 @@ func (r *Runner) Run(ctx context.Context, changes []remediate.Change) (*remediat
 
 // remediators are fresh plug-ins, with the changes applied and not
 // evaluated, that can remediate.
-func remediators(l *analyzer.Loaded, changes []remediate.Change) ([]remediate.Remediator, error) {
+func remediators(l *Loaded, changes []remediate.Change) ([]remediate.Remediator, error) {
 	providers, err := l.Unevaluated(changes)
 	if err != nil {
 		return nil, err
@@ -65,21 +66,21 @@ func CloudOf(f *model.Finding) string {
 // when the caller has applied suppressions to them; nil: analyse first),
 // verifies every change by re-analysis, and puts the fixes into the
 // findings. It returns the plan and the findings with their fixes.
-func Remediate(ctx context.Context, opts analyzer.Options, findings []model.Finding) (*remediate.Plan, []model.Finding, error) {
-	return RemediateWith(ctx, opts, findings, Settings{})
+func Remediate(ctx context.Context, opts Options, findings []model.Finding) (*remediate.Plan, []model.Finding, error) {
+	return RemediateWith(ctx, opts, findings, RemediateSettings{})
 }
 
-// Settings tune Remediate.
-type Settings struct {
+// RemediateSettings tune Remediate.
+type RemediateSettings struct {
 	// Together verifies all changes in one analysis, not each alone too:
 	// for organisations where one analysis per change is too slow.
 	Together bool
 }
 
 // RemediateWith is Remediate with settings.
-func RemediateWith(ctx context.Context, opts analyzer.Options, findings []model.Finding, set Settings) (*remediate.Plan, []model.Finding, error) {
+func RemediateWith(ctx context.Context, opts Options, findings []model.Finding, set RemediateSettings) (*remediate.Plan, []model.Finding, error) {
 	opts.Changes = nil
-	l, err := analyzer.Prepare(ctx, opts)
+	l, err := Prepare(ctx, opts)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -97,8 +98,8 @@ func RemediateWith(ctx context.Context, opts analyzer.Options, findings []model.
 // base's own), from base, the analysis of l without changes: the plug-ins
 // base evaluated answer what principals hold before the changes, and the
 // verification replays l's inputs instead of reading them again.
-func RemediateAnalysis(ctx context.Context, l *analyzer.Loaded, base *analyzer.Report, findings []model.Finding, set Settings) (*remediate.Plan, []model.Finding, error) {
-	r := &Runner{Loaded: l}
+func RemediateAnalysis(ctx context.Context, l *Loaded, base *Report, findings []model.Finding, set RemediateSettings) (*remediate.Plan, []model.Finding, error) {
+	r := &RemediateRunner{Loaded: l}
 	rems, err := remediators(l, nil)
 	if err != nil {
 		return nil, nil, err
@@ -133,9 +134,9 @@ func RemediateAnalysis(ctx context.Context, l *analyzer.Loaded, base *analyzer.R
 // RemediateReport is Remediate for a whole report: the analysis of opts
 // (suppressions applied), its findings carrying their fixes, for the
 // renderers.
-func RemediateReport(ctx context.Context, opts analyzer.Options, set Settings) (*remediate.Plan, *analyzer.Report, error) {
+func RemediateReport(ctx context.Context, opts Options, set RemediateSettings) (*remediate.Plan, *Report, error) {
 	opts.Changes = nil
-	l, err := analyzer.Prepare(ctx, opts)
+	l, err := Prepare(ctx, opts)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -151,22 +152,22 @@ func RemediateReport(ctx context.Context, opts analyzer.Options, set Settings) (
 	return plan, base, nil
 }
 
-// Apply analyses with a remediation directory's changes applied and
-// compares with base, the analysis of the same options without them (nil:
+// ApplyRemediation analyses with a remediation directory's changes applied
+// and compares with base, the analysis of the same options without them (nil:
 // analyse). The report returned is the one with the changes, its
 // Remediation filled.
-func Apply(ctx context.Context, opts analyzer.Options, dir string, base *analyzer.Report) (*analyzer.Report, error) {
+func ApplyRemediation(ctx context.Context, opts Options, dir string, base *Report) (*Report, error) {
 	opts.Changes = nil
-	l, err := analyzer.Prepare(ctx, opts)
+	l, err := Prepare(ctx, opts)
 	if err != nil {
 		return nil, err
 	}
-	return ApplyLoaded(ctx, l, dir, base)
+	return ApplyRemediationLoaded(ctx, l, dir, base)
 }
 
-// ApplyLoaded is Apply on inputs already loaded (base: their analysis
-// without changes, or nil).
-func ApplyLoaded(ctx context.Context, l *analyzer.Loaded, dir string, base *analyzer.Report) (*analyzer.Report, error) {
+// ApplyRemediationLoaded is ApplyRemediation on inputs already loaded
+// (base: their analysis without changes, or nil).
+func ApplyRemediationLoaded(ctx context.Context, l *Loaded, dir string, base *Report) (*Report, error) {
 	plan, err := remediate.Read(dir)
 	if err != nil {
 		return nil, err

@@ -1,4 +1,4 @@
-package engine
+package analyzer_test
 
 import (
 	"bytes"
@@ -276,7 +276,7 @@ func TestHostileNames(t *testing.T) {
 				t.Fatal(err)
 			}
 			opts := analyzer.Options{Paths: []string{in}, DataFiles: []string{data}, Now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
-			plan, _, err := RemediateWith(context.Background(), opts, nil, Settings{Together: true})
+			plan, _, err := analyzer.RemediateWith(context.Background(), opts, nil, analyzer.RemediateSettings{Together: true})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -1,4 +1,4 @@
-package engine
+package analyzer_test
 
 import (
 	"context"
@@ -266,7 +266,7 @@ func TestAWSFixKinds(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			opts := tc.fx(t).options(t)
-			plan, findings, err := Remediate(context.Background(), opts, nil)
+			plan, findings, err := analyzer.Remediate(context.Background(), opts, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -327,7 +327,7 @@ func TestAWSFixKinds(t *testing.T) {
 			if err := remediate.Write(dir, plan); err != nil {
 				t.Fatal(err)
 			}
-			rep, err := Apply(context.Background(), opts, dir, nil)
+			rep, err := analyzer.ApplyRemediation(context.Background(), opts, dir, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
