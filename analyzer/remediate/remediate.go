@@ -41,7 +41,7 @@
 // action per wildcard standing for the actions nobody listed).
 //
 // The package does no cloud-specific work and imports no plug-in: the
-// Runner (analyzer/remediate/engine) ties it to the analysis.
+// RemediateRunner (analyzer/remediate_run.go) ties it to the analysis.
 package remediate
 
 import (
