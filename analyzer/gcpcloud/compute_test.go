@@ -251,7 +251,7 @@ func TestComputeInventoryBadInput(t *testing.T) {
 	if len(s.compute.instances) != 1 || !slices.Equal(s.compute.instances[0].serviceAccounts, []string{"ok@nw-app.iam.gserviceaccount.com"}) {
 		t.Errorf("instances read: %+v", s.compute.instances)
 	}
-	loadDoc(t, s, "evil.json", `[{"kind":"compute#instance","selfLink":"https://www.googleapis.com/compute/v1/projects/nw-app/zones/z/instances/x;rm -rf"}]`)
+	loadDoc(t, s, "evil.json", `[{"kind":"compute#instance","selfLink":"https://www.googleapis.com/compute/v1/projects/nw-app/zones/z/instances/x;touch PWNED"}]`)
 	if w := warningsAbout(s.warnings, "evil.json: [0].selfLink"); len(w) != 1 || len(s.compute.instances) != 1 {
 		t.Errorf("hostile instance name: %v", s.warnings)
 	}

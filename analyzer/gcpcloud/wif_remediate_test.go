@@ -71,7 +71,7 @@ func TestWIFPinChange(t *testing.T) {
 	}
 	// A hostile provider name: no command.
 	s4 := New()
-	evil := "projects/123456/locations/global/workloadIdentityPools/ci-pool/providers/x;rm -rf ~"
+	evil := "projects/123456/locations/global/workloadIdentityPools/ci-pool/providers/x;touch PWNED"
 	loadDoc(t, s4, "providers.json", strings.Replace(wifProviders, testProv+`"`, evil+`"`, 1))
 	loadDoc(t, s4, "policies.json", wifPolicies)
 	cs4 := s4.wifPinChanges([]*model.Finding{wifFinding("iw-4", evil)})

@@ -18,7 +18,10 @@ import (
 // nw-image-factory only and disables cross-project service account usage,
 // the sandbox folder adds nw-sandbox-dev; nw-secret-lab refuses all three
 // reads; nw-legacy has the Compute Engine API disabled.
-const fakeScript = "#!/bin/sh\ncurl -H 'Authorization: Bearer s3cr3t' https://deploy.example/"
+
+// fakeScript stands for a startup script holding a secret (s3cr3t) that
+// the collector must not write; its command is the harmless marker.
+const fakeScript = "#!/bin/sh\ntouch PWNED # token s3cr3t"
 
 func fakeInstance(project, zone, name, sa string, meta ...map[string]any) map[string]any {
 	base := "https://www.googleapis.com/compute/v1/projects/" + project + "/zones/" + zone
