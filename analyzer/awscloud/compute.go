@@ -96,12 +96,9 @@ func (s *Snapshot) loadInstances(file string, doc *model.Document) error {
 		return err
 	}
 	c := s.comp()
-	accounts := map[string]bool{}
-	if f.Account != "" {
-		if !accountID.MatchString(f.Account) {
-			return fmt.Errorf("Account %q: must be a 12-digit account id", f.Account)
-		}
-		accounts[f.Account] = true
+	accounts, err := startInventory(f.Account)
+	if err != nil {
+		return err
 	}
 	for i, r := range f.Reservations {
 		for j, in := range r.Instances {
@@ -134,13 +131,7 @@ func (s *Snapshot) loadInstances(file string, doc *model.Document) error {
 			}
 		}
 	}
-	if len(accounts) == 0 {
-		s.warn(file, "", "no account is named (no OwnerId and no Account): the file settles no EC2 edge")
-	}
-	for a := range accounts {
-		c.listed[[2]string{a, serviceEC2}] = true
-	}
-	s.noteRegions(file, serviceEC2, accounts, f.regionFields)
+	s.finishInventory(file, "", serviceEC2, "no account is named (no OwnerId and no Account): the file settles no EC2 edge", accounts, f.regionFields)
 	return nil
 }
 
@@ -161,13 +152,9 @@ func (s *Snapshot) loadFunctions(file string, doc *model.Document) error {
 	if err := decodeObject(doc, &f); err != nil {
 		return err
 	}
-	c := s.comp()
-	accounts := map[string]bool{}
-	if f.Account != "" {
-		if !accountID.MatchString(f.Account) {
-			return fmt.Errorf("Account %q: must be a 12-digit account id", f.Account)
-		}
-		accounts[f.Account] = true
+	accounts, err := startInventory(f.Account)
+	if err != nil {
+		return err
 	}
 	for i, fn := range f.Functions {
 		where := fmt.Sprintf("Functions[%d]", i)
@@ -180,20 +167,9 @@ func (s *Snapshot) loadFunctions(file string, doc *model.Document) error {
 			continue
 		}
 		accounts[acct] = true
-		if p, err := arn.Parse(fn.Role); err != nil || !strings.HasPrefix(p.Resource, "role/") {
-			s.warn(file, where+".Role", fmt.Sprintf("function %q: %q is not a role ARN: the account's Lambda edges stay assumed", fn.FunctionName, fn.Role))
-			c.add(acct, serviceLambda, "?", fn.FunctionName)
-			continue
-		}
-		c.add(acct, serviceLambda, fn.Role, "function "+fn.FunctionName)
+		s.addRunsAs(file, where+".Role", fmt.Sprintf("function %q", fn.FunctionName), "Lambda", acct, serviceLambda, fn.Role, "function "+fn.FunctionName)
 	}
-	if len(accounts) == 0 {
-		s.warn(file, "", "no account is named (no FunctionArn and no Account): the file settles no Lambda edge")
-	}
-	for a := range accounts {
-		c.listed[[2]string{a, serviceLambda}] = true
-	}
-	s.noteRegions(file, serviceLambda, accounts, f.regionFields)
+	s.finishInventory(file, "", serviceLambda, "no account is named (no FunctionArn and no Account): the file settles no Lambda edge", accounts, f.regionFields)
 	return nil
 }
 
@@ -321,4 +297,49 @@ func fewNames(names []string) string {
 		more = fmt.Sprintf(" and %d more", len(names)-most)
 	}
 	return strings.Join(shown, ", ") + more
+}
+
+// inventoryAccounts gathers the accounts a compute inventory file names:
+// the top-level Account (for an output that lists nothing) and the
+// account of each listed item. Every inventory loader starts and ends the
+// same way with it.
+type inventoryAccounts map[string]bool
+
+// startInventory checks the file's top-level Account and begins the set.
+func startInventory(account string) (inventoryAccounts, error) {
+	accounts := inventoryAccounts{}
+	if account != "" {
+		if !accountID.MatchString(account) {
+			return nil, fmt.Errorf("Account %q: must be a 12-digit account id", account)
+		}
+		accounts[account] = true
+	}
+	return accounts, nil
+}
+
+// finishInventory marks the service's compute of every named account as
+// listed, records the regions the file covers (compute_regions.go), and
+// warns, with noAccount, when the file names no account at all.
+func (s *Snapshot) finishInventory(file, where, service, noAccount string, accounts inventoryAccounts, rf regionFields) {
+	if len(accounts) == 0 {
+		s.warn(file, where, noAccount)
+	}
+	c := s.comp()
+	for a := range accounts {
+		c.listed[[2]string{a, service}] = true
+	}
+	s.noteRegions(file, service, accounts, rf)
+}
+
+// addRunsAs records that the named compute of a service in an account runs
+// as role; a role that is not an IAM role ARN is warned about (what names
+// the item) and leaves the account's edges of the service assumed.
+func (s *Snapshot) addRunsAs(file, where, what, label, acct, service, role, name string) {
+	c := s.comp()
+	if p, err := arn.Parse(role); err != nil || p.Service != "iam" || !strings.HasPrefix(p.Resource, "role/") {
+		s.warn(file, where, fmt.Sprintf("%s: %q is not a role ARN: the account's %s edges stay assumed", what, role, label))
+		c.add(acct, service, "?", name)
+		return
+	}
+	c.add(acct, service, role, name)
 }

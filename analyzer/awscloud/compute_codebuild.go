@@ -41,13 +41,9 @@ func (s *Snapshot) loadProjects(file string, doc *model.Document) error {
 	if err := decodeObject(doc, &f); err != nil {
 		return err
 	}
-	c := s.comp()
-	accounts := map[string]bool{}
-	if f.Account != "" {
-		if !accountID.MatchString(f.Account) {
-			return fmt.Errorf("Account %q: must be a 12-digit account id", f.Account)
-		}
-		accounts[f.Account] = true
+	accounts, err := startInventory(f.Account)
+	if err != nil {
+		return err
 	}
 	for i, p := range f.Projects {
 		where := fmt.Sprintf("projects[%d]", i)
@@ -70,20 +66,9 @@ func (s *Snapshot) loadProjects(file string, doc *model.Document) error {
 			roles = append(roles, struct{ where, role string }{where + ".buildBatchConfig.serviceRole", p.BuildBatchConfig.ServiceRole})
 		}
 		for _, r := range roles {
-			if a, err := arn.Parse(r.role); err != nil || a.Service != "iam" || !strings.HasPrefix(a.Resource, "role/") {
-				s.warn(file, r.where, fmt.Sprintf("project %q: %q is not a role ARN: the account's CodeBuild edges stay assumed", p.Name, r.role))
-				c.add(acct, serviceCodeBuild, "?", p.Name)
-				continue
-			}
-			c.add(acct, serviceCodeBuild, r.role, "project "+p.Name)
+			s.addRunsAs(file, r.where, fmt.Sprintf("project %q", p.Name), "CodeBuild", acct, serviceCodeBuild, r.role, "project "+p.Name)
 		}
 	}
-	if len(accounts) == 0 {
-		s.warn(file, "", "no account is named (no project arn and no Account): the file settles no CodeBuild edge")
-	}
-	for a := range accounts {
-		c.listed[[2]string{a, serviceCodeBuild}] = true
-	}
-	s.noteRegions(file, serviceCodeBuild, accounts, f.regionFields)
+	s.finishInventory(file, "", serviceCodeBuild, "no account is named (no project arn and no Account): the file settles no CodeBuild edge", accounts, f.regionFields)
 	return nil
 }

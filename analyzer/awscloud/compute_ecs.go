@@ -57,12 +57,9 @@ func (s *Snapshot) loadECS(file string, doc *model.Document) error {
 		return err
 	}
 	c := s.comp()
-	accounts := map[string]bool{}
-	if f.Account != "" {
-		if !accountID.MatchString(f.Account) {
-			return fmt.Errorf("Account %q: must be a 12-digit account id", f.Account)
-		}
-		accounts[f.Account] = true
+	accounts, err := startInventory(f.Account)
+	if err != nil {
+		return err
 	}
 	account := func(a, prefix string) string {
 		if p, err := arn.Parse(a); err == nil && p.Service == "ecs" && strings.HasPrefix(p.Resource, prefix) && accountID.MatchString(p.AccountID) {
@@ -77,12 +74,7 @@ func (s *Snapshot) loadECS(file string, doc *model.Document) error {
 		}
 	}
 	role := func(where, r, what, acct, name string) {
-		if p, err := arn.Parse(r); err != nil || p.Service != "iam" || !strings.HasPrefix(p.Resource, "role/") {
-			s.warn(file, where, fmt.Sprintf("%s: %q is not a role ARN: the account's ECS edges stay assumed", what, r))
-			c.add(acct, serviceECSTasks, "?", name)
-			return
-		}
-		c.add(acct, serviceECSTasks, r, name)
+		s.addRunsAs(file, where, what, "ECS", acct, serviceECSTasks, r, name)
 	}
 	for i, td := range f.TaskDefinitions {
 		where := fmt.Sprintf("taskDefinitions[%d]", i)
@@ -118,19 +110,14 @@ func (s *Snapshot) loadECS(file string, doc *model.Document) error {
 			role(where+".overrides.taskRoleArn", t.Overrides.TaskRoleArn, "task "+t.TaskArn, acct, "task "+id+" (task role override)")
 		}
 	}
-	if len(accounts) == 0 {
-		s.warn(file, "", "no account is named (no task definition or task ARN and no Account): the file settles no ECS edge")
-	}
-	for a := range accounts {
-		k := [2]string{a, serviceECSTasks}
-		c.listed[k] = true
-		if f.Tasks == nil {
+	if f.Tasks == nil {
+		for a := range accounts {
 			if c.partialWhy == nil {
 				c.partialWhy = map[[2]string]string{}
 			}
-			c.partialWhy[k] = "the ECS inventory lists no running tasks (tasks), which may run with another task role than their definition's"
+			c.partialWhy[[2]string{a, serviceECSTasks}] = "the ECS inventory lists no running tasks (tasks), which may run with another task role than their definition's"
 		}
 	}
-	s.noteRegions(file, serviceECSTasks, accounts, f.regionFields)
+	s.finishInventory(file, "", serviceECSTasks, "no account is named (no task definition or task ARN and no Account): the file settles no ECS edge", accounts, f.regionFields)
 	return nil
 }

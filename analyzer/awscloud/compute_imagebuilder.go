@@ -124,13 +124,7 @@ func (s *Snapshot) loadImageBuilderCompute(file string, doc *model.Document) err
 		sort.Strings(ps)
 		c.infra = append(c.infra, listedInfra{account: acct, name: ic.Name, profile: profile, pipelines: ps})
 	}
-	if len(accounts) == 0 {
-		s.warn(file, "ImageInventory", "no account is named (no infrastructure configuration ARN and no Account): the file settles no Image Builder edge")
-	}
-	for a := range accounts {
-		c.listed[[2]string{a, serviceImageBuilder}] = true
-	}
-	s.noteRegions(file, serviceImageBuilder, accounts, ii.regionFields)
+	s.finishInventory(file, "ImageInventory", serviceImageBuilder, "no account is named (no infrastructure configuration ARN and no Account): the file settles no Image Builder edge", accounts, ii.regionFields)
 	return nil
 }
 
