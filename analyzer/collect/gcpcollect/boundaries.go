@@ -4,12 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"net/url"
 	"sort"
 	"strings"
-
-	"google.golang.org/api/googleapi"
 )
 
 // Principal access boundary policies and their bindings (docs/inputs.md
@@ -58,32 +55,9 @@ type policyBindingJSON struct {
 }
 
 // getPages lists a v3 collection: GET base/v3/path?pageSize=1000, each
-// page's items under key, until nextPageToken is empty.
+// page's items under key, until nextPageToken is empty (getJSONPages).
 func (r *run) getPages(ctx context.Context, path, key string, each func(json.RawMessage) error) error {
-	token := ""
-	for {
-		q := url.Values{"pageSize": {"1000"}}
-		if token != "" {
-			q.Set("pageToken", token)
-		}
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, r.c.iamBase+"v3/"+path+"?"+q.Encode(), nil)
-		if err != nil {
-			return err
-		}
-		resp, err := r.c.hc.Do(req)
-		if err != nil {
-			return err
-		}
-		if err := googleapi.CheckResponse(resp); err != nil {
-			resp.Body.Close()
-			return err
-		}
-		var page map[string]json.RawMessage
-		err = json.NewDecoder(resp.Body).Decode(&page)
-		resp.Body.Close()
-		if err != nil {
-			return fmt.Errorf("the response is not JSON: %v", err)
-		}
+	return r.getJSONPages(ctx, r.c.iamBase+"v3/"+path, url.Values{"pageSize": {"1000"}}, func(page map[string]json.RawMessage) error {
 		var items []json.RawMessage
 		if raw, ok := page[key]; ok {
 			if err := json.Unmarshal(raw, &items); err != nil {
@@ -95,14 +69,8 @@ func (r *run) getPages(ctx context.Context, path, key string, each func(json.Raw
 				return err
 			}
 		}
-		token = ""
-		if raw, ok := page["nextPageToken"]; ok {
-			json.Unmarshal(raw, &token)
-		}
-		if token == "" {
-			return nil
-		}
-	}
+		return nil
+	})
 }
 
 // pabPolicies writes ORG/pab-policies.json: the organization's principal
@@ -181,25 +149,7 @@ func (r *run) boundaryUnits(t *tree) []unit {
 		org := t.org
 		units = append(units, unit{name: org + "/principal-access-boundary-policies", work: func(ctx context.Context) { r.rec.Record(r.pabPolicies(ctx, org)) }})
 	}
-	nodes := map[string]bool{}
-	if t.org != "" {
-		nodes[t.org] = true
-	}
-	for _, a := range t.ancestors {
-		nodes[a] = true
-	}
-	for _, f := range t.folderNames() {
-		nodes[f] = true
-	}
-	if !strings.HasPrefix(r.root, "projects/") {
-		nodes[r.root] = true
-	}
-	names := make([]string, 0, len(nodes))
-	for n := range nodes {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
+	for _, n := range r.policyNodes(t) {
 		units = append(units, unit{name: n + "/policy-bindings", work: func(ctx context.Context) { r.rec.Record(r.policyBindings(ctx, n)) }})
 	}
 	return units

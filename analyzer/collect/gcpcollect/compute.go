@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 
@@ -229,10 +231,10 @@ func (r *run) orgPolicies(ctx context.Context, node string) Scope {
 	return r.writeScope(s, node+"/org-policies.json", map[string]any{"parent": node, "policies": out})
 }
 
-// orgPolicyUnits: the organization policies of the organization, of the
-// ancestors above a folder or project scope, and of every folder (a
-// project's are read with the project).
-func (r *run) orgPolicyUnits(t *tree) []unit {
+// policyNodes are the nodes above projects whose policies a collection
+// reads: the organization, the ancestors above a folder or project scope,
+// every folder, and the scope itself when it is not a project; sorted.
+func (r *run) policyNodes(t *tree) []string {
 	nodes := map[string]bool{}
 	if t.org != "" {
 		nodes[t.org] = true
@@ -246,13 +248,15 @@ func (r *run) orgPolicyUnits(t *tree) []unit {
 	if !strings.HasPrefix(r.root, "projects/") {
 		nodes[r.root] = true
 	}
-	names := make([]string, 0, len(nodes))
-	for n := range nodes {
-		names = append(names, n)
-	}
-	sort.Strings(names)
+	return slices.Sorted(maps.Keys(nodes))
+}
+
+// orgPolicyUnits: the organization policies of the organization, of the
+// ancestors above a folder or project scope, and of every folder (a
+// project's are read with the project).
+func (r *run) orgPolicyUnits(t *tree) []unit {
 	var units []unit
-	for _, n := range names {
+	for _, n := range r.policyNodes(t) {
 		units = append(units, unit{name: n + "/org-policies", work: func(ctx context.Context) { r.rec.Record(r.orgPolicies(ctx, n)) }})
 	}
 	return units
